@@ -1,0 +1,45 @@
+// The demo's origin (contract section 6): a small site with a home page, a pricing page and its
+// variant, a thank-you page and a sign-up form. In production this is your own site.
+const page = (title: string, body: string): string => `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}nav a{margin-right:1rem}</style></head>
+<body><nav><a href="/">Home</a><a href="/pricing">Pricing</a><a href="/signup">Sign up</a></nav>
+${body}
+</body>
+</html>`;
+
+const PAGES: Record<string, string> = {
+  "/": page(
+    "Acme: home",
+    `<h1 id="headline">Ship faster with Acme</h1><p class="lede">The tool your team already wanted.</p><p class="promo">Free for 30 days.</p>`,
+  ),
+  "/pricing": page(
+    "Acme: pricing",
+    `<h1>Pricing</h1><ul><li>Starter: $9</li><li>Team: $29</li></ul><p><a href="/signup">Start now</a></p>`,
+  ),
+  "/pricing-b": page(
+    "Acme: pricing (layout B)",
+    `<h1>Simple pricing</h1><table><tr><th>Starter</th><td>$9</td></tr><tr><th>Team</th><td>$29</td></tr></table><p><a href="/signup">Start your free trial</a></p>`,
+  ),
+  "/thanks": page("Acme: thank you", `<h1>Thank you!</h1><p>Your account is ready.</p>`),
+  "/signup": page(
+    "Acme: sign up",
+    `<h1>Sign up</h1><form method="post" action="/signup"><label>Email <input name="email" type="email" required></label> <button>Create account</button></form>`,
+  ),
+};
+
+const html = (body: string, status = 200): Response =>
+  new Response(body, { status, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "public, max-age=60" } });
+
+export function demoSite(request: Request): Response {
+  const { pathname } = new URL(request.url);
+  if (pathname === "/signup" && request.method === "POST") {
+    return new Response(null, { status: 303, headers: { location: "/thanks" } });
+  }
+  const body = PAGES[pathname];
+  if (body === undefined || (request.method !== "GET" && request.method !== "HEAD")) {
+    return html(page("Acme: not found", "<h1>Not found</h1>"), 404);
+  }
+  return request.method === "HEAD" ? new Response(null, html(body)) : html(body);
+}

@@ -1,0 +1,20 @@
+// The demo Worker behind `npm start`: the sgen-ab Worker in front of the demo site, with the site
+// served in-process as the origin and one live experiment seeded on first use.
+import { createWorker, type SgenEnv } from "../../src/worker.ts";
+import { seedDemo } from "./seed.ts";
+import { demoSite } from "./site.ts";
+
+export { RunDataObject } from "../../src/worker.ts";
+
+const worker = createWorker<SgenEnv>({
+  origin: async (request) => demoSite(request),
+  // Locally there is one isolate and an operator wants to see a change at once, not after 30 s.
+  edge: { configTtlMs: 1_000 },
+});
+
+export default {
+  async fetch(request: Request, env: SgenEnv, ctx: ExecutionContext): Promise<Response> {
+    await seedDemo(env.SGEN_CONFIG);
+    return worker.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<SgenEnv>;

@@ -1,0 +1,132 @@
+// What the edge does with a request for a target page, decided without IO. The adapter in src/edge/
+// reads cookies and config, calls `planRequest`, and carries out the plan.
+import { shareBoundaries, variantIndexForBucket } from "./assignment.ts";
+import { bucketOf } from "./hash.ts";
+import { normalizePath } from "./paths.ts";
+import type { ConversionEvent, EdgeConfig, EdgeExperiment, Override } from "./schema.ts";
+
+export interface CompiledVariant {
+  readonly slug: string;
+  readonly index: number;
+  /** The path fetched from the origin: the variant's page, or the target page itself. */
+  readonly page: string;
+  readonly overrides: readonly Override[] | undefined;
+}
+
+export interface CompiledExperiment {
+  readonly id: number;
+  readonly slug: string;
+  readonly state: EdgeExperiment["state"];
+  readonly targetPage: string;
+  readonly epoch: number;
+  readonly cookieName: string;
+  readonly variants: readonly CompiledVariant[];
+  readonly bySlug: ReadonlyMap<string, CompiledVariant>;
+  readonly bounds: Int32Array;
+  readonly control: CompiledVariant;
+  /** What `done` serves: the shipped variant, or the control where none was shipped. */
+  readonly shipped: CompiledVariant;
+  readonly conversionEvent: ConversionEvent;
+  readonly secondaryGoals: readonly ConversionEvent[];
+}
+
+export interface CompiledConfig {
+  readonly revision: number;
+  readonly experiments: readonly CompiledExperiment[];
+  /** Normalized target path → the experiment that acts on it. */
+  readonly byTarget: ReadonlyMap<string, CompiledExperiment>;
+}
+
+export const EMPTY_CONFIG: CompiledConfig = { revision: -1, experiments: [], byTarget: new Map() };
+
+// A target page has at most one live or paused experiment (the catalog enforces it); a concluded one may
+// share the page with a newer experiment, which then takes precedence.
+const PRECEDENCE: Record<EdgeExperiment["state"], number> = { live: 3, paused: 2, done: 1 };
+
+function compileExperiment(e: EdgeExperiment, cookiePrefix: string): CompiledExperiment | null {
+  const bounds = shareBoundaries(e.variants.map((v) => v.traffic_share));
+  if (bounds === null) return null;
+  const variants = e.variants.map((v, index) => ({
+    slug: v.slug,
+    index,
+    page: v.page ?? e.target_page,
+    overrides: v.overrides && v.overrides.length > 0 ? v.overrides : undefined,
+  }));
+  const bySlug = new Map(variants.map((v) => [v.slug, v]));
+  const control = variants[0] as CompiledVariant;
+  const shipped = (e.shipped_variant_slug !== null && bySlug.get(e.shipped_variant_slug)) || control;
+  return {
+    id: e.id,
+    slug: e.slug,
+    state: e.state,
+    targetPage: normalizePath(e.target_page),
+    epoch: e.epoch,
+    cookieName: cookiePrefix + e.slug,
+    variants,
+    bySlug,
+    bounds,
+    control,
+    shipped,
+    conversionEvent: e.conversion_event,
+    secondaryGoals: e.secondary_goals,
+  };
+}
+
+/** Precomputes everything the hot path needs, once per published revision. */
+export function compileConfig(config: EdgeConfig, cookiePrefix: string): CompiledConfig {
+  const experiments: CompiledExperiment[] = [];
+  const byTarget = new Map<string, CompiledExperiment>();
+  for (const e of config.experiments) {
+    const c = compileExperiment(e, cookiePrefix);
+    if (c === null) continue;
+    experiments.push(c);
+    const held = byTarget.get(c.targetPage);
+    if (held === undefined || PRECEDENCE[c.state] > PRECEDENCE[held.state] || (held.state === c.state && c.id > held.id)) {
+      byTarget.set(c.targetPage, c);
+    }
+  }
+  return { revision: config.revision, experiments, byTarget };
+}
+
+export interface Plan {
+  readonly variant: CompiledVariant;
+  /** The response depends on who asks: never store it in a shared cache. */
+  readonly isPrivate: boolean;
+  /** A variant slug to write to the assignment cookie, or null to leave the cookie alone. */
+  readonly writeAssignment: string | null;
+  /** The visitor joins the sample now (first assignment in this experiment). */
+  readonly countExposure: boolean;
+  /** The plan needs the visitor id (and its cookie, when absent). */
+  readonly needsVisitor: boolean;
+}
+
+const PAUSED_PLAN = (e: CompiledExperiment): Plan => ({
+  variant: e.control,
+  isPrivate: true, // the same URL will serve variants again on resume
+  writeAssignment: null,
+  countExposure: false,
+  needsVisitor: false,
+});
+
+/**
+ * The plan for a GET/HEAD of `experiment`'s target page.
+ * `assignedSlug` is the assignment cookie's value; `visitorId` is needed only for a live experiment and
+ * is asked for lazily, so paused and concluded experiments never touch the visitor cookie.
+ */
+export function planRequest(experiment: CompiledExperiment, assignedSlug: string | undefined, visitorId: () => string): Plan {
+  switch (experiment.state) {
+    case "paused":
+      return PAUSED_PLAN(experiment);
+    case "done":
+      return { variant: experiment.shipped, isPrivate: false, writeAssignment: null, countExposure: false, needsVisitor: false };
+    case "live": {
+      const honoured = assignedSlug === undefined ? undefined : experiment.bySlug.get(assignedSlug);
+      if (honoured !== undefined) {
+        return { variant: honoured, isPrivate: true, writeAssignment: null, countExposure: false, needsVisitor: true };
+      }
+      const index = variantIndexForBucket(experiment.bounds, bucketOf(experiment.slug, visitorId()));
+      const variant = experiment.variants[index] as CompiledVariant;
+      return { variant, isPrivate: true, writeAssignment: variant.slug, countExposure: true, needsVisitor: true };
+    }
+  }
+}

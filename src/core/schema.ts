@@ -1,0 +1,184 @@
+// The experiment record and the view of it the edge reads, as zod schemas. Every boundary (admin API,
+// KV config, event bodies) parses with these, and kv-schema/*.schema.json is generated from them.
+import { z } from "zod";
+import { shareInBuckets } from "./assignment.ts";
+import { samePathProblem } from "./paths.ts";
+
+export const SLUG_PATTERN = /^[a-z0-9-]{1,64}$/;
+export const Slug = z.string().regex(SLUG_PATTERN, "use 1 to 64 of a-z, 0-9 and -");
+
+export const SitePath = z.string().superRefine((path, ctx) => {
+  const problem = samePathProblem(path);
+  if (problem) ctx.addIssue({ code: "custom", message: `a same-site path ${problem}` });
+});
+
+export const TrafficShare = z
+  .number()
+  .min(0)
+  .max(100)
+  .refine((s) => !Number.isNaN(shareInBuckets(s)), "at most two decimals");
+
+export const OVERRIDE_ACTIONS = ["set_text", "set_html", "set_attribute", "remove", "append", "prepend"] as const;
+
+export const Override = z.strictObject({
+  selector: z.string().min(1).max(500),
+  action: z.enum(OVERRIDE_ACTIONS),
+  attribute: z.string().min(1).max(100).optional(),
+  value: z.string().max(65_536).optional(),
+});
+export type Override = z.infer<typeof Override>;
+
+export const Variant = z.strictObject({
+  slug: Slug,
+  label: z.string().min(1).max(200),
+  page: SitePath.optional(),
+  overrides: z.array(Override).max(50).optional(),
+  traffic_share: TrafficShare,
+});
+export type Variant = z.infer<typeof Variant>;
+
+export const CUSTOM_EVENT_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+export const ConversionEvent = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("page_view"), path: SitePath }),
+  z.strictObject({ type: z.literal("form_submission"), path: SitePath }),
+  z.strictObject({
+    type: z.literal("custom"),
+    name: z.string().regex(CUSTOM_EVENT_NAME, "use 1 to 64 of A-Z, a-z, 0-9, _ . : -"),
+  }),
+]);
+export type ConversionEvent = z.infer<typeof ConversionEvent>;
+
+export const PostTest = z.strictObject({
+  on_winner: z.enum(["assign_winner", "assign_control", "complete"]).default("assign_winner"),
+  on_inconclusive: z.enum(["keep_running", "assign_control", "complete"]).default("keep_running"),
+});
+export type PostTest = z.infer<typeof PostTest>;
+
+export const LIFECYCLE_STATES = ["draft", "live", "paused", "done", "archived"] as const;
+export const LifecycleState = z.enum(LIFECYCLE_STATES);
+export type LifecycleState = z.infer<typeof LifecycleState>;
+
+/** Rules that hold for any stored configuration (checked on create and on every edit). */
+function checkVariants(variants: ReadonlyArray<Pick<Variant, "slug" | "traffic_share">>, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  variants.forEach((v, i) => {
+    if (seen.has(v.slug)) {
+      ctx.addIssue({ code: "custom", path: ["variants", i, "slug"], message: `variant slug "${v.slug}" is used twice` });
+    }
+    seen.add(v.slug);
+  });
+  let total = 0;
+  for (const v of variants) total += shareInBuckets(v.traffic_share);
+  if (total !== 10_000) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["variants"],
+      message: `traffic shares must sum to exactly 100 (they sum to ${Number.isNaN(total) ? "an invalid number" : total / 100})`,
+    });
+  }
+}
+
+const experimentFields = {
+  slug: Slug,
+  name: z.string().trim().min(1).max(200),
+  target_page: SitePath,
+  variants: z.array(Variant).min(2).max(20),
+  conversion_event: ConversionEvent,
+  min_sample_threshold: z.number().int().min(1).max(1_000_000_000),
+  max_runtime_days: z.number().int().min(1).max(3650).nullable().default(null),
+  notes: z.string().max(10_000).default(""),
+  post_test: PostTest.default({ on_winner: "assign_winner", on_inconclusive: "keep_running" }),
+  secondary_goals: z.array(ConversionEvent).max(20).default([]),
+};
+
+/** What an operator sends to create or replace an experiment's configuration. */
+export const ExperimentInput = z.strictObject(experimentFields).superRefine((e, ctx) => checkVariants(e.variants, ctx));
+export type ExperimentInput = z.infer<typeof ExperimentInput>;
+
+const Timestamp = z.iso.datetime();
+
+/** The stored experiment record (contract section 4). */
+export const ExperimentRecord = z.strictObject({
+  id: z.number().int().positive(),
+  ...experimentFields,
+  lifecycle_state: LifecycleState,
+  shipped_variant_slug: Slug.nullable(),
+  significance_override_reason: z.string().nullable(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  started_at: Timestamp.nullable(),
+  concluded_at: Timestamp.nullable(),
+});
+export type ExperimentRecord = z.infer<typeof ExperimentRecord>;
+
+/** Start needs what the edge cannot do without: a share for every variant. */
+export function startProblems(e: Pick<ExperimentInput, "variants">): Array<{ path: string; message: string }> {
+  const out: Array<{ path: string; message: string }> = [];
+  e.variants.forEach((v, i) => {
+    if (v.traffic_share === 0)
+      out.push({ path: `variants.${i}.traffic_share`, message: "a live experiment cannot give a variant a zero share" });
+  });
+  return out;
+}
+
+// ---- The edge's view, published to KV ------------------------------------------------------------
+
+export const EDGE_STATES = ["live", "paused", "done"] as const;
+
+export const EdgeVariant = z.strictObject({
+  slug: Slug,
+  page: SitePath.optional(),
+  overrides: z.array(Override).max(50).optional(),
+  traffic_share: TrafficShare,
+});
+export type EdgeVariant = z.infer<typeof EdgeVariant>;
+
+/** One experiment as the edge needs it: no names, notes or timestamps, nothing it does not read. */
+export const EdgeExperiment = z
+  .strictObject({
+    id: z.number().int().positive(),
+    slug: Slug,
+    target_page: SitePath,
+    state: z.enum(EDGE_STATES),
+    variants: z.array(EdgeVariant).min(2).max(20),
+    shipped_variant_slug: Slug.nullable(),
+    conversion_event: ConversionEvent,
+    secondary_goals: z.array(ConversionEvent).max(20),
+    /** Bumped when a live edit resets the sample; run-data is kept per epoch. */
+    epoch: z.number().int().min(0),
+  })
+  .superRefine((e, ctx) => checkVariants(e.variants, ctx));
+export type EdgeExperiment = z.infer<typeof EdgeExperiment>;
+
+export const EDGE_CONFIG_SCHEMA_VERSION = 1;
+
+/** The whole document under the KV key `sgen-ab:edge-config:v1`. */
+export const EdgeConfig = z.strictObject({
+  schema_version: z.literal(EDGE_CONFIG_SCHEMA_VERSION),
+  revision: z.number().int().min(0),
+  published_at: Timestamp,
+  experiments: z.array(EdgeExperiment).max(1000),
+});
+export type EdgeConfig = z.infer<typeof EdgeConfig>;
+
+/** The published view of a record, or null for states the edge ignores (draft, archived). */
+export function edgeViewOf(r: ExperimentRecord, epoch: number): EdgeExperiment | null {
+  if (r.lifecycle_state !== "live" && r.lifecycle_state !== "paused" && r.lifecycle_state !== "done") return null;
+  return {
+    id: r.id,
+    slug: r.slug,
+    target_page: r.target_page,
+    state: r.lifecycle_state,
+    variants: r.variants.map(({ slug, page, overrides, traffic_share }) => ({
+      slug,
+      traffic_share,
+      ...(page === undefined ? {} : { page }),
+      ...(overrides === undefined ? {} : { overrides }),
+    })),
+    shipped_variant_slug: r.shipped_variant_slug,
+    conversion_event: r.conversion_event,
+    secondary_goals: r.secondary_goals,
+    epoch,
+  };
+}

@@ -1,0 +1,116 @@
+// The edge's copy of the published config. Steady traffic reads it from isolate memory; KV is read when
+// the copy is older than the TTL, in the background (stale-while-revalidate), so no visitor waits on KV
+// except the first request of a fresh isolate, and that one waits at most `timeoutMs`.
+import { type CompiledConfig, compileConfig, EMPTY_CONFIG } from "../core/edge-plan.ts";
+import { EdgeConfig } from "../core/schema.ts";
+import { type ConfigStore, EDGE_CONFIG_KEY } from "./options.ts";
+
+export interface ConfigCacheOptions {
+  ttlMs: number;
+  timeoutMs: number;
+  kvCacheTtlSeconds: number;
+  cookiePrefix: string;
+  log: (message: string, error?: unknown) => void;
+}
+
+const FAILED_READ_RETRY_MS = 1_000;
+const TIMED_OUT = Symbol("timed out");
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export class ConfigCache {
+  private config: CompiledConfig | undefined;
+  private fetchedAt = 0;
+  private inflight: Promise<CompiledConfig | undefined> | undefined;
+  private rawSeen: string | null | undefined;
+
+  private readonly o: ConfigCacheOptions;
+
+  constructor(options: ConfigCacheOptions) {
+    this.o = options;
+  }
+
+  /** Forget the copy, so the next request reads KV (the admin calls this after publishing in-isolate). */
+  invalidate(): void {
+    this.fetchedAt = 0;
+  }
+
+  /**
+   * The config to act on, or undefined when there is none to be had in time (pass the request through).
+   * Synchronous when the copy is fresh, which is nearly always.
+   */
+  get(
+    store: ConfigStore | undefined,
+    ctx: ExecutionContext,
+    now: number,
+  ): CompiledConfig | undefined | Promise<CompiledConfig | undefined> {
+    if (this.config !== undefined) {
+      if (now - this.fetchedAt >= this.o.ttlMs && store !== undefined) {
+        ctx.waitUntil(this.refresh(store, now));
+      }
+      return this.config; // possibly stale: a slightly old config beats a slow page
+    }
+    if (store === undefined) return undefined;
+    const pending = this.refresh(store, now);
+    ctx.waitUntil(pending); // a timed-out read still fills the cache for the next request
+    return within(pending, this.o.timeoutMs).then((r) => (r === TIMED_OUT ? undefined : r));
+  }
+
+  private refresh(store: ConfigStore, now: number): Promise<CompiledConfig | undefined> {
+    if (this.inflight !== undefined) return this.inflight;
+    this.fetchedAt = now; // one refresh per TTL per isolate, even while this one is in flight
+    const load = async (): Promise<CompiledConfig | undefined> => {
+      try {
+        const raw = await store.get(EDGE_CONFIG_KEY, { type: "text", cacheTtl: this.o.kvCacheTtlSeconds });
+        if (raw === this.rawSeen && this.config !== undefined) return this.config;
+        const parsed = this.parse(raw);
+        if (parsed === undefined) return this.failed(now);
+        this.config = parsed;
+        this.rawSeen = raw;
+        return this.config;
+      } catch (err) {
+        this.o.log("sgen-ab: could not read the experiment config from KV; keeping the last good copy", err);
+        return this.failed(now);
+      } finally {
+        this.inflight = undefined;
+      }
+    };
+    this.inflight = load();
+    return this.inflight;
+  }
+
+  /**
+   * After a failed read, keep the last good copy; with none, act on no experiments (every page served
+   * untouched) rather than read KV on every request, and try again in a second rather than a full TTL.
+   */
+  private failed(now: number): CompiledConfig {
+    if (this.config === undefined || this.config === EMPTY_CONFIG) {
+      this.config = EMPTY_CONFIG;
+      this.fetchedAt = now - this.o.ttlMs + FAILED_READ_RETRY_MS;
+    }
+    return this.config;
+  }
+
+  private parse(raw: string | null): CompiledConfig | undefined {
+    if (raw === null) return EMPTY_CONFIG; // nothing published yet: no experiments
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (err) {
+      this.o.log("sgen-ab: the published config is not JSON; keeping the last good copy", err);
+      return undefined;
+    }
+    const parsed = EdgeConfig.safeParse(json);
+    if (!parsed.success) {
+      this.o.log(`sgen-ab: the published config does not match kv-schema: ${parsed.error.message}`);
+      return undefined;
+    }
+    return compileConfig(parsed.data, this.o.cookiePrefix);
+  }
+}
