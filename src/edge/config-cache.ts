@@ -17,11 +17,12 @@ const FAILED_READ_RETRY_MS = 1_000;
 const TIMED_OUT = Symbol("timed out");
 
 function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  let cancel = (): void => {};
   const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+    const timer = setTimeout(() => resolve(TIMED_OUT), ms);
+    cancel = () => clearTimeout(timer);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout]).finally(cancel);
 }
 
 export class ConfigCache {

@@ -1,0 +1,10 @@
+import type { SgenEnv } from "../../src/worker.ts";
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends Required<Pick<SgenEnv, "SGEN_CONFIG" | "SGEN_RUN_DATA">> {}
+    interface GlobalProps {
+      mainModule: typeof import("../../examples/demo/worker.ts");
+    }
+  }
+}
