@@ -2,11 +2,13 @@
 // `createWorker`. It wires the edge to Workers KV (config), the run-data Durable Object (exposures) and
 // the origin: a service binding `ORIGIN`, an `ORIGIN_URL`, or else the request's own URL (a Worker on a
 // route in front of its zone's origin).
+import { type AdminOptions, type CatalogNamespace, createAdminApi } from "./admin/api.ts";
 import { createEdge, type Edge, type Origin } from "./edge/handler.ts";
 import type { EdgeOptions } from "./edge/options.ts";
 import type { RunDataObject } from "./run-data/run-data-object.ts";
 import { runDataSink } from "./run-data/sink.ts";
 
+export { CatalogObject } from "./catalog/catalog-object.ts";
 export { RunDataObject } from "./run-data/run-data-object.ts";
 
 export interface SgenEnv {
@@ -16,6 +18,14 @@ export interface SgenEnv {
   ORIGIN?: Fetcher;
   /** The site's base URL, e.g. `https://origin.example.com`. */
   ORIGIN_URL?: string;
+  /** The catalog Durable Object (experiment records, audit log). Without it there is no admin API. */
+  SGEN_CATALOG?: CatalogNamespace;
+  /** Secret: JSON `[{ "sha256": "<hex of the token's SHA-256>", "operator": "alice", "role": "administrator" }]`. */
+  SGEN_ADMIN_TOKENS?: string;
+  /** Optional custom roles: JSON `{ "role": ["capability", …] }`. */
+  SGEN_ROLES?: string;
+  /** Days an audit entry is kept (default 400). */
+  SGEN_AUDIT_RETENTION_DAYS?: string;
 }
 
 export interface WorkerOptions<Env extends SgenEnv> {
@@ -23,6 +33,8 @@ export interface WorkerOptions<Env extends SgenEnv> {
   origin?: (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>;
   /** Overrides of the edge's options (TTLs, cookie names, a site's own visitor id …). */
   edge?: Partial<EdgeOptions<Env>>;
+  /** Overrides of the admin API's options (base path, body limit …), or false for no admin API. */
+  admin?: Partial<AdminOptions<Env>> | false;
 }
 
 export function defaultOrigin(request: Request, env: SgenEnv): Promise<Response> {
@@ -49,13 +61,31 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
     ...options.edge,
   });
   const origin = options.origin ?? defaultOrigin;
+  const admin =
+    options.admin === false
+      ? undefined
+      : createAdminApi<Env>({
+          catalog: (env) => env.SGEN_CATALOG,
+          tokens: (env) => env.SGEN_ADMIN_TOKENS,
+          roles: (env) => env.SGEN_ROLES,
+          // This isolate learns of its own publications at once; others within the config TTL.
+          onPublished: () => edge.invalidateConfig(),
+          ...options.admin,
+        });
+  const adminBase = options.admin === false ? "" : (options.admin?.basePath ?? "/sg-admin/api");
   return {
     edge,
     fetch(request, env, ctx) {
+      if (admin !== undefined && isUnder(request.url, adminBase)) return Promise.resolve(admin.fetch(request, env, ctx));
       const toOrigin: Origin = (r) => origin(r, env, ctx);
       return edge.handle(request, env, ctx, toOrigin);
     },
   };
+}
+
+function isUnder(url: string, base: string): boolean {
+  const path = new URL(url).pathname;
+  return path === base || path.startsWith(`${base}/`);
 }
 
 export default createWorker<SgenEnv>();

@@ -1,7 +1,7 @@
-// The demo's seeded experiment (contract section 6), published once to the local KV so that the first
-// visit to /pricing already shows the split.
-import type { EdgeConfig, ExperimentInput } from "../../src/core/schema.ts";
-import { EDGE_CONFIG_KEY } from "../../src/edge/options.ts";
+// The demo's seeded experiment (contract section 6), created and started in the catalog on first use so
+// that the first visit to /pricing already shows the split.
+import { type CatalogNamespace, catalogStub } from "../../src/admin/api.ts";
+import type { ExperimentInput } from "../../src/core/schema.ts";
 
 export const DEMO_EXPERIMENT: ExperimentInput = {
   slug: "pricing-page-layout",
@@ -19,40 +19,16 @@ export const DEMO_EXPERIMENT: ExperimentInput = {
   secondary_goals: [],
 };
 
-export function demoEdgeConfig(now: Date): EdgeConfig {
-  const e = DEMO_EXPERIMENT;
-  return {
-    schema_version: 1,
-    revision: 1,
-    published_at: now.toISOString(),
-    experiments: [
-      {
-        id: 1,
-        slug: e.slug,
-        target_page: e.target_page,
-        state: "live",
-        variants: e.variants.map(({ slug, page, traffic_share }) => ({ slug, page, traffic_share })),
-        shipped_variant_slug: null,
-        conversion_event: e.conversion_event,
-        secondary_goals: e.secondary_goals,
-        epoch: 0,
-      },
-    ],
-  };
-}
-
 let seeded: Promise<void> | undefined;
 
-/** Publishes the demo config unless something is already published. Once per isolate. */
-export function seedDemo(kv: KVNamespace | undefined): Promise<void> {
-  if (kv === undefined) return Promise.resolve();
-  seeded ??= (async () => {
-    if ((await kv.get(EDGE_CONFIG_KEY)) === null) {
-      await kv.put(EDGE_CONFIG_KEY, JSON.stringify(demoEdgeConfig(new Date())));
-    }
-  })().catch((err) => {
-    seeded = undefined;
-    console.warn("demo: could not seed the experiment", err);
-  });
+/** Creates and starts the demo experiment in the catalog unless the catalog has history. Once per isolate. */
+export function seedDemo(catalog: CatalogNamespace | undefined): Promise<void> {
+  if (catalog === undefined) return Promise.resolve();
+  seeded ??= catalogStub(catalog)
+    .seed({ name: "demo-seed", role: "system" }, DEMO_EXPERIMENT)
+    .catch((err) => {
+      seeded = undefined;
+      console.warn("demo: could not seed the experiment", err);
+    });
   return seeded;
 }

@@ -4,7 +4,7 @@ import { createWorker, type SgenEnv } from "../../src/worker.ts";
 import { seedDemo } from "./seed.ts";
 import { demoSite } from "./site.ts";
 
-export { RunDataObject } from "../../src/worker.ts";
+export { CatalogObject, RunDataObject } from "../../src/worker.ts";
 
 const worker = createWorker<SgenEnv>({
   origin: async (request) => demoSite(request),
@@ -14,7 +14,7 @@ const worker = createWorker<SgenEnv>({
 
 export default {
   async fetch(request: Request, env: SgenEnv, ctx: ExecutionContext): Promise<Response> {
-    await seedDemo(env.SGEN_CONFIG);
+    await seedDemo(env.SGEN_CATALOG);
     return worker.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<SgenEnv>;

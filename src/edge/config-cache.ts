@@ -37,9 +37,14 @@ export class ConfigCache {
     this.o = options;
   }
 
-  /** Forget the copy, so the next request reads KV (the admin calls this after publishing in-isolate). */
+  private mustReread = false;
+
+  /**
+   * The next request re-reads KV before it is served (within the time budget, else from the old copy).
+   * The admin calls this after publishing from the same isolate, so an operator sees a change at once.
+   */
   invalidate(): void {
-    this.fetchedAt = 0;
+    this.mustReread = true;
   }
 
   /**
@@ -51,6 +56,12 @@ export class ConfigCache {
     ctx: ExecutionContext,
     now: number,
   ): CompiledConfig | undefined | Promise<CompiledConfig | undefined> {
+    if (this.mustReread && store !== undefined) {
+      this.mustReread = false;
+      const pending = this.refresh(store, now, true);
+      ctx.waitUntil(pending);
+      return within(pending, this.o.timeoutMs).then((r) => (r === TIMED_OUT ? this.config : r));
+    }
     if (this.config !== undefined) {
       if (now - this.fetchedAt >= this.o.ttlMs && store !== undefined) {
         ctx.waitUntil(this.refresh(store, now));
@@ -63,8 +74,8 @@ export class ConfigCache {
     return within(pending, this.o.timeoutMs).then((r) => (r === TIMED_OUT ? undefined : r));
   }
 
-  private refresh(store: ConfigStore, now: number): Promise<CompiledConfig | undefined> {
-    if (this.inflight !== undefined) return this.inflight;
+  private refresh(store: ConfigStore, now: number, fresh = false): Promise<CompiledConfig | undefined> {
+    if (this.inflight !== undefined && !fresh) return this.inflight;
     this.fetchedAt = now; // one refresh per TTL per isolate, even while this one is in flight
     const load = async (): Promise<CompiledConfig | undefined> => {
       try {

@@ -12,7 +12,11 @@ export interface VariantCount {
 export class RunDataObject extends DurableObject<object> {
   constructor(ctx: DurableObjectState, env: object) {
     super(ctx, env);
-    ctx.storage.sql.exec(`
+    this.createTables();
+  }
+
+  private createTables(): void {
+    this.ctx.storage.sql.exec(`
       CREATE TABLE IF NOT EXISTS exposures (
         epoch INTEGER NOT NULL, visitor TEXT NOT NULL, variant TEXT NOT NULL, at INTEGER NOT NULL,
         PRIMARY KEY (epoch, visitor)
@@ -47,6 +51,12 @@ export class RunDataObject extends DurableObject<object> {
       }
     });
     return added;
+  }
+
+  /** Removes all run-data (the experiment was deleted). */
+  async purge(): Promise<void> {
+    await this.ctx.storage.deleteAll();
+    this.createTables(); // a late exposure for the deleted experiment must not fail on missing tables
   }
 
   counts(epoch: number): VariantCount[] {

@@ -2,7 +2,7 @@
 // by an independent MurmurHash3 over the id's UTF-8 bytes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { referenceAssignment } from "../support/murmur3-reference.ts";
-import { type DemoServer, type Fetched, get, putDemoKv, startDemo } from "./support/demo-server.ts";
+import { adminApi, type DemoServer, type Fetched, get, startDemo } from "./support/demo-server.ts";
 
 const SLUG = "pricing-page-layout";
 const COOKIE = `sgen-ab-${SLUG}`;
@@ -119,59 +119,36 @@ describe("npm start: the edge, from outside", () => {
     expect(post.headers.get("location")).toBe("/thanks");
   });
 
-  it("paused, done and archived (published to KV by hand) behave as the contract says", async () => {
-    const base = {
-      id: 1,
-      slug: SLUG,
-      target_page: "/pricing",
-      variants: [
-        { slug: "a", page: "/pricing", traffic_share: 50 },
-        { slug: "b", page: "/pricing-b", traffic_share: 50 },
-      ],
-      conversion_event: { type: "page_view", path: "/thanks" },
-      secondary_goals: [],
-      epoch: 0,
-    };
-    let revision = 10;
-    const publish = (experiments: object[]) =>
-      putDemoKv(
-        demo.persistDir,
-        "sgen-ab:edge-config:v1",
-        JSON.stringify({ schema_version: 1, revision: revision++, published_at: new Date().toISOString(), experiments }),
-      );
-    // The demo's isolate re-reads KV once a second; poll until the new publication shows.
-    const until = async (cookie: string, ok: (r: Fetched) => boolean): Promise<Fetched> => {
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const r = await pricing(cookie);
-        if (ok(r) || Date.now() > deadline) return r;
-        await new Promise((res) => setTimeout(res, 250));
-      }
+  it("paused, done and archived (through the admin API) behave as the contract says", async () => {
+    const list = await adminApi(demo.base, "GET", `/experiments?q=${SLUG}`);
+    const id = list.json.rows[0].id as number;
+    const act = async (action: string, body: object = {}) => {
+      const r = await adminApi(demo.base, "POST", `/experiments/${id}/${action}`, body);
+      expect(r.status, `${action}: ${JSON.stringify(r.json)}`).toBe(200);
     };
 
-    await publish([{ ...base, state: "paused", shipped_variant_slug: null }]);
-    const paused = await until(`sgen-vid=p; ${COOKIE}=b`, (r) => r.title === TITLE.a);
+    await act("pause");
+    const paused = await pricing(`sgen-vid=p; ${COOKIE}=b`);
     expect(paused.title).toBe(TITLE.a);
     expect(paused.cookies.size).toBe(0);
     expect(paused.headers.get("cache-control")).toMatch(/private/);
-    const pausedNew = await pricing();
-    expect(pausedNew.cookies.size).toBe(0);
+    expect((await pricing()).cookies.size).toBe(0);
 
-    await publish([{ ...base, state: "done", shipped_variant_slug: "b" }]);
-    const done = await until(`sgen-vid=d; ${COOKIE}=a`, (r) => r.title === TITLE.b);
+    await act("resume");
+    const resumed = await pricing(`sgen-vid=p; ${COOKIE}=b`);
+    expect(resumed.title).toBe(TITLE.b); // the cookie is honoured again after a resume
+
+    await act("override", { shipped_variant_slug: "b", reason: "black-box test" });
+    const done = await pricing(`sgen-vid=d; ${COOKIE}=a`);
     expect(done.title).toBe(TITLE.b);
     expect(done.cookies.size).toBe(0);
     expect((await pricing()).title).toBe(TITLE.b);
 
-    await publish([]); // archived (and draft) experiments are left out of the published config
-    const archived = await until(`${COOKIE}=b`, (r) => r.title === TITLE.a);
+    await act("archive");
+    const archived = await pricing(`${COOKIE}=b`);
     expect(archived.title).toBe(TITLE.a);
     expect(archived.cookies.size).toBe(0);
     expect(archived.headers.get("cache-control")).toBe("public, max-age=60");
-
-    await publish([{ ...base, state: "live", shipped_variant_slug: null }]);
-    const live = await until("sgen-vid=back-live", (r) => r.cookies.has(COOKIE));
-    expect(live.cookies.get(COOKIE)?.value).toBe(expectedVariant("back-live"));
   });
 });
 

@@ -2,7 +2,7 @@ import type { SgenEnv } from "../../src/worker.ts";
 
 declare global {
   namespace Cloudflare {
-    interface Env extends Required<Pick<SgenEnv, "SGEN_CONFIG" | "SGEN_RUN_DATA">> {}
+    interface Env extends Required<Pick<SgenEnv, "SGEN_CONFIG" | "SGEN_RUN_DATA" | "SGEN_CATALOG" | "SGEN_ADMIN_TOKENS">> {}
     interface GlobalProps {
       mainModule: typeof import("../../examples/demo/worker.ts");
     }

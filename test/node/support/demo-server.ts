@@ -1,11 +1,10 @@
 // Starts the demo exactly as a newcomer does (`npm start`), on a free port and with its own storage
 // folder, and stops it again. Black-box tests talk to it over HTTP only.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 
@@ -80,29 +79,20 @@ export async function startDemo(config?: string): Promise<DemoServer> {
   };
 }
 
-const run = promisify(execFile);
-
-/** Publishes a document to the demo's local KV, as an operator with wrangler would. */
-export async function putDemoKv(persistDir: string, key: string, value: string): Promise<void> {
-  await run(
-    "npx",
-    [
-      "wrangler",
-      "kv",
-      "key",
-      "put",
-      "--local",
-      "--persist-to",
-      persistDir,
-      "-c",
-      "examples/demo/wrangler.toml",
-      "--binding",
-      "SGEN_CONFIG",
-      key,
-      value,
-    ],
-    { cwd: ROOT, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
-  );
+/** A call to the demo's admin API with one of the README's tokens. */
+export async function adminApi(base: string, method: string, path: string, body?: unknown, token = "demo-admin") {
+  const res = await fetch(`${base}/sg-admin/api${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  // biome-ignore lint/suspicious/noExplicitAny: tests inspect the answer field by field
+  let json: any = null;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: res.status, json, headers: res.headers };
 }
 
 export interface Fetched {

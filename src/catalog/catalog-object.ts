@@ -1,0 +1,439 @@
+// The catalog: the single source of truth for experiment records and the audit log, in one SQLite
+// Durable Object so that every lifecycle transition and its audit entry commit together. After each
+// change it publishes the edge's view to KV (kv-schema/); a failed publish is retried by an alarm.
+import { DurableObject } from "cloudflare:workers";
+import { checkEdit, selfReferenceIssues } from "../core/edit-rules.ts";
+import { fail, ok, type Result } from "../core/errors.ts";
+import { gateState } from "../core/gate.ts";
+import { type Action, transition } from "../core/lifecycle.ts";
+import type { ListQuery } from "../core/list-query.ts";
+import type { Operator } from "../core/permissions.ts";
+import {
+  EDGE_CONFIG_SCHEMA_VERSION,
+  type EdgeConfig,
+  type EdgeExperiment,
+  type ExperimentInput,
+  type ExperimentRecord,
+  edgeViewOf,
+  type LifecycleState,
+  startProblems,
+} from "../core/schema.ts";
+import { EDGE_CONFIG_KEY } from "../edge/options.ts";
+import { purgeRunData, type RunDataNamespace, readSamples } from "../run-data/client.ts";
+import { type AuditEntry, type AuditRow, auditEntry, CATALOG_SCHEMA, type ExperimentRow } from "./tables.ts";
+
+export interface CatalogEnv {
+  SGEN_CONFIG?: KVNamespace;
+  SGEN_RUN_DATA?: RunDataNamespace;
+  /** Days an audit entry is kept (default 400). */
+  SGEN_AUDIT_RETENTION_DAYS?: string;
+}
+
+export interface ActionBody {
+  shipped_variant_slug?: string | undefined;
+  reason?: string | undefined;
+}
+
+export interface WriteOutcome<T> {
+  readonly value: T;
+  /** False when the edge has not received the change yet (KV failed); an alarm retries. */
+  readonly published: boolean;
+}
+
+const PUBLISH_RETRY_MS = 5_000;
+const SORT_COLUMNS: Record<ListQuery["sort"], string> = {
+  name: "name COLLATE NOCASE",
+  state: "lifecycle_state",
+  sample: "sample",
+  created: "created_at",
+  updated: "updated_at",
+  id: "id",
+};
+
+export class CatalogObject extends DurableObject<CatalogEnv> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: CatalogEnv) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(CATALOG_SCHEMA);
+  }
+
+  // ---- reads --------------------------------------------------------------------------------------
+
+  get(id: number): Result<ExperimentRecord> {
+    const row = this.row(id);
+    return row === undefined ? notFound(id) : ok(JSON.parse(row.record) as ExperimentRecord);
+  }
+
+  list(q: ListQuery): { rows: Array<ExperimentRecord & { sample: number }>; total: number } {
+    const where: string[] = [];
+    const args: SqlStorageValue[] = [];
+    if (q.state === "") where.push("lifecycle_state != 'archived'");
+    else {
+      where.push("lifecycle_state = ?");
+      args.push(q.state);
+    }
+    if (q.q !== "") {
+      where.push("(name LIKE ? ESCAPE '\\' OR target_page LIKE ? ESCAPE '\\' OR slug LIKE ? ESCAPE '\\')");
+      const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      args.push(like, like, like);
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+    const total = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM experiments ${clause}`, ...args).one().n;
+    const order = `${SORT_COLUMNS[q.sort]} ${q.order === "asc" ? "ASC" : "DESC"}, id ${q.order === "asc" ? "ASC" : "DESC"}`;
+    const rows = this.sql
+      .exec<ExperimentRow>(
+        `SELECT * FROM experiments ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`,
+        ...args,
+        q.per_page,
+        (q.page - 1) * q.per_page,
+      )
+      .toArray()
+      .map((r) => ({ ...(JSON.parse(r.record) as ExperimentRecord), sample: r.sample }));
+    return { rows, total };
+  }
+
+  activity(experimentId: number | null, limit: number): AuditEntry[] {
+    const rows =
+      experimentId === null
+        ? this.sql.exec<AuditRow>("SELECT * FROM audit ORDER BY id DESC LIMIT ?", limit)
+        : this.sql.exec<AuditRow>("SELECT * FROM audit WHERE experiment_id = ? ORDER BY id DESC LIMIT ?", experimentId, limit);
+    return rows.toArray().map(auditEntry);
+  }
+
+  /** The record, its epoch and the current sample per variant (read from run-data). */
+  async runState(id: number): Promise<Result<{ record: ExperimentRecord; epoch: number; samples: Record<string, number> }>> {
+    const row = this.row(id);
+    if (row === undefined) return notFound(id);
+    const record = JSON.parse(row.record) as ExperimentRecord;
+    const samples = await this.samplesOf(id, row.epoch);
+    return ok({ record, epoch: row.epoch, samples });
+  }
+
+  // ---- writes -------------------------------------------------------------------------------------
+
+  // Every write runs with the object's input closed: a write that awaits run-data or KV must not
+  // interleave with another write working from the same, now stale, record.
+  create(op: Operator, input: ExperimentInput): Promise<Result<WriteOutcome<ExperimentRecord>>> {
+    return this.ctx.blockConcurrencyWhile(() => this.doCreate(op, input));
+  }
+
+  /** `mayEditLive`: the operator's role may edit a started experiment (checked here, against the state now). */
+  replace(
+    op: Operator,
+    id: number,
+    input: ExperimentInput,
+    confirmReset: boolean,
+    mayEditLive: boolean,
+  ): Promise<Result<WriteOutcome<ExperimentRecord>>> {
+    return this.ctx.blockConcurrencyWhile(() => this.doReplace(op, id, input, confirmReset, mayEditLive));
+  }
+
+  act(op: Operator, id: number, action: Action, body: ActionBody): Promise<Result<WriteOutcome<ExperimentRecord | { deleted: number }>>> {
+    return this.ctx.blockConcurrencyWhile(() => this.doAct(op, id, action, body));
+  }
+
+  private async doCreate(op: Operator, input: ExperimentInput): Promise<Result<WriteOutcome<ExperimentRecord>>> {
+    const issues = selfReferenceIssues(input);
+    if (issues.length > 0) return fail(422, "validation_failed", "a variant points back at the target page", issues);
+    if (this.slugTaken(input.slug, null)) return slugTaken(input.slug);
+    const now = new Date().toISOString();
+    const id = this.sql
+      .exec<{ id: number }>(
+        "INSERT INTO experiments (slug, name, target_page, lifecycle_state, created_at, updated_at, record) VALUES (?, ?, ?, 'draft', ?, ?, '{}') RETURNING id",
+        input.slug,
+        input.name,
+        input.target_page,
+        now,
+        now,
+      )
+      .one().id;
+    const record: ExperimentRecord = {
+      id,
+      ...input,
+      lifecycle_state: "draft",
+      shipped_variant_slug: null,
+      significance_override_reason: null,
+      created_at: now,
+      updated_at: now,
+      started_at: null,
+      concluded_at: null,
+    };
+    this.saveRecord(record);
+    this.audit(op, record, "create", null, "draft", { created: input });
+    return ok({ value: record, published: true }); // a draft is not published: the edge has nothing to learn
+  }
+
+  private async doReplace(
+    op: Operator,
+    id: number,
+    input: ExperimentInput,
+    confirmReset: boolean,
+    mayEditLive: boolean,
+  ): Promise<Result<WriteOutcome<ExperimentRecord>>> {
+    const row = this.row(id);
+    if (row === undefined) return notFound(id);
+    const current = JSON.parse(row.record) as ExperimentRecord;
+    if (current.lifecycle_state !== "draft" && !mayEditLive) {
+      return fail(403, "forbidden", `the role ${op.role} may not edit an experiment that is ${current.lifecycle_state}`);
+    }
+    const edit = checkEdit(current, input, confirmReset);
+    if (!edit.ok) return edit;
+    const issues = selfReferenceIssues(input);
+    if (issues.length > 0) return fail(422, "validation_failed", "a variant points back at the target page", issues);
+    if (this.slugTaken(input.slug, id)) return slugTaken(input.slug);
+    if (current.lifecycle_state !== "draft") {
+      const chain = this.chainProblem(id, input);
+      if (chain !== null) return chain;
+    }
+    const next: ExperimentRecord = { ...current, ...input, updated_at: new Date().toISOString() };
+    const changes = diff(current, next);
+    if (edit.value.resetsSample) {
+      this.sql.exec("UPDATE experiments SET epoch = epoch + 1, sample = 0 WHERE id = ?", id);
+      changes.sample_reset = { from: row.epoch, to: row.epoch + 1 };
+    }
+    this.saveRecord(next);
+    this.audit(op, next, edit.value.resetsSample ? "edit_reset" : "edit", null, null, changes);
+    return ok({ value: next, published: await this.publishIfEdgeSees(current.lifecycle_state) });
+  }
+
+  private async doAct(
+    op: Operator,
+    id: number,
+    action: Action,
+    body: ActionBody,
+  ): Promise<Result<WriteOutcome<ExperimentRecord | { deleted: number }>>> {
+    const row = this.row(id);
+    if (row === undefined) return notFound(id);
+    const current = JSON.parse(row.record) as ExperimentRecord;
+    const t = transition(current.lifecycle_state, action, (row.restore_to as LifecycleState | null) ?? null);
+    if (!t.ok) return fail(409, t.code, t.message);
+    const now = new Date().toISOString();
+
+    if (t.to === "removed") {
+      if (this.env.SGEN_RUN_DATA !== undefined) await purgeRunData(this.env.SGEN_RUN_DATA, id);
+      this.sql.exec("DELETE FROM experiments WHERE id = ?", id);
+      this.audit(op, current, "delete", current.lifecycle_state, "removed", { deleted: current });
+      return ok({ value: { deleted: id }, published: true });
+    }
+
+    const next: ExperimentRecord = { ...current, lifecycle_state: t.to, updated_at: now };
+    const extra: { reason?: string; shipped?: string } = {};
+    if (action === "start") {
+      const problems = startProblems(current);
+      if (problems.length > 0) return fail(422, "validation_failed", "the experiment cannot start as configured", problems);
+      const busy = this.sql
+        .exec<{ slug: string }>(
+          "SELECT slug FROM experiments WHERE target_page = ? AND lifecycle_state IN ('live', 'paused') AND id != ?",
+          current.target_page,
+          id,
+        )
+        .toArray();
+      if (busy.length > 0) {
+        return fail(
+          409,
+          "target_page_busy",
+          `${current.target_page} already has a running experiment: ${busy.map((b) => b.slug).join(", ")}`,
+        );
+      }
+      const chain = this.chainProblem(id, current);
+      if (chain !== null) return chain;
+      next.started_at = current.started_at ?? now;
+    }
+    if (action === "conclude" || action === "override") {
+      const shipped = body.shipped_variant_slug;
+      if (shipped === undefined || !current.variants.some((v) => v.slug === shipped)) {
+        return fail(422, "validation_failed", "name the variant to ship", [
+          { path: "shipped_variant_slug", message: `one of: ${current.variants.map((v) => v.slug).join(", ")}` },
+        ]);
+      }
+      if (action === "conclude") {
+        const samples = await this.samplesOf(id, row.epoch);
+        const gate = gateState(
+          current.min_sample_threshold,
+          current.variants.map((v) => v.slug),
+          samples,
+          null,
+        );
+        if (gate !== "reached") {
+          return fail(
+            409,
+            "gate_pending",
+            `every variant needs a sample of ${current.min_sample_threshold} before conclusion; use override with a reason`,
+          );
+        }
+      } else {
+        const reason = body.reason?.trim() ?? "";
+        if (reason === "") return fail(422, "validation_failed", "an override needs a reason", [{ path: "reason", message: "required" }]);
+        next.significance_override_reason = reason;
+        extra.reason = reason;
+      }
+      next.shipped_variant_slug = shipped;
+      next.concluded_at = now;
+      extra.shipped = shipped;
+    }
+    if (action === "archive") this.sql.exec("UPDATE experiments SET restore_to = ? WHERE id = ?", current.lifecycle_state, id);
+    if (action === "restore") this.sql.exec("UPDATE experiments SET restore_to = NULL WHERE id = ?", id);
+
+    this.saveRecord(next);
+    this.audit(op, next, action, current.lifecycle_state, t.to, { lifecycle_state: { from: current.lifecycle_state, to: t.to } }, extra);
+    const seenByEdge = [current.lifecycle_state, t.to].some((s) => s === "live" || s === "paused" || s === "done");
+    return ok({ value: next, published: seenByEdge ? await this.publish() : true });
+  }
+
+  /** Creates and starts the demo's experiment if the catalog is empty (idempotent). */
+  seed(op: Operator, input: ExperimentInput): Promise<void> {
+    return this.ctx.blockConcurrencyWhile(() => this.doSeed(op, input));
+  }
+
+  private async doSeed(op: Operator, input: ExperimentInput): Promise<void> {
+    if (this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM audit").one().n > 0) return;
+    const created = await this.doCreate(op, input);
+    if (created.ok) await this.doAct(op, created.value.value.id, "start", {});
+  }
+
+  // ---- publishing ---------------------------------------------------------------------------------
+
+  /** Writes the edge's view of every live, paused and done experiment to KV. */
+  async publish(): Promise<boolean> {
+    const kv = this.env.SGEN_CONFIG;
+    const revision = this.bumpRevision();
+    if (kv === undefined) return false;
+    const experiments: EdgeExperiment[] = [];
+    for (const r of this.sql.exec<ExperimentRow>(
+      "SELECT * FROM experiments WHERE lifecycle_state IN ('live', 'paused', 'done') ORDER BY id",
+    )) {
+      const view = edgeViewOf(JSON.parse(r.record) as ExperimentRecord, r.epoch);
+      if (view !== null) experiments.push(view);
+    }
+    const doc: EdgeConfig = { schema_version: EDGE_CONFIG_SCHEMA_VERSION, revision, published_at: new Date().toISOString(), experiments };
+    try {
+      await kv.put(EDGE_CONFIG_KEY, JSON.stringify(doc));
+      this.sql.exec(
+        "INSERT INTO meta (key, value) VALUES ('published_revision', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        String(revision),
+      );
+      return true;
+    } catch (err) {
+      console.warn("sgen-ab catalog: publishing to KV failed; retrying by alarm", err);
+      await this.ctx.storage.setAlarm(Date.now() + PUBLISH_RETRY_MS);
+      return false;
+    }
+  }
+
+  override async alarm(): Promise<void> {
+    const published = Number(this.meta("published_revision") ?? -1);
+    if (published < Number(this.meta("revision") ?? 0)) await this.publish();
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------
+
+  private async publishIfEdgeSees(state: LifecycleState): Promise<boolean> {
+    return state === "live" || state === "paused" || state === "done" ? this.publish() : true;
+  }
+
+  private row(id: number): ExperimentRow | undefined {
+    return this.sql.exec<ExperimentRow>("SELECT * FROM experiments WHERE id = ?", id).toArray()[0];
+  }
+
+  private slugTaken(slug: string, exceptId: number | null): boolean {
+    return this.sql.exec("SELECT id FROM experiments WHERE slug = ? AND id IS NOT ?", slug, exceptId).toArray().length > 0;
+  }
+
+  /** A running experiment whose variant page is another running experiment's target page (or the reverse). */
+  private chainProblem(id: number, e: Pick<ExperimentInput, "target_page" | "variants">): Result<never> | null {
+    const others = this.sql
+      .exec<ExperimentRow>("SELECT * FROM experiments WHERE lifecycle_state IN ('live', 'paused') AND id != ?", id)
+      .toArray()
+      .map((r) => JSON.parse(r.record) as ExperimentRecord);
+    const pages = new Set(e.variants.map((v) => v.page ?? e.target_page));
+    for (const o of others) {
+      if (pages.has(o.target_page) && o.target_page !== e.target_page) {
+        return fail(409, "experiment_chain", `a variant page is the target page of running experiment ${o.slug}`);
+      }
+      if (o.variants.some((v) => (v.page ?? o.target_page) === e.target_page) && o.target_page !== e.target_page) {
+        return fail(409, "experiment_chain", `the target page is a variant page of running experiment ${o.slug}`);
+      }
+    }
+    return null;
+  }
+
+  private saveRecord(r: ExperimentRecord): void {
+    this.sql.exec(
+      "UPDATE experiments SET slug = ?, name = ?, target_page = ?, lifecycle_state = ?, updated_at = ?, record = ? WHERE id = ?",
+      r.slug,
+      r.name,
+      r.target_page,
+      r.lifecycle_state,
+      r.updated_at,
+      JSON.stringify(r),
+      r.id,
+    );
+  }
+
+  private audit(
+    op: Operator,
+    r: ExperimentRecord,
+    action: string,
+    from: string | null,
+    to: string | null,
+    changes: object,
+    extra: { reason?: string; shipped?: string } = {},
+  ): void {
+    const now = new Date();
+    this.sql.exec(
+      "INSERT INTO audit (at, operator, role, experiment_id, experiment_slug, action, from_state, to_state, changes, reason, shipped_variant_slug) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      now.toISOString(),
+      op.name,
+      op.role,
+      r.id,
+      r.slug,
+      action,
+      from,
+      to,
+      JSON.stringify(changes),
+      extra.reason ?? null,
+      extra.shipped ?? null,
+    );
+    const days = Number(this.env.SGEN_AUDIT_RETENTION_DAYS ?? 400);
+    if (Number.isFinite(days) && days > 0) {
+      this.sql.exec("DELETE FROM audit WHERE at < ?", new Date(now.getTime() - days * 86_400_000).toISOString());
+    }
+  }
+
+  private async samplesOf(id: number, epoch: number): Promise<Record<string, number>> {
+    return this.env.SGEN_RUN_DATA === undefined ? {} : readSamples(this.env.SGEN_RUN_DATA, id, epoch);
+  }
+
+  private meta(key: string): string | undefined {
+    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
+  }
+
+  private bumpRevision(): number {
+    const next = Number(this.meta("revision") ?? 0) + 1;
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('revision', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      String(next),
+    );
+    return next;
+  }
+}
+
+function notFound(id: number): Result<never> {
+  return fail(404, "not_found", `no experiment with id ${id}`);
+}
+
+function slugTaken(slug: string): Result<never> {
+  return fail(409, "slug_taken", `an experiment with slug ${slug} already exists`, [{ path: "slug", message: "already used" }]);
+}
+
+/** Top-level fields that differ, as { field: { from, to } }. */
+function diff(a: ExperimentRecord, b: ExperimentRecord): Record<string, { from: unknown; to: unknown }> {
+  const out: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of Object.keys(b) as Array<keyof ExperimentRecord>) {
+    if (key === "updated_at") continue;
+    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) out[key] = { from: a[key], to: b[key] };
+  }
+  return out;
+}
