@@ -5,8 +5,9 @@
 import { type AdminOptions, type CatalogNamespace, createAdminApi } from "./admin/api.ts";
 import { createEdge, type Edge, type Origin } from "./edge/handler.ts";
 import type { EdgeOptions } from "./edge/options.ts";
+import type { BatcherOptions } from "./run-data/batcher.ts";
 import type { RunDataObject } from "./run-data/run-data-object.ts";
-import { runDataSink } from "./run-data/sink.ts";
+import { type RunDataSink, runDataSink } from "./run-data/sink.ts";
 
 export { CatalogObject } from "./catalog/catalog-object.ts";
 export { RunDataObject } from "./run-data/run-data-object.ts";
@@ -26,6 +27,8 @@ export interface SgenEnv {
   SGEN_ROLES?: string;
   /** Days an audit entry is kept (default 400). */
   SGEN_AUDIT_RETENTION_DAYS?: string;
+  /** Run-data Durable Objects per new experiment (default 4). */
+  SGEN_RUN_DATA_SHARDS?: string;
 }
 
 export interface WorkerOptions<Env extends SgenEnv> {
@@ -33,6 +36,8 @@ export interface WorkerOptions<Env extends SgenEnv> {
   origin?: (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>;
   /** Overrides of the edge's options (TTLs, cookie names, a site's own visitor id …). */
   edge?: Partial<EdgeOptions<Env>>;
+  /** Batching of run-data events (flush delay, batch size, buffer bound). */
+  runData?: Omit<BatcherOptions, "send">;
   /** Overrides of the admin API's options (base path, body limit …), or false for no admin API. */
   admin?: Partial<AdminOptions<Env>> | false;
 }
@@ -51,13 +56,15 @@ export function defaultOrigin(request: Request, env: SgenEnv): Promise<Response>
 
 export interface SgenWorker<Env extends SgenEnv> extends ExportedHandler<Env> {
   readonly edge: Edge<Env>;
+  readonly runData: RunDataSink<Env>;
   fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response>;
 }
 
 export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = {}): SgenWorker<Env> {
+  const runData = runDataSink<Env>((env) => env.SGEN_RUN_DATA, options.runData);
   const edge = createEdge<Env>({
     configStore: (env) => env.SGEN_CONFIG,
-    exposureSink: runDataSink((env) => env.SGEN_RUN_DATA),
+    events: runData.sink,
     ...options.edge,
   });
   const origin = options.origin ?? defaultOrigin;
@@ -75,6 +82,7 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
   const adminBase = options.admin === false ? "" : (options.admin?.basePath ?? "/sg-admin/api");
   return {
     edge,
+    runData,
     fetch(request, env, ctx) {
       if (admin !== undefined && isUnder(request.url, adminBase)) return Promise.resolve(admin.fetch(request, env, ctx));
       const toOrigin: Origin = (r) => origin(r, env, ctx);

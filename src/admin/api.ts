@@ -3,7 +3,7 @@
 // the catalog Durable Object, which validates the transition and writes the audit entry in one step.
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import type { CatalogObject } from "../catalog/catalog-object.ts";
+import { type CatalogNamespace, catalogStub } from "../catalog/names.ts";
 import { type ApiError, errorBody, fail, type Result } from "../core/errors.ts";
 import { ACTION_CAPABILITY, ACTIONS, type Action } from "../core/lifecycle.ts";
 import { ListQuery } from "../core/list-query.ts";
@@ -13,7 +13,7 @@ import { operatorFor } from "./auth.ts";
 import { readJson } from "./body.ts";
 import { buildDashboard } from "./dashboard.ts";
 
-export type CatalogNamespace = DurableObjectNamespace<CatalogObject>;
+export { type CatalogNamespace, catalogStub } from "../catalog/names.ts";
 
 export interface AdminOptions<Env> {
   /** Where the API is mounted. Default `/sg-admin/api`. */
@@ -27,12 +27,6 @@ export interface AdminOptions<Env> {
   maxBodyBytes?: number;
   /** Called after a write that changed what the edge sees (the ready Worker drops its config copy). */
   onPublished?: () => void;
-}
-
-export const CATALOG_OBJECT_NAME = "catalog";
-
-export function catalogStub(ns: CatalogNamespace) {
-  return ns.get(ns.idFromName(CATALOG_OBJECT_NAME));
 }
 
 const ActionBody = z.strictObject({

@@ -4,10 +4,12 @@
 import { DurableObject } from "cloudflare:workers";
 import { checkEdit, selfReferenceIssues } from "../core/edit-rules.ts";
 import { fail, ok, type Result } from "../core/errors.ts";
-import { gateState } from "../core/gate.ts";
+import { type GateState, gateState } from "../core/gate.ts";
 import { type Action, transition } from "../core/lifecycle.ts";
 import type { ListQuery } from "../core/list-query.ts";
 import type { Operator } from "../core/permissions.ts";
+import { decidePostTest } from "../core/post-test.ts";
+import { analyzeGoal } from "../core/run-analysis.ts";
 import {
   EDGE_CONFIG_SCHEMA_VERSION,
   type EdgeConfig,
@@ -19,7 +21,8 @@ import {
   startProblems,
 } from "../core/schema.ts";
 import { EDGE_CONFIG_KEY } from "../edge/options.ts";
-import { purgeRunData, type RunDataNamespace, readSamples } from "../run-data/client.ts";
+import { freezeRunData, purgeRunData, type RunDataNamespace, readRunData, sumSnapshots } from "../run-data/client.ts";
+import type { ShardSnapshot } from "../run-data/run-data-object.ts";
 import { type AuditEntry, type AuditRow, auditEntry, CATALOG_SCHEMA, type ExperimentRow } from "./tables.ts";
 
 export interface CatalogEnv {
@@ -27,7 +30,29 @@ export interface CatalogEnv {
   SGEN_RUN_DATA?: RunDataNamespace;
   /** Days an audit entry is kept (default 400). */
   SGEN_AUDIT_RETENTION_DAYS?: string;
+  /** Run-data objects per new experiment (default 4); fixed for an experiment's life. */
+  SGEN_RUN_DATA_SHARDS?: string;
 }
+
+/** What the dashboard needs from the catalog. */
+export interface RunState {
+  record: ExperimentRecord;
+  epoch: number;
+  run: ShardSnapshot;
+  previousAlwaysValid: Record<string, number> | undefined;
+  postTestApplied: PostTestApplied | null;
+  srmBlockedAt: string | null;
+}
+
+/** The automated post-test action that concluded an experiment. */
+export interface PostTestApplied {
+  action: string;
+  outcome: { state: "winner" | "inconclusive"; winner: string | null };
+  shipped_variant_slug: string | null;
+  at: string;
+}
+
+const SYSTEM: Operator = { name: "system", role: "system" };
 
 export interface ActionBody {
   shipped_variant_slug?: string | undefined;
@@ -102,13 +127,35 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     return rows.toArray().map(auditEntry);
   }
 
-  /** The record, its epoch and the current sample per variant (read from run-data). */
-  async runState(id: number): Promise<Result<{ record: ExperimentRecord; epoch: number; samples: Record<string, number> }>> {
+  /** The record with its run-data, read fresh from every shard. */
+  async runState(id: number): Promise<Result<RunState>> {
     const row = this.row(id);
     if (row === undefined) return notFound(id);
-    const record = JSON.parse(row.record) as ExperimentRecord;
-    const samples = await this.samplesOf(id, row.epoch);
-    return ok({ record, epoch: row.epoch, samples });
+    return ok({
+      record: JSON.parse(row.record) as ExperimentRecord,
+      epoch: row.epoch,
+      run: await this.runDataOf(row),
+      previousAlwaysValid: alwaysValidMin(row),
+      postTestApplied: row.post_test_applied === null ? null : (JSON.parse(row.post_test_applied) as PostTestApplied),
+      srmBlockedAt: row.srm_blocked_at,
+    });
+  }
+
+  /**
+   * A run-data shard's report (at most every few seconds per shard): keep its counts, then re-evaluate
+   * the gate and the automated post-test action.
+   */
+  runDataChanged(experimentId: number, shard: number, snapshot: ShardSnapshot): Promise<void> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      this.sql.exec(
+        "INSERT INTO shard_snapshots (experiment_id, shard, epoch, snapshot) VALUES (?, ?, ?, ?) ON CONFLICT (experiment_id, shard) DO UPDATE SET epoch = excluded.epoch, snapshot = excluded.snapshot",
+        experimentId,
+        shard,
+        snapshot.epoch,
+        JSON.stringify(snapshot),
+      );
+      await this.evaluate(experimentId);
+    });
   }
 
   // ---- writes -------------------------------------------------------------------------------------
@@ -141,10 +188,11 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     const now = new Date().toISOString();
     const id = this.sql
       .exec<{ id: number }>(
-        "INSERT INTO experiments (slug, name, target_page, lifecycle_state, created_at, updated_at, record) VALUES (?, ?, ?, 'draft', ?, ?, '{}') RETURNING id",
+        "INSERT INTO experiments (slug, name, target_page, lifecycle_state, shards, created_at, updated_at, record) VALUES (?, ?, ?, 'draft', ?, ?, ?, '{}') RETURNING id",
         input.slug,
         input.name,
         input.target_page,
+        this.shardsForNewExperiments(),
         now,
         now,
       )
@@ -190,12 +238,14 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     const next: ExperimentRecord = { ...current, ...input, updated_at: new Date().toISOString() };
     const changes = diff(current, next);
     if (edit.value.resetsSample) {
-      this.sql.exec("UPDATE experiments SET epoch = epoch + 1, sample = 0 WHERE id = ?", id);
+      this.sql.exec("UPDATE experiments SET epoch = epoch + 1, sample = 0, avp_min = NULL, srm_blocked_at = NULL WHERE id = ?", id);
       changes.sample_reset = { from: row.epoch, to: row.epoch + 1 };
     }
     this.saveRecord(next);
     this.audit(op, next, edit.value.resetsSample ? "edit_reset" : "edit", null, null, changes);
-    return ok({ value: next, published: await this.publishIfEdgeSees(current.lifecycle_state) });
+    const published = await this.publishIfEdgeSees(current.lifecycle_state);
+    await this.scheduleAlarm(); // max_runtime_days may have changed
+    return ok({ value: next, published });
   }
 
   private async doAct(
@@ -212,8 +262,9 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     const now = new Date().toISOString();
 
     if (t.to === "removed") {
-      if (this.env.SGEN_RUN_DATA !== undefined) await purgeRunData(this.env.SGEN_RUN_DATA, id);
+      if (this.env.SGEN_RUN_DATA !== undefined) await purgeRunData(this.env.SGEN_RUN_DATA, id, row.shards);
       this.sql.exec("DELETE FROM experiments WHERE id = ?", id);
+      this.sql.exec("DELETE FROM shard_snapshots WHERE experiment_id = ?", id);
       this.audit(op, current, "delete", current.lifecycle_state, "removed", { deleted: current });
       return ok({ value: { deleted: id }, published: true });
     }
@@ -249,11 +300,11 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
         ]);
       }
       if (action === "conclude") {
-        const samples = await this.samplesOf(id, row.epoch);
+        const run = await this.runDataOf(row);
         const gate = gateState(
           current.min_sample_threshold,
           current.variants.map((v) => v.slug),
-          samples,
+          run.samples,
           null,
         );
         if (gate !== "reached") {
@@ -279,7 +330,10 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     this.saveRecord(next);
     this.audit(op, next, action, current.lifecycle_state, t.to, { lifecycle_state: { from: current.lifecycle_state, to: t.to } }, extra);
     const seenByEdge = [current.lifecycle_state, t.to].some((s) => s === "live" || s === "paused" || s === "done");
-    return ok({ value: next, published: seenByEdge ? await this.publish() : true });
+    const published = seenByEdge ? await this.publish() : true;
+    if (t.to === "done") await this.freeze(row);
+    await this.scheduleAlarm();
+    return ok({ value: next, published });
   }
 
   /** Creates and starts the demo's experiment if the catalog is empty (idempotent). */
@@ -304,7 +358,7 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     for (const r of this.sql.exec<ExperimentRow>(
       "SELECT * FROM experiments WHERE lifecycle_state IN ('live', 'paused', 'done') ORDER BY id",
     )) {
-      const view = edgeViewOf(JSON.parse(r.record) as ExperimentRecord, r.epoch);
+      const view = edgeViewOf(JSON.parse(r.record) as ExperimentRecord, r.epoch, r.shards);
       if (view !== null) experiments.push(view);
     }
     const doc: EdgeConfig = { schema_version: EDGE_CONFIG_SCHEMA_VERSION, revision, published_at: new Date().toISOString(), experiments };
@@ -317,14 +371,31 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
       return true;
     } catch (err) {
       console.warn("sgen-ab catalog: publishing to KV failed; retrying by alarm", err);
-      await this.ctx.storage.setAlarm(Date.now() + PUBLISH_RETRY_MS);
+      await this.scheduleAlarm();
       return false;
     }
   }
 
-  override async alarm(): Promise<void> {
-    const published = Number(this.meta("published_revision") ?? -1);
-    if (published < Number(this.meta("revision") ?? 0)) await this.publish();
+  /** Retries a publish that failed, and pauses experiments past their maximum runtime. */
+  override alarm(): Promise<void> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const now = Date.now();
+      let changed = false;
+      for (const r of this.sql.exec<ExperimentRow>("SELECT * FROM experiments WHERE lifecycle_state = 'live'").toArray()) {
+        const record = JSON.parse(r.record) as ExperimentRecord;
+        const cutoff = runtimeCutoff(record);
+        if (cutoff === null || cutoff > now) continue;
+        const next: ExperimentRecord = { ...record, lifecycle_state: "paused", updated_at: new Date(now).toISOString() };
+        this.saveRecord(next);
+        this.audit(SYSTEM, next, "auto_pause", "live", "paused", {
+          lifecycle_state: { from: "live", to: "paused" },
+          max_runtime_days: record.max_runtime_days,
+        });
+        changed = true;
+      }
+      if (changed || this.publishPending()) await this.publish();
+      await this.scheduleAlarm();
+    });
   }
 
   // ---- helpers ------------------------------------------------------------------------------------
@@ -402,8 +473,100 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     }
   }
 
-  private async samplesOf(id: number, epoch: number): Promise<Record<string, number>> {
-    return this.env.SGEN_RUN_DATA === undefined ? {} : readSamples(this.env.SGEN_RUN_DATA, id, epoch);
+  private async runDataOf(row: ExperimentRow): Promise<ShardSnapshot> {
+    const ns = this.env.SGEN_RUN_DATA;
+    return ns === undefined ? sumSnapshots(row.epoch, []) : readRunData(ns, row.id, row.epoch, row.shards);
+  }
+
+  private async freeze(row: ExperimentRow): Promise<void> {
+    if (this.env.SGEN_RUN_DATA === undefined) return;
+    try {
+      await freezeRunData(this.env.SGEN_RUN_DATA, row.id, row.shards);
+    } catch (err) {
+      // The edge stops counting a done experiment as soon as it reads the new config; freezing only
+      // guards against batches already in flight.
+      console.warn(`sgen-ab catalog: could not freeze run-data of experiment ${row.id}`, err);
+    }
+  }
+
+  /** The gate and the automated post-test action, from the shards' latest reports. */
+  private async evaluate(id: number): Promise<void> {
+    const row = this.row(id);
+    if (row === undefined || row.lifecycle_state !== "live") return;
+    const record = JSON.parse(row.record) as ExperimentRecord;
+    const parts = this.sql
+      .exec<{ snapshot: string }>("SELECT snapshot FROM shard_snapshots WHERE experiment_id = ? AND epoch = ?", id, row.epoch)
+      .toArray()
+      .map((r) => JSON.parse(r.snapshot) as ShardSnapshot);
+    const run = sumSnapshots(row.epoch, parts);
+    const sample = Object.values(run.samples).reduce((a, b) => a + b, 0);
+    const analysis = analyzeGoal(record, run, record.conversion_event, alwaysValidMin(row));
+    const avp = Object.fromEntries(analysis.comparisons.map((c) => [c.variant, c.always_valid_p_value]));
+    this.sql.exec(
+      "UPDATE experiments SET sample = ?, avp_min = ? WHERE id = ?",
+      sample,
+      JSON.stringify({ epoch: row.epoch, byVariant: avp }),
+      id,
+    );
+
+    const gate: GateState = gateState(
+      record.min_sample_threshold,
+      record.variants.map((v) => v.slug),
+      run.samples,
+      null,
+    );
+    const decision = decidePostTest(record.post_test, gate, analysis, (record.variants[0] as { slug: string }).slug);
+    if (decision.kind === "blocked") {
+      if (row.srm_blocked_at === null) {
+        this.sql.exec("UPDATE experiments SET srm_blocked_at = ? WHERE id = ?", new Date().toISOString(), id);
+        this.audit(SYSTEM, record, "post_test_blocked", null, null, { why: decision.why, srm_p_value: analysis.srm.p_value });
+      }
+      return;
+    }
+    if (decision.kind !== "conclude") return;
+    const now = new Date().toISOString();
+    const next: ExperimentRecord = {
+      ...record,
+      lifecycle_state: "done",
+      shipped_variant_slug: decision.shipped,
+      concluded_at: now,
+      updated_at: now,
+    };
+    const applied = { action: decision.action, outcome: decision.outcome, shipped_variant_slug: decision.shipped, at: now };
+    this.saveRecord(next);
+    this.sql.exec("UPDATE experiments SET post_test_applied = ? WHERE id = ?", JSON.stringify(applied), id);
+    this.audit(
+      SYSTEM,
+      next,
+      "post_test_action",
+      "live",
+      "done",
+      { lifecycle_state: { from: "live", to: "done" }, post_test: applied },
+      decision.shipped === null ? {} : { shipped: decision.shipped },
+    );
+    await this.publish();
+    await this.freeze(row);
+    await this.scheduleAlarm();
+  }
+
+  private shardsForNewExperiments(): number {
+    const n = Number(this.env.SGEN_RUN_DATA_SHARDS ?? 4);
+    return Number.isInteger(n) && n >= 1 && n <= 64 ? n : 4;
+  }
+
+  private publishPending(): boolean {
+    return Number(this.meta("published_revision") ?? 0) < Number(this.meta("revision") ?? 0);
+  }
+
+  /** One alarm serves both jobs: the earliest of a publish retry and the next runtime cutoff. */
+  private async scheduleAlarm(): Promise<void> {
+    let next = this.publishPending() ? Date.now() + PUBLISH_RETRY_MS : Number.POSITIVE_INFINITY;
+    for (const r of this.sql.exec<{ record: string }>("SELECT record FROM experiments WHERE lifecycle_state = 'live'")) {
+      const cutoff = runtimeCutoff(JSON.parse(r.record) as ExperimentRecord);
+      if (cutoff !== null) next = Math.min(next, cutoff);
+    }
+    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+    else await this.ctx.storage.deleteAlarm();
   }
 
   private meta(key: string): string | undefined {
@@ -418,6 +581,18 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     );
     return next;
   }
+}
+
+/** When a live experiment pauses itself: started_at + max_runtime_days, or null for no limit. */
+function runtimeCutoff(r: ExperimentRecord): number | null {
+  if (r.max_runtime_days === null || r.started_at === null) return null;
+  return new Date(r.started_at).getTime() + r.max_runtime_days * 86_400_000;
+}
+
+function alwaysValidMin(row: ExperimentRow): Record<string, number> | undefined {
+  if (row.avp_min === null) return undefined;
+  const stored = JSON.parse(row.avp_min) as { epoch: number; byVariant: Record<string, number> };
+  return stored.epoch === row.epoch ? stored.byVariant : undefined;
 }
 
 function notFound(id: number): Result<never> {

@@ -9,7 +9,11 @@ export const CATALOG_SCHEMA = `
     lifecycle_state TEXT NOT NULL,
     restore_to TEXT,
     epoch INTEGER NOT NULL DEFAULT 0,
+    shards INTEGER NOT NULL DEFAULT 1,
     sample INTEGER NOT NULL DEFAULT 0,
+    avp_min TEXT,
+    post_test_applied TEXT,
+    srm_blocked_at TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     record TEXT NOT NULL
@@ -30,6 +34,10 @@ export const CATALOG_SCHEMA = `
   );
   CREATE INDEX IF NOT EXISTS audit_by_experiment ON audit (experiment_id, id);
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS shard_snapshots (
+    experiment_id INTEGER NOT NULL, shard INTEGER NOT NULL, epoch INTEGER NOT NULL, snapshot TEXT NOT NULL,
+    PRIMARY KEY (experiment_id, shard)
+  );
 `;
 
 export interface ExperimentRow extends Record<string, SqlStorageValue> {
@@ -38,7 +46,13 @@ export interface ExperimentRow extends Record<string, SqlStorageValue> {
   lifecycle_state: string;
   restore_to: string | null;
   epoch: number;
+  shards: number;
   sample: number;
+  /** JSON { epoch, byVariant }: the running minimum of each comparison's always-valid p-value. */
+  avp_min: string | null;
+  /** JSON of the automated post-test action that concluded the experiment, if one did. */
+  post_test_applied: string | null;
+  srm_blocked_at: string | null;
   record: string;
 }
 

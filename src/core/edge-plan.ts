@@ -1,6 +1,7 @@
 // What the edge does with a request for a target page, decided without IO. The adapter in src/edge/
 // reads cookies and config, calls `planRequest`, and carries out the plan.
 import { shareBoundaries, variantIndexForBucket } from "./assignment.ts";
+import { goalKey } from "./goals.ts";
 import { bucketOf } from "./hash.ts";
 import { normalizePath } from "./paths.ts";
 import type { ConversionEvent, EdgeConfig, EdgeExperiment, Override } from "./schema.ts";
@@ -28,6 +29,13 @@ export interface CompiledExperiment {
   readonly shipped: CompiledVariant;
   readonly conversionEvent: ConversionEvent;
   readonly secondaryGoals: readonly ConversionEvent[];
+  readonly shards: number;
+}
+
+/** A goal of a live experiment that a request may complete. */
+export interface GoalTarget {
+  readonly experiment: CompiledExperiment;
+  readonly goal: string;
 }
 
 export interface CompiledConfig {
@@ -35,9 +43,20 @@ export interface CompiledConfig {
   readonly experiments: readonly CompiledExperiment[];
   /** Normalized target path → the experiment that acts on it. */
   readonly byTarget: ReadonlyMap<string, CompiledExperiment>;
+  /** Goals of live experiments, by what completes them: a GET of a path, a POST to a path, an event name. */
+  readonly pageViewGoals: ReadonlyMap<string, readonly GoalTarget[]>;
+  readonly formGoals: ReadonlyMap<string, readonly GoalTarget[]>;
+  readonly customGoals: ReadonlyMap<string, readonly GoalTarget[]>;
 }
 
-export const EMPTY_CONFIG: CompiledConfig = { revision: -1, experiments: [], byTarget: new Map() };
+export const EMPTY_CONFIG: CompiledConfig = {
+  revision: -1,
+  experiments: [],
+  byTarget: new Map(),
+  pageViewGoals: new Map(),
+  formGoals: new Map(),
+  customGoals: new Map(),
+};
 
 // A target page has at most one live or paused experiment (the catalog enforces it); a concluded one may
 // share the page with a newer experiment, which then takes precedence.
@@ -69,7 +88,29 @@ function compileExperiment(e: EdgeExperiment, cookiePrefix: string): CompiledExp
     shipped,
     conversionEvent: e.conversion_event,
     secondaryGoals: e.secondary_goals,
+    shards: e.shards,
   };
+}
+
+function indexGoals(experiments: readonly CompiledExperiment[]) {
+  const pageViewGoals = new Map<string, GoalTarget[]>();
+  const formGoals = new Map<string, GoalTarget[]>();
+  const customGoals = new Map<string, GoalTarget[]>();
+  const add = (map: Map<string, GoalTarget[]>, key: string, target: GoalTarget) => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [target]);
+    else if (!list.some((t) => t.experiment === target.experiment && t.goal === target.goal)) list.push(target);
+  };
+  for (const experiment of experiments) {
+    if (experiment.state !== "live") continue; // paused and concluded experiments count nothing
+    for (const event of [experiment.conversionEvent, ...experiment.secondaryGoals]) {
+      const target = { experiment, goal: goalKey(event) };
+      if (event.type === "page_view") add(pageViewGoals, normalizePath(event.path), target);
+      else if (event.type === "form_submission") add(formGoals, normalizePath(event.path), target);
+      else add(customGoals, event.name, target);
+    }
+  }
+  return { pageViewGoals, formGoals, customGoals };
 }
 
 /** Precomputes everything the hot path needs, once per published revision. */
@@ -85,7 +126,7 @@ export function compileConfig(config: EdgeConfig, cookiePrefix: string): Compile
       byTarget.set(c.targetPage, c);
     }
   }
-  return { revision: config.revision, experiments, byTarget };
+  return { revision: config.revision, experiments, byTarget, ...indexGoals(experiments) };
 }
 
 export interface Plan {

@@ -147,6 +147,8 @@ export const EdgeExperiment = z
     secondary_goals: z.array(ConversionEvent).max(20),
     /** Bumped when a live edit resets the sample; run-data is kept per epoch. */
     epoch: z.number().int().min(0),
+    /** How many run-data objects share this experiment's visitors; fixed for the experiment's life. */
+    shards: z.number().int().min(1).max(64).default(1),
   })
   .superRefine((e, ctx) => checkVariants(e.variants, ctx));
 export type EdgeExperiment = z.infer<typeof EdgeExperiment>;
@@ -163,7 +165,7 @@ export const EdgeConfig = z.strictObject({
 export type EdgeConfig = z.infer<typeof EdgeConfig>;
 
 /** The published view of a record, or null for states the edge ignores (draft, archived). */
-export function edgeViewOf(r: ExperimentRecord, epoch: number): EdgeExperiment | null {
+export function edgeViewOf(r: ExperimentRecord, epoch: number, shards: number): EdgeExperiment | null {
   if (r.lifecycle_state !== "live" && r.lifecycle_state !== "paused" && r.lifecycle_state !== "done") return null;
   return {
     id: r.id,
@@ -180,5 +182,6 @@ export function edgeViewOf(r: ExperimentRecord, epoch: number): EdgeExperiment |
     conversion_event: r.conversion_event,
     secondary_goals: r.secondary_goals,
     epoch,
+    shards,
   };
 }

@@ -1,11 +1,14 @@
-// The edge middleware: for a GET or HEAD of a target page, serve the variant the visitor is assigned to
-// under the original URL; every other request passes straight to the origin. Any failure of the
+// The edge middleware. For a GET or HEAD of a target page it serves the variant the visitor is assigned
+// to under the original URL; a request that completes a conversion goal (a page view, a form post, a
+// custom event) is counted; every other request passes straight to the origin. Any failure of the
 // experiment layer (config, run-data, a variant page) ends in the untouched page, never an error.
-import { type CompiledExperiment, type Plan, planRequest } from "../core/edge-plan.ts";
+import type { CompiledConfig, CompiledExperiment, GoalTarget, Plan } from "../core/edge-plan.ts";
+import { planRequest } from "../core/edge-plan.ts";
 import { normalizePath } from "../core/paths.ts";
 import { ConfigCache } from "./config-cache.ts";
-import { assignmentCookie, readCookies, usableVisitorId, visitorCookie } from "./cookies.ts";
-import { type EdgeOptions, type ResolvedEdgeOptions, withDefaults } from "./options.ts";
+import { assignmentCookie, type CookieJar, readCookies, usableVisitorId, visitorCookie } from "./cookies.ts";
+import { handleCustomEvents } from "./custom-events.ts";
+import { type EdgeOptions, type EventSink, type ResolvedEdgeOptions, withDefaults } from "./options.ts";
 
 export type Origin = (request: Request) => Promise<Response>;
 
@@ -33,21 +36,27 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     log: o.log,
   });
 
-  async function decide(request: Request, env: Env, ctx: ExecutionContext): Promise<Decision | undefined> {
-    const cached = cache.get(o.configStore(env), ctx, Date.now());
-    const config = cached instanceof Promise ? await cached : cached;
-    if (config === undefined || config.byTarget.size === 0) return undefined;
-    const url = new URL(request.url);
-    const experiment = config.byTarget.get(normalizePath(url.pathname));
-    if (experiment === undefined) return undefined;
+  /** Hands an event to the sink; a sink that throws loses the event, never the page. */
+  const send: EventSink<Env> = (event, shards, env, ctx) => {
+    try {
+      o.events?.(event, shards, env, ctx);
+    } catch (err) {
+      o.log(`sgen-ab: ${event.kind} for experiment ${event.experimentId} not recorded`, err);
+    }
+  };
 
+  /** The visitor id a request carries (a site's own, or the cookie), if any. */
+  const knownVisitor = (request: Request, env: Env, cookies: CookieJar): string | undefined =>
+    usableVisitorId(o.visitorId?.(request, env)) ?? usableVisitorId(cookies[o.visitorCookie]);
+
+  function decide(request: Request, env: Env, ctx: ExecutionContext, experiment: CompiledExperiment, url: URL): Decision {
     const cookies = experiment.state === "live" ? readCookies(request) : {};
     const secure = url.protocol === "https:";
     const setCookies: string[] = [];
     let visitor: string | undefined;
     const visitorId = (): string => {
       if (visitor !== undefined) return visitor;
-      visitor = usableVisitorId(o.visitorId?.(request, env)) ?? usableVisitorId(cookies[o.visitorCookie]);
+      visitor = knownVisitor(request, env, cookies);
       if (visitor === undefined) {
         visitor = crypto.randomUUID();
         setCookies.push(visitorCookie(o.visitorCookie, visitor, o.visitorMaxAgeDays, secure));
@@ -59,34 +68,52 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     if (plan.writeAssignment !== null) {
       setCookies.push(assignmentCookie(experiment.cookieName, plan.writeAssignment, o.assignmentMaxAgeDays, secure));
     }
-    if (plan.countExposure && o.exposureSink !== undefined) {
-      const sent = o
-        .exposureSink(
-          {
-            experimentId: experiment.id,
-            experimentSlug: experiment.slug,
-            epoch: experiment.epoch,
-            variant: plan.variant.slug,
-            visitorId: visitorId(),
-            at: Date.now(),
-          },
-          env,
-          ctx,
-        )
-        .catch((err) => o.log(`sgen-ab: exposure for ${experiment.slug} not recorded`, err));
-      ctx.waitUntil(sent);
+    if (plan.countExposure && o.events !== undefined) {
+      const event = {
+        kind: "exposure",
+        experimentId: experiment.id,
+        epoch: experiment.epoch,
+        visitorId: visitorId(),
+        variant: plan.variant.slug,
+        at: Date.now(),
+      } as const;
+      send(event, experiment.shards, env, ctx);
     }
     return { experiment, plan, setCookies };
   }
 
+  /**
+   * Counts `goals` for the visitor of `request`, if it is assigned in each experiment. The run-data
+   * object decides whether the visitor is in the sample; this only skips requests that cannot be.
+   */
+  function countConversions(request: Request, env: Env, ctx: ExecutionContext, goals: readonly GoalTarget[]): number {
+    if (o.events === undefined) return 0;
+    const cookies = readCookies(request);
+    const visitorId = knownVisitor(request, env, cookies);
+    if (visitorId === undefined) return 0;
+    let sent = 0;
+    for (const { experiment, goal } of goals) {
+      const assigned = cookies[experiment.cookieName];
+      if (assigned === undefined || !experiment.bySlug.has(assigned)) continue;
+      send(
+        { kind: "conversion", experimentId: experiment.id, epoch: experiment.epoch, visitorId, goal, at: Date.now() },
+        experiment.shards,
+        env,
+        ctx,
+      );
+      sent++;
+    }
+    return sent;
+  }
+
   /** Fetches the planned page; a variant page that fails falls back to the target page (the control). */
-  async function fetchPlanned(request: Request, d: Decision, origin: Origin): Promise<Response> {
+  async function fetchPlanned(request: Request, url: URL, d: Decision, origin: Origin): Promise<Response> {
     const page = d.plan.variant.page;
-    const url = new URL(request.url);
     if (normalizePath(url.pathname) === normalizePath(page)) return origin(request);
-    url.pathname = page;
+    const variantUrl = new URL(url);
+    variantUrl.pathname = page;
     try {
-      const res = await origin(new Request(url, request));
+      const res = await origin(new Request(variantUrl, request));
       if (res.status < 400) return res;
       o.log(`sgen-ab: variant page ${page} of ${d.experiment.slug} answered ${res.status}; serving the target page`);
     } catch (err) {
@@ -95,18 +122,45 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     return origin(request);
   }
 
-  async function handle(request: Request, env: Env, ctx: ExecutionContext, origin: Origin): Promise<Response> {
-    if (request.method !== "GET" && request.method !== "HEAD") return origin(request);
-    let d: Decision | undefined;
+  async function configFor(env: Env, ctx: ExecutionContext): Promise<CompiledConfig | undefined> {
     try {
-      d = await decide(request, env, ctx);
+      const cached = cache.get(o.configStore(env), ctx, Date.now());
+      return cached instanceof Promise ? await cached : cached;
     } catch (err) {
-      o.log("sgen-ab: could not decide a variant; serving the page untouched", err);
+      o.log("sgen-ab: could not load the experiment config; serving the page untouched", err);
+      return undefined;
     }
-    if (d === undefined) return origin(request);
+  }
 
-    const upstream = await fetchPlanned(request, d, origin);
-    if (!d.plan.isPrivate && d.setCookies.length === 0) return upstream;
+  async function handle(request: Request, env: Env, ctx: ExecutionContext, origin: Origin): Promise<Response> {
+    const config = await configFor(env, ctx);
+    if (config === undefined) return origin(request);
+    const url = new URL(request.url);
+    const path = normalizePath(url.pathname);
+    const method = request.method;
+
+    if (path === o.eventsPath) return handleCustomEvents(request, config, o, (goals) => countConversions(request, env, ctx, goals));
+
+    const isRead = method === "GET" || method === "HEAD";
+    const experiment = isRead ? config.byTarget.get(path) : undefined;
+    let d: Decision | undefined;
+    if (experiment !== undefined) {
+      try {
+        d = decide(request, env, ctx, experiment, url);
+      } catch (err) {
+        o.log("sgen-ab: could not decide a variant; serving the page untouched", err);
+      }
+    }
+    const goals = method === "GET" ? config.pageViewGoals.get(path) : method === "POST" ? config.formGoals.get(path) : undefined;
+    const upstream = d === undefined ? await origin(request) : await fetchPlanned(request, url, d, origin);
+    if (goals !== undefined && upstream.status < 400) {
+      try {
+        countConversions(request, env, ctx, goals);
+      } catch (err) {
+        o.log("sgen-ab: could not count a conversion", err);
+      }
+    }
+    if (d === undefined || (!d.plan.isPrivate && d.setCookies.length === 0)) return upstream;
     const res = new Response(upstream.body, upstream);
     for (const c of d.setCookies) res.headers.append("set-cookie", c);
     // The same URL answers differently per visitor (or will again after a resume): no shared cache may

@@ -1,4 +1,5 @@
 // Options of the edge middleware, with the defaults a site gets when it sets nothing.
+import type { EventSink } from "../run-data/sink.ts";
 export const EDGE_CONFIG_KEY = "sgen-ab:edge-config:v1";
 
 /** What the edge needs from a KV namespace: one text read. Tests inject slow or failing ones. */
@@ -6,23 +7,19 @@ export interface ConfigStore {
   get(key: string, options: { type: "text"; cacheTtl?: number }): Promise<string | null>;
 }
 
-export interface Exposure {
-  readonly experimentId: number;
-  readonly experimentSlug: string;
-  readonly epoch: number;
-  readonly variant: string;
-  readonly visitorId: string;
-  readonly at: number;
-}
-
-/** Receives first assignments, off the response path. */
-export type ExposureSink<Env> = (exposures: Exposure, env: Env, ctx: ExecutionContext) => Promise<void>;
+export type { EventSink } from "../run-data/sink.ts";
 
 export interface EdgeOptions<Env> {
   /** The KV namespace holding the published config (`kv-schema/`). Missing → the edge passes everything through. */
   configStore: (env: Env) => ConfigStore | undefined;
-  /** Where exposures go. Default: nowhere (the Worker wires the run-data Durable Object). */
-  exposureSink?: ExposureSink<Env>;
+  /** Where exposures and conversions go. Default: nowhere (the Worker wires the run-data Durable Objects). */
+  events?: EventSink<Env>;
+  /** Path of the custom-event endpoint (contract section 3). Default `/__sgen/events`. */
+  eventsPath?: string;
+  /** Largest custom-event body. Default 8 KiB. */
+  maxEventBodyBytes?: number;
+  /** Most events in one custom-event body. Default 20. */
+  maxEventsPerRequest?: number;
   /** A site's own visitor id (a signed-in user's id, say). Returning undefined falls back to the `sgen-vid` cookie. */
   visitorId?: (request: Request, env: Env) => string | undefined;
   /** How long an isolate trusts its copy of the config before re-reading KV in the background. Default 30 s. */
@@ -43,8 +40,8 @@ export interface EdgeOptions<Env> {
   log?: (message: string, error?: unknown) => void;
 }
 
-export type ResolvedEdgeOptions<Env> = Required<Omit<EdgeOptions<Env>, "exposureSink" | "visitorId">> &
-  Pick<EdgeOptions<Env>, "exposureSink" | "visitorId">;
+export type ResolvedEdgeOptions<Env> = Required<Omit<EdgeOptions<Env>, "events" | "visitorId">> &
+  Pick<EdgeOptions<Env>, "events" | "visitorId">;
 
 export function withDefaults<Env>(o: EdgeOptions<Env>): ResolvedEdgeOptions<Env> {
   return {
@@ -55,6 +52,9 @@ export function withDefaults<Env>(o: EdgeOptions<Env>): ResolvedEdgeOptions<Env>
     assignmentCookiePrefix: "sgen-ab-",
     visitorMaxAgeDays: 400,
     assignmentMaxAgeDays: 90,
+    eventsPath: "/__sgen/events",
+    maxEventBodyBytes: 8_192,
+    maxEventsPerRequest: 20,
     log: (message, error) => console.warn(message, error ?? ""),
     ...o,
   };

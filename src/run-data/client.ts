@@ -1,20 +1,43 @@
-// How the catalog and the admin reach an experiment's run-data: per-variant samples of an epoch, and
-// removal of everything when the experiment is deleted.
-import type { RunDataObject } from "./run-data-object.ts";
-import { runDataObjectName } from "./sink.ts";
+// How the catalog and the admin read an experiment's run-data: every shard's snapshot, summed.
+import { runDataObjectName } from "./events.ts";
+import type { ShardSnapshot } from "./run-data-object.ts";
+import type { RunDataNamespace } from "./sink.ts";
 
-export type RunDataNamespace = DurableObjectNamespace<RunDataObject>;
+export type { RunDataNamespace } from "./sink.ts";
 
-function stubOf(ns: RunDataNamespace, experimentId: number) {
-  return ns.get(ns.idFromName(runDataObjectName(experimentId)));
+function stubsOf(ns: RunDataNamespace, experimentId: number, shards: number) {
+  return Array.from({ length: shards }, (_, k) => ns.get(ns.idFromName(runDataObjectName(experimentId, k))));
 }
 
-/** Variant slug → sample (unique visitors) in `epoch`. */
-export async function readSamples(ns: RunDataNamespace, experimentId: number, epoch: number): Promise<Record<string, number>> {
-  const rows = await stubOf(ns, experimentId).counts(epoch);
-  return Object.fromEntries(rows.map((r) => [r.variant, r.sample]));
+/** Adds shard snapshots of one epoch together. */
+export function sumSnapshots(epoch: number, parts: readonly ShardSnapshot[]): ShardSnapshot {
+  const total: ShardSnapshot = { epoch, samples: {}, conversions: {}, lastConversionAt: {}, daily: {} };
+  for (const p of parts) {
+    for (const [v, n] of Object.entries(p.samples)) total.samples[v] = (total.samples[v] ?? 0) + n;
+    for (const [g, byVariant] of Object.entries(p.conversions)) {
+      const into = (total.conversions[g] ??= {});
+      for (const [v, n] of Object.entries(byVariant)) into[v] = (into[v] ?? 0) + n;
+    }
+    for (const [v, at] of Object.entries(p.lastConversionAt)) total.lastConversionAt[v] = Math.max(total.lastConversionAt[v] ?? 0, at);
+    for (const [day, goals] of Object.entries(p.daily)) {
+      for (const [g, byVariant] of Object.entries(goals)) {
+        const into = ((total.daily[day] ??= {})[g] ??= {});
+        for (const [v, n] of Object.entries(byVariant)) into[v] = (into[v] ?? 0) + n;
+      }
+    }
+  }
+  return total;
 }
 
-export async function purgeRunData(ns: RunDataNamespace, experimentId: number): Promise<void> {
-  await stubOf(ns, experimentId).purge();
+export async function readRunData(ns: RunDataNamespace, experimentId: number, epoch: number, shards: number): Promise<ShardSnapshot> {
+  const parts = await Promise.all(stubsOf(ns, experimentId, shards).map((s) => s.snapshot(epoch)));
+  return sumSnapshots(epoch, parts);
+}
+
+export async function freezeRunData(ns: RunDataNamespace, experimentId: number, shards: number): Promise<void> {
+  await Promise.all(stubsOf(ns, experimentId, shards).map((s) => s.freeze()));
+}
+
+export async function purgeRunData(ns: RunDataNamespace, experimentId: number, shards: number): Promise<void> {
+  await Promise.all(stubsOf(ns, experimentId, shards).map((s) => s.purge()));
 }

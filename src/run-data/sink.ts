@@ -1,16 +1,36 @@
-// Sends exposures to the run-data Durable Object of their experiment.
-import type { ExposureSink } from "../edge/options.ts";
+// Sends the edge's events to the run-data Durable Objects: the visitor's shard, batched per isolate.
+import { shardOf } from "../core/shards.ts";
+import { type BatcherOptions, EventBatcher } from "./batcher.ts";
+import { type RunEvent, runDataObjectName } from "./events.ts";
 import type { RunDataObject } from "./run-data-object.ts";
 
-export function runDataObjectName(experimentId: number): string {
-  return `experiment:${experimentId}`;
+export type RunDataNamespace = DurableObjectNamespace<RunDataObject>;
+
+/** Receives the edge's events, off the response path. Must not throw. */
+export type EventSink<Env> = (event: RunEvent, shards: number, env: Env, ctx: ExecutionContext) => void;
+
+export interface RunDataSink<Env> {
+  readonly sink: EventSink<Env>;
+  readonly batcher: EventBatcher;
 }
 
-export function runDataSink<Env>(namespace: (env: Env) => DurableObjectNamespace<RunDataObject> | undefined): ExposureSink<Env> {
-  return async (exposure, env) => {
-    const ns = namespace(env);
+export function runDataSink<Env>(
+  namespace: (env: Env) => RunDataNamespace | undefined,
+  options: Omit<BatcherOptions, "send"> = {},
+): RunDataSink<Env> {
+  let ns: RunDataNamespace | undefined;
+  const batcher = new EventBatcher({
+    ...options,
+    send: async (name, shard, events) => {
+      if (ns === undefined) return;
+      await ns.get(ns.idFromName(name)).ingest(shard, events);
+    },
+  });
+  const sink: EventSink<Env> = (event, shards, env, ctx) => {
+    ns = namespace(env);
     if (ns === undefined) return;
-    const stub = ns.get(ns.idFromName(runDataObjectName(exposure.experimentId)));
-    await stub.recordExposures([exposure]);
+    const shard = shardOf(event.visitorId, shards);
+    batcher.add(runDataObjectName(event.experimentId, shard), shard, event, ctx);
   };
+  return { sink, batcher };
 }

@@ -4,6 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { demoSite } from "../../examples/demo/site.ts";
 import type { ConfigStore } from "../../src/edge/options.ts";
+import { runDataSink } from "../../src/run-data/sink.ts";
 import { configOf, edgeWith, experiment, setCookies, TITLES, titleOf } from "./helpers.ts";
 
 const failing: ConfigStore = { get: () => Promise.reject(new Error("KV is down")) };
@@ -66,13 +67,18 @@ describe("fail open", () => {
   });
 
   it("run-data failing: the visitor still gets its variant and cookies", async () => {
-    const t = await edgeWith([experiment()], {
-      exposureSink: () => Promise.reject(new Error("Durable Object overloaded")),
-    });
+    const overloaded = {
+      idFromName: (name: string) => env.SGEN_RUN_DATA.idFromName(name),
+      get: () => ({ ingest: () => Promise.reject(new Error("Durable Object overloaded")) }),
+    } as unknown as typeof env.SGEN_RUN_DATA;
+    const logs: string[] = [];
+    const failing = runDataSink<Cloudflare.Env>(() => overloaded, { flushDelayMs: 0, maxAttempts: 2, log: (m) => logs.push(m) });
+    const t = await edgeWith([experiment()], { events: failing.sink });
     const res = await t.fetch("/pricing");
     expect(res.status).toBe(200);
     expect(setCookies(res).has("sgen-ab-pricing-page-layout")).toBe(true);
-    expect(t.logs.join("\n")).toMatch(/exposure for pricing-page-layout not recorded/);
+    expect(logs.join("\n")).toMatch(/1 run-data events for experiment:\d+:shard:0 lost after 2 attempts/);
+    expect(failing.batcher.dropped).toBe(1);
   });
 
   it("a variant page that 404s or 5xx falls back to the target page, with a log line", async () => {

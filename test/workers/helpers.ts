@@ -7,7 +7,8 @@ import { demoSite } from "../../examples/demo/site.ts";
 import type { EdgeConfig, EdgeExperiment } from "../../src/core/schema.ts";
 import { createEdge, type Edge } from "../../src/edge/handler.ts";
 import { type ConfigStore, EDGE_CONFIG_KEY, type EdgeOptions } from "../../src/edge/options.ts";
-import { runDataObjectName, runDataSink } from "../../src/run-data/sink.ts";
+import { readRunData } from "../../src/run-data/client.ts";
+import { runDataSink } from "../../src/run-data/sink.ts";
 
 let counter = 0;
 /** A fresh experiment id and KV key prefix for each call, so tests and files never share state. */
@@ -30,6 +31,7 @@ export function experiment(overrides: Partial<EdgeExperiment> = {}): EdgeExperim
     conversion_event: { type: "page_view", path: "/thanks" },
     secondary_goals: [],
     epoch: 0,
+    shards: 1,
     ...overrides,
   };
 }
@@ -71,7 +73,7 @@ export async function edgeWith(
   const logs: string[] = [];
   const edge = createEdge<Cloudflare.Env>({
     configStore: () => store,
-    exposureSink: runDataSink((e) => e.SGEN_RUN_DATA),
+    events: runDataSink<Cloudflare.Env>((e) => e.SGEN_RUN_DATA, { flushDelayMs: 0 }).sink,
     log: (m) => logs.push(m),
     ...options,
   });
@@ -108,9 +110,6 @@ export async function titleOf(res: Response): Promise<string> {
 
 export const TITLES = { a: "Acme: pricing", b: "Acme: pricing (layout B)", home: "Acme: home" } as const;
 
-export async function sampleOf(experimentId: number, epoch = 0): Promise<Record<string, number>> {
-  const ns = env.SGEN_RUN_DATA;
-  const stub = ns.get(ns.idFromName(runDataObjectName(experimentId)));
-  const rows = await stub.counts(epoch);
-  return Object.fromEntries(rows.map((r) => [r.variant, r.sample]));
+export async function sampleOf(experimentId: number, epoch = 0, shards = 1): Promise<Record<string, number>> {
+  return (await readRunData(env.SGEN_RUN_DATA, experimentId, epoch, shards)).samples;
 }
