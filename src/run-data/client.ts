@@ -1,4 +1,5 @@
 // How the catalog and the admin read an experiment's run-data: every shard's snapshot, summed.
+import { entry } from "../core/util.ts";
 import { runDataObjectName } from "./events.ts";
 import type { ShardSnapshot } from "./run-data-object.ts";
 import type { RunDataNamespace } from "./sink.ts";
@@ -15,13 +16,17 @@ export function sumSnapshots(epoch: number, parts: readonly ShardSnapshot[]): Sh
   for (const p of parts) {
     for (const [v, n] of Object.entries(p.samples)) total.samples[v] = (total.samples[v] ?? 0) + n;
     for (const [g, byVariant] of Object.entries(p.conversions)) {
-      const into = (total.conversions[g] ??= {});
+      const into = entry(total.conversions, g, () => ({}));
       for (const [v, n] of Object.entries(byVariant)) into[v] = (into[v] ?? 0) + n;
     }
     for (const [v, at] of Object.entries(p.lastConversionAt)) total.lastConversionAt[v] = Math.max(total.lastConversionAt[v] ?? 0, at);
     for (const [day, goals] of Object.entries(p.daily)) {
       for (const [g, byVariant] of Object.entries(goals)) {
-        const into = ((total.daily[day] ??= {})[g] ??= {});
+        const into = entry(
+          entry(total.daily, day, () => ({})),
+          g,
+          () => ({}),
+        );
         for (const [v, n] of Object.entries(byVariant)) into[v] = (into[v] ?? 0) + n;
       }
     }

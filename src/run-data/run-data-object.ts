@@ -9,6 +9,7 @@
 // After a change it tells the catalog (at most every REPORT_DELAY_MS), which re-evaluates the gate.
 import { DurableObject } from "cloudflare:workers";
 import { CATALOG_OBJECT_NAME } from "../catalog/names.ts";
+import { entry } from "../core/util.ts";
 import type { RunEvent } from "./events.ts";
 
 const PENDING_TTL_MS = 15 * 60_000;
@@ -144,7 +145,7 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
     )) {
       if (r.goal === "") snap.samples[r.variant] = r.n;
       else {
-        (snap.conversions[r.goal] ??= {})[r.variant] = r.n;
+        entry(snap.conversions, r.goal, () => ({}))[r.variant] = r.n;
         if (r.last_at !== null) snap.lastConversionAt[r.variant] = Math.max(snap.lastConversionAt[r.variant] ?? 0, r.last_at);
       }
     }
@@ -152,7 +153,11 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
       "SELECT day, goal, variant, n FROM daily WHERE epoch = ?",
       epoch,
     )) {
-      ((snap.daily[r.day] ??= {})[r.goal] ??= {})[r.variant] = r.n;
+      entry(
+        entry(snap.daily, r.day, () => ({})),
+        r.goal,
+        () => ({}),
+      )[r.variant] = r.n;
     }
     return snap;
   }
