@@ -3,6 +3,7 @@
 // the origin: a service binding `ORIGIN`, an `ORIGIN_URL`, or else the request's own URL (a Worker on a
 // route in front of its zone's origin).
 import { type AdminOptions, type CatalogNamespace, createAdminApi } from "./admin/api.ts";
+import { urlPath } from "./core/url.ts";
 import { createEdge, type Edge, type Origin } from "./edge/handler.ts";
 import type { EdgeOptions } from "./edge/options.ts";
 import type { BatcherOptions } from "./run-data/batcher.ts";
@@ -92,7 +93,7 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
 }
 
 function isUnder(url: string, base: string): boolean {
-  const path = new URL(url).pathname;
+  const path = urlPath(url);
   return path === base || path.startsWith(`${base}/`);
 }
 

@@ -28,7 +28,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OU
 export class ConfigCache {
   private config: CompiledConfig | undefined;
   private fetchedAt = 0;
-  private inflight: Promise<CompiledConfig | undefined> | undefined;
+  private refreshing = false;
   private rawSeen: string | null | undefined;
 
   private readonly o: ConfigCacheOptions;
@@ -58,25 +58,33 @@ export class ConfigCache {
   ): CompiledConfig | undefined | Promise<CompiledConfig | undefined> {
     if (this.mustReread && store !== undefined) {
       this.mustReread = false;
-      const pending = this.refresh(store, now, true);
+      const pending = this.refresh(store, now, false);
       ctx.waitUntil(pending);
       return within(pending, this.o.timeoutMs).then((r) => (r === TIMED_OUT ? this.config : r));
     }
     if (this.config !== undefined) {
       if (now - this.fetchedAt >= this.o.ttlMs && store !== undefined) {
-        ctx.waitUntil(this.refresh(store, now));
+        ctx.waitUntil(this.refresh(store, now, true));
       }
       return this.config; // possibly stale: a slightly old config beats a slow page
     }
     if (store === undefined) return undefined;
-    const pending = this.refresh(store, now);
+    const pending = this.refresh(store, now, false);
     ctx.waitUntil(pending); // a timed-out read still fills the cache for the next request
     return within(pending, this.o.timeoutMs).then((r) => (r === TIMED_OUT ? undefined : r));
   }
 
-  private refresh(store: ConfigStore, now: number, fresh = false): Promise<CompiledConfig | undefined> {
-    if (this.inflight !== undefined && !fresh) return this.inflight;
-    this.fetchedAt = now; // one refresh per TTL per isolate, even while this one is in flight
+  /**
+   * Reads KV in the calling request's own context. Workers bind a promise to the request that made it,
+   * and a request that awaits another's may be cancelled, so no read is ever shared between requests:
+   * a background refresh is guarded by a flag instead, and a cold request does its own read.
+   */
+  private refresh(store: ConfigStore, now: number, background: boolean): Promise<CompiledConfig | undefined> {
+    if (background) {
+      if (this.refreshing) return Promise.resolve(this.config);
+      this.refreshing = true;
+    }
+    this.fetchedAt = now; // one refresh per TTL per isolate
     const load = async (): Promise<CompiledConfig | undefined> => {
       try {
         const raw = await store.get(EDGE_CONFIG_KEY, { type: "text", cacheTtl: this.o.kvCacheTtlSeconds });
@@ -90,11 +98,10 @@ export class ConfigCache {
         this.o.log("sgen-ab: could not read the experiment config from KV; keeping the last good copy", err);
         return this.failed(now);
       } finally {
-        this.inflight = undefined;
+        if (background) this.refreshing = false;
       }
     };
-    this.inflight = load();
-    return this.inflight;
+    return load();
   }
 
   /**

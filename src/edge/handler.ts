@@ -5,6 +5,7 @@
 import type { CompiledConfig, CompiledExperiment, GoalTarget, Plan } from "../core/edge-plan.ts";
 import { planRequest } from "../core/edge-plan.ts";
 import { normalizePath } from "../core/paths.ts";
+import { urlPath, withPath } from "../core/url.ts";
 import { ConfigCache } from "./config-cache.ts";
 import { assignmentCookie, type CookieJar, readCookies, usableVisitorId, visitorCookie } from "./cookies.ts";
 import { handleCustomEvents } from "./custom-events.ts";
@@ -49,9 +50,9 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   const knownVisitor = (request: Request, env: Env, cookies: CookieJar): string | undefined =>
     usableVisitorId(o.visitorId?.(request, env)) ?? usableVisitorId(cookies[o.visitorCookie]);
 
-  function decide(request: Request, env: Env, ctx: ExecutionContext, experiment: CompiledExperiment, url: URL): Decision {
+  function decide(request: Request, env: Env, ctx: ExecutionContext, experiment: CompiledExperiment): Decision {
     const cookies = experiment.state === "live" ? readCookies(request) : {};
-    const secure = url.protocol === "https:";
+    const secure = request.url.startsWith("https:");
     const setCookies: string[] = [];
     let visitor: string | undefined;
     const visitorId = (): string => {
@@ -107,13 +108,11 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   }
 
   /** Fetches the planned page; a variant page that fails falls back to the target page (the control). */
-  async function fetchPlanned(request: Request, url: URL, d: Decision, origin: Origin): Promise<Response> {
+  async function fetchPlanned(request: Request, path: string, d: Decision, origin: Origin): Promise<Response> {
     const page = d.plan.variant.page;
-    if (normalizePath(url.pathname) === normalizePath(page)) return origin(request);
-    const variantUrl = new URL(url);
-    variantUrl.pathname = page;
+    if (path === normalizePath(page)) return origin(request);
     try {
-      const res = await origin(new Request(variantUrl, request));
+      const res = await origin(new Request(withPath(request.url, page), request));
       if (res.status < 400) return res;
       o.log(`sgen-ab: variant page ${page} of ${d.experiment.slug} answered ${res.status}; serving the target page`);
     } catch (err) {
@@ -122,37 +121,36 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     return origin(request);
   }
 
-  async function configFor(env: Env, ctx: ExecutionContext): Promise<CompiledConfig | undefined> {
-    try {
-      const cached = cache.get(o.configStore(env), ctx, Date.now());
-      return cached instanceof Promise ? await cached : cached;
-    } catch (err) {
-      o.log("sgen-ab: could not load the experiment config; serving the page untouched", err);
-      return undefined;
-    }
+  /** Everything after the config: a fast pass-through for the many requests no experiment touches. */
+  function route(request: Request, env: Env, ctx: ExecutionContext, origin: Origin, config: CompiledConfig | undefined): Promise<Response> {
+    if (config === undefined) return origin(request);
+    const path = normalizePath(urlPath(request.url));
+    const method = request.method;
+    if (path === o.eventsPath) return handleCustomEvents(request, config, o, (goals) => countConversions(request, env, ctx, goals));
+    const experiment = method === "GET" || method === "HEAD" ? config.byTarget.get(path) : undefined;
+    const goals = method === "GET" ? config.pageViewGoals.get(path) : method === "POST" ? config.formGoals.get(path) : undefined;
+    if (experiment === undefined && goals === undefined) return origin(request);
+    return serve(request, env, ctx, origin, path, experiment, goals);
   }
 
-  async function handle(request: Request, env: Env, ctx: ExecutionContext, origin: Origin): Promise<Response> {
-    const config = await configFor(env, ctx);
-    if (config === undefined) return origin(request);
-    const url = new URL(request.url);
-    const path = normalizePath(url.pathname);
-    const method = request.method;
-
-    if (path === o.eventsPath) return handleCustomEvents(request, config, o, (goals) => countConversions(request, env, ctx, goals));
-
-    const isRead = method === "GET" || method === "HEAD";
-    const experiment = isRead ? config.byTarget.get(path) : undefined;
+  async function serve(
+    request: Request,
+    env: Env,
+    ctx: ExecutionContext,
+    origin: Origin,
+    path: string,
+    experiment: CompiledExperiment | undefined,
+    goals: readonly GoalTarget[] | undefined,
+  ): Promise<Response> {
     let d: Decision | undefined;
     if (experiment !== undefined) {
       try {
-        d = decide(request, env, ctx, experiment, url);
+        d = decide(request, env, ctx, experiment);
       } catch (err) {
         o.log("sgen-ab: could not decide a variant; serving the page untouched", err);
       }
     }
-    const goals = method === "GET" ? config.pageViewGoals.get(path) : method === "POST" ? config.formGoals.get(path) : undefined;
-    const upstream = d === undefined ? await origin(request) : await fetchPlanned(request, url, d, origin);
+    const upstream = d === undefined ? await origin(request) : await fetchPlanned(request, path, d, origin);
     if (goals !== undefined && upstream.status < 400) {
       try {
         countConversions(request, env, ctx, goals);
@@ -167,6 +165,24 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     // keep it, and the browser revalidates so that a pause or a conclusion shows on the next visit.
     if (d.plan.isPrivate) res.headers.set("cache-control", "private, no-cache");
     return res;
+  }
+
+  function handle(request: Request, env: Env, ctx: ExecutionContext, origin: Origin): Promise<Response> {
+    let cached: ReturnType<ConfigCache["get"]>;
+    try {
+      cached = cache.get(o.configStore(env), ctx, Date.now());
+    } catch (err) {
+      o.log("sgen-ab: could not load the experiment config; serving the page untouched", err);
+      return origin(request);
+    }
+    if (!(cached instanceof Promise)) return route(request, env, ctx, origin, cached);
+    return cached.then(
+      (config) => route(request, env, ctx, origin, config),
+      (err) => {
+        o.log("sgen-ab: could not load the experiment config; serving the page untouched", err);
+        return origin(request);
+      },
+    );
   }
 
   return { handle, invalidateConfig: () => cache.invalidate(), options: o };

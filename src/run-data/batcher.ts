@@ -25,7 +25,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export class EventBatcher {
   private readonly buffers = new Map<string, Buffer>();
   private buffered = 0;
-  private scheduled: Promise<void> | undefined;
+  private flushScheduled = false;
   /** Events dropped because the buffer was full or sends kept failing (for tests and logs). */
   dropped = 0;
   private readonly o: Required<BatcherOptions>;
@@ -55,14 +55,20 @@ export class EventBatcher {
     }
     buffer.events.push(event);
     this.buffered++;
+    // Workers bind every promise and timer to the request that made it, and a request must not wait on
+    // another's. So the request whose event finds no flush pending owns the next flush: its own timer,
+    // its own sends (of every request's events), kept alive by its own waitUntil. No request awaits a
+    // promise another request created.
     if (buffer.events.length >= this.o.maxBatch) ctx.waitUntil(this.send(objectName));
-    this.scheduled ??= sleep(this.o.flushDelayMs).then(() => this.flushAll());
-    ctx.waitUntil(this.scheduled);
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      ctx.waitUntil(sleep(this.o.flushDelayMs).then(() => this.flushAll()));
+    }
   }
 
   /** Sends everything now (tests, and a Worker that wants to drain before it is evicted). */
   async flushAll(): Promise<void> {
-    this.scheduled = undefined;
+    this.flushScheduled = false;
     await Promise.all([...this.buffers.keys()].map((name) => this.send(name)));
   }
 

@@ -1,6 +1,7 @@
+import MurmurHash3 from "murmurhash3js-revisited";
 import { describe, expect, it } from "vitest";
 import vectorsFile from "../../kv-schema/assignment-vectors.json";
-import { assignmentHash, bucketOf, hashString, utf8Length } from "../../src/core/hash.ts";
+import { assignmentHash, bucketOf, hashString, murmur3 } from "../../src/core/hash.ts";
 import { murmur3Reference, PUBLISHED_VECTORS } from "../support/murmur3-reference.ts";
 
 const encoder = new TextEncoder();
@@ -27,10 +28,10 @@ describe("assignment hash (contract section 1)", () => {
       expect(assignmentHash(v.slug, v.visitor_id)).toBe(murmur3Reference(encoder.encode(v.key)));
       expect(bucketOf(v.slug, v.visitor_id)).toBe(v.bucket);
     }
-    const awkward = ["", ":", "\ud800", "a\udc00b", "\ud83d\ude00\ud83d", "x".repeat(600), "ß".repeat(300), "\u0000"];
+    const awkward = ["", ":", "\ud800", "a\udc00b", "\ud83d\ude00\ud83d", "x".repeat(600), "ß".repeat(3000), "😀".repeat(1500), "\u0000"];
     for (const id of awkward) {
       expect(assignmentHash("s", id)).toBe(murmur3Reference(encoder.encode(`s:${id}`)));
-      expect(utf8Length(id)).toBe(encoder.encode(id).length);
+      expect(hashString(id)).toBe(murmur3Reference(encoder.encode(id)));
     }
   });
 
@@ -46,6 +47,20 @@ describe("assignment hash (contract section 1)", () => {
       const len = rnd() % 40;
       for (let j = 0; j < len; j++) id += alphabet[rnd() % alphabet.length];
       expect(assignmentHash("exp-1", id)).toBe(murmur3Reference(encoder.encode(`exp-1:${id}`)));
+    }
+  });
+
+  it("equals murmurhash3js-revisited on random bytes of every tail length", () => {
+    let seed = 99;
+    const next = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed;
+    };
+    for (let len = 0; len < 300; len++) {
+      for (let rep = 0; rep < 20; rep++) {
+        const bytes = Uint8Array.from({ length: len }, () => next() & 0xff);
+        expect(murmur3(bytes)).toBe(MurmurHash3.x86.hash32(bytes, 0));
+      }
     }
   });
 

@@ -1,0 +1,62 @@
+// The sgen-ab Worker as deployed, plus what the benchmark needs to count its bill: Durable Object
+// requests (every RPC to a run-data or catalog object) and a route that reads the counters. The
+// counters live in this module, which the Worker and its Durable Objects share in one workerd isolate.
+
+import type { RunEvent } from "../../src/run-data/events.ts";
+import { CatalogObject, createWorker, RunDataObject, type SgenEnv } from "../../src/worker.ts";
+
+const counters = { runDataRequests: 0, catalogRequests: 0, events: 0 };
+
+export class BenchRunData extends RunDataObject {
+  override ingest(shard: number, events: readonly RunEvent[]) {
+    counters.runDataRequests++;
+    counters.events += events.length;
+    return super.ingest(shard, events);
+  }
+}
+
+export class BenchCatalog extends CatalogObject {
+  override runDataChanged(...args: Parameters<CatalogObject["runDataChanged"]>) {
+    counters.catalogRequests++;
+    return super.runDataChanged(...args);
+  }
+}
+
+const worker = createWorker<SgenEnv>({ admin: false });
+
+/** Sends `seconds` worth of 500-event batches of new visitors to one run-data object, one after another. */
+async function ingestRate(env: SgenEnv, seconds: number): Promise<Response> {
+  const ns = env.SGEN_RUN_DATA;
+  if (ns === undefined) return new Response("no run-data binding", { status: 500 });
+  const stub = ns.get(ns.idFromName(`bench-ingest-${crypto.randomUUID()}`));
+  const started = Date.now();
+  let events = 0;
+  let n = 0;
+  while (Date.now() - started < seconds * 1000) {
+    const batch: RunEvent[] = [];
+    for (let i = 0; i < 500; i++) {
+      const visitorId = `v-${n++}`;
+      batch.push({ kind: "exposure", experimentId: 999, epoch: 0, visitorId, variant: n % 2 ? "a" : "b", at: Date.now() });
+      if (n % 10 === 0)
+        batch.push({ kind: "conversion", experimentId: 999, epoch: 0, visitorId, goal: "page_view:/thanks", at: Date.now() });
+    }
+    await stub.ingest(0, batch);
+    events += batch.length;
+  }
+  return Response.json({ events, seconds: (Date.now() - started) / 1000 });
+}
+
+export default {
+  async fetch(request: Request, env: SgenEnv, ctx: ExecutionContext): Promise<Response> {
+    // The benchmark's own routes are matched without parsing the URL, so the harness adds no cost of its own.
+    if (!request.url.includes("/__bench/")) return worker.fetch(request, env, ctx);
+    const path = new URL(request.url).pathname;
+    if (path === "/__bench/stats") return Response.json(counters);
+    if (path === "/__bench/flush") {
+      await worker.runData.batcher.flushAll();
+      return Response.json(counters);
+    }
+    if (path === "/__bench/ingest-rate") return ingestRate(env, Number(new URL(request.url).searchParams.get("seconds") ?? 3));
+    return worker.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<SgenEnv>;

@@ -1,0 +1,321 @@
+// npm run bench: the cost of the experiment layer, side by side with a passthrough Worker.
+// One workerd process (not wrangler dev, which adds a proxy that sheds load) runs the origin, a
+// passthrough Worker and the sgen-ab Worker in front of the same origin; wrk drives them in alternating
+// rounds and every figure is the median of the rounds, as a ratio against the passthrough.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { hashString } from "../src/core/hash.ts";
+import { EDGE_CONFIG_KEY } from "../src/edge/options.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+const BUILD = join(ROOT, "bench", ".build");
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const PORT = { passthrough: 9101, sgen: 9102, sgenNoCount: 9103, kv: 9104 };
+const COMPAT = "2026-08-01";
+
+function need(cmd: string, hint: string): void {
+  try {
+    execFileSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" });
+  } catch {
+    console.error(`npm run bench needs ${cmd}: ${hint}`);
+    process.exit(2);
+  }
+}
+
+const run = (cmd: string, args: string[]) =>
+  execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } });
+
+function build(): { bundle: string; deploySize: number; deployGzip: number } {
+  rmSync(BUILD, { recursive: true, force: true });
+  mkdirSync(BUILD, { recursive: true });
+  run("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(BUILD, "sgen"), "-c", "bench/wrangler.bench.toml"]);
+  run("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(BUILD, "deploy"), "-c", "wrangler.toml"]);
+  const deployed = readFileSync(join(BUILD, "deploy", "worker.js"));
+  const config = {
+    schema_version: 1,
+    revision: 1,
+    published_at: new Date().toISOString(),
+    experiments: [
+      {
+        id: 1,
+        slug: "pricing-page-layout",
+        target_page: "/pricing",
+        state: "live",
+        variants: [
+          { slug: "a", page: "/pricing", traffic_share: 50 },
+          { slug: "b", page: "/pricing-b", traffic_share: 50 },
+        ],
+        shipped_variant_slug: null,
+        conversion_event: { type: "page_view", path: "/thanks" },
+        secondary_goals: [],
+        epoch: 0,
+        shards: 4,
+      },
+    ],
+  };
+  const kv = readFileSync(join(ROOT, "bench/entries/kv.js"), "utf8").replace(
+    "globalThis.__SEED__ ?? {}",
+    JSON.stringify({ [EDGE_CONFIG_KEY]: JSON.stringify(config) }),
+  );
+  writeFileSync(join(BUILD, "kv.js"), kv);
+  for (const f of ["origin.js", "passthrough.js"]) writeFileSync(join(BUILD, f), readFileSync(join(ROOT, "bench/entries", f)));
+  mkdirSync(join(BUILD, "do"), { recursive: true });
+  const sgenService = (name: string, counting: boolean) => `(name = "${name}", worker = (
+      modules = [(name = "worker.js", esModule = embed "sgen/sgen-bench.js")],
+      compatibilityDate = "${COMPAT}",
+      bindings = [
+        (name = "ORIGIN", service = "origin"),
+        (name = "SGEN_CONFIG", kvNamespace = "kv")${
+          counting
+            ? `,
+        (name = "SGEN_RUN_DATA", durableObjectNamespace = "BenchRunData"),
+        (name = "SGEN_CATALOG", durableObjectNamespace = "BenchCatalog")`
+            : ""
+        }
+      ],
+      durableObjectNamespaces = [
+        (className = "BenchRunData", uniqueKey = "${name}-run-data", enableSql = true),
+        (className = "BenchCatalog", uniqueKey = "${name}-catalog", enableSql = true)
+      ],
+      durableObjectStorage = (localDisk = "do-storage")
+    ))`;
+  writeFileSync(
+    join(BUILD, "config.capnp"),
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "origin", worker = (modules = [(name = "origin.js", esModule = embed "origin.js")], compatibilityDate = "${COMPAT}")),
+    (name = "kv", worker = (modules = [(name = "kv.js", esModule = embed "kv.js")], compatibilityDate = "${COMPAT}")),
+    (name = "passthrough", worker = (
+      modules = [(name = "passthrough.js", esModule = embed "passthrough.js")],
+      compatibilityDate = "${COMPAT}",
+      bindings = [(name = "ORIGIN", service = "origin")]
+    )),
+    ${sgenService("sgen", true)},
+    ${sgenService("sgen-nocount", false)},
+    (name = "do-storage", disk = (path = "${join(BUILD, "do")}", writable = true))
+  ],
+  sockets = [
+    (name = "passthrough", address = "127.0.0.1:${PORT.passthrough}", http = (), service = "passthrough"),
+    (name = "sgen", address = "127.0.0.1:${PORT.sgen}", http = (), service = "sgen"),
+    (name = "sgen-nocount", address = "127.0.0.1:${PORT.sgenNoCount}", http = (), service = "sgen-nocount"),
+    (name = "kv", address = "127.0.0.1:${PORT.kv}", http = (), service = "kv")
+  ]
+);
+`,
+  );
+  return { bundle: join(BUILD, "sgen", "sgen-bench.js"), deploySize: deployed.length, deployGzip: gzipSync(deployed).length };
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, "127.0.0.1", () => {
+        s.end();
+        resolve(true);
+      });
+      s.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`port ${port} did not open`);
+}
+
+interface WrkResult {
+  rps: number;
+  requests: number;
+  p50ms: number;
+}
+
+function toMs(v: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(v.trim());
+  if (m === null) return Number.NaN;
+  const n = Number(m[1]);
+  return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
+}
+
+function wrk(url: string, opts: { connections?: number; seconds?: number; script?: string; cookie?: string } = {}): WrkResult {
+  const args = ["-t1", `-c${opts.connections ?? CONNECTIONS}`, `-d${opts.seconds ?? SECONDS}s`, "--latency"];
+  if (opts.script !== undefined) args.push("-s", opts.script);
+  if (opts.cookie !== undefined) args.push("-H", `Cookie: ${opts.cookie}`);
+  args.push(url);
+  const out = execFileSync("wrk", args, { encoding: "utf8" });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  const p50ms = toMs(/ 50%\s+(\S+)/.exec(out)?.[1] ?? "");
+  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(out);
+  if (errors !== null) console.warn(`  wrk reported: ${errors[0]}`);
+  return { rps, requests, p50ms };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+const getJson = async (url: string) => (await fetch(url)).json() as Promise<Record<string, number>>;
+
+function hashNanos(): number {
+  // 57 bytes: a 20-character slug, ":" and a 36-character UUID, as the edge hashes them.
+  const ids = Array.from({ length: 1024 }, () => crypto.randomUUID());
+  const keys = ids.map((id) => `homepage-hero-layout:${id}`);
+  if ((keys[0] as string).length !== 57) throw new Error("key is not 57 bytes");
+  let sink = 0;
+  for (let i = 0; i < 200_000; i++) sink ^= hashString(keys[i & 1023] as string); // warm up the JIT
+  const samples: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const n = 2_000_000;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) sink ^= hashString(keys[i & 1023] as string);
+    samples.push(Number(process.hrtime.bigint() - t0) / n);
+  }
+  if (sink === 0.5) console.log(sink); // keep the loop's result alive
+  return median(samples);
+}
+
+async function main(): Promise<void> {
+  need("wrk", "install it with `apt-get install -y wrk` (Debian)");
+  console.log(
+    `sgen-ab benchmark: ${ROUNDS} rounds of ${SECONDS} s, wrk -t1 -c${CONNECTIONS}, on ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`,
+  );
+  const built = build();
+  const workerd = spawn(join(ROOT, "node_modules/.bin/workerd"), ["serve", join(BUILD, "config.capnp"), "--experimental"], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  try {
+    await Promise.all(Object.values(PORT).map(waitForPort));
+    const base = (port: number) => `http://127.0.0.1:${port}`;
+    const returningCookie = "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-pricing-page-layout=b";
+    const visitScript = join(ROOT, "bench", "new-visitor-converts.lua");
+
+    // Warm up every path once, so no round pays for JIT or the first KV read.
+    for (const [url, cookie] of [
+      [`${base(PORT.passthrough)}/pricing`, undefined],
+      [`${base(PORT.sgen)}/pricing`, returningCookie],
+      [`${base(PORT.sgenNoCount)}/pricing`, undefined],
+    ] as const) {
+      wrk(url, { seconds: 2, ...(cookie === undefined ? {} : { cookie }) });
+    }
+
+    const scenarios = {
+      passthrough: () => wrk(`${base(PORT.passthrough)}/pricing`),
+      passthroughScripted: () => wrk(`${base(PORT.passthrough)}/pricing`, { script: visitScript }),
+      returning: () => wrk(`${base(PORT.sgen)}/pricing`, { cookie: returningCookie }),
+      newVisitor: () => wrk(`${base(PORT.sgenNoCount)}/pricing`),
+      counting: () => wrk(`${base(PORT.sgen)}/pricing`, { script: visitScript }),
+    };
+    // Paired, alternating runs: each scenario is measured right beside its baseline (ABBA order), many
+    // times, and the ratio of each pair is kept. On a shared machine the throughput of both drifts
+    // together within seconds, so a ratio of neighbours is far steadier than a ratio of averages.
+    type Name = keyof typeof scenarios;
+    const only = process.env.BENCH_ONLY?.split(",");
+    const pairs: Array<["returning" | "newVisitor" | "counting", Name, Name]> = [
+      ["returning", "returning", "passthrough"],
+      ["newVisitor", "newVisitor", "passthrough"],
+      ["counting", "counting", "passthroughScripted"],
+    ];
+    const ratios: Record<"returning" | "newVisitor" | "counting", number[]> = { returning: [], newVisitor: [], counting: [] };
+    const rps: Record<Name, number[]> = { passthrough: [], passthroughScripted: [], returning: [], newVisitor: [], counting: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      const line: string[] = [];
+      for (const [key, subject, baseline] of pairs) {
+        if (only !== undefined && !only.includes(key)) continue;
+        const first = r % 2 === 0;
+        const a = first ? scenarios[baseline]().rps : Number.NaN;
+        const x = scenarios[subject]().rps;
+        const b = first ? Number.NaN : scenarios[baseline]().rps;
+        const base = first ? a : b;
+        rps[baseline].push(base);
+        rps[subject].push(x);
+        ratios[key].push(x / base);
+        line.push(`${key} ×${(x / base).toFixed(3)} (${x.toFixed(0)}/${base.toFixed(0)})`);
+      }
+      console.log(`pair ${r + 1}: ${line.join(", ")}`);
+    }
+
+    const latency = { passthrough: [] as number[], returning: [] as number[] };
+    for (let r = 0; r < ROUNDS; r++) {
+      latency.passthrough.push(wrk(`${base(PORT.passthrough)}/pricing`, { connections: 1, seconds: 3 }).p50ms);
+      latency.returning.push(wrk(`${base(PORT.sgen)}/pricing`, { connections: 1, seconds: 3, cookie: returningCookie }).p50ms);
+    }
+
+    // The bill, counted: Durable Object requests and KV reads per 1,000 page views.
+    const bill = async (run: () => WrkResult) => {
+      const before = { sgen: await getJson(`${base(PORT.sgen)}/__bench/flush`), kv: await getJson(`${base(PORT.kv)}/__kv/stats`) };
+      const result = run();
+      await new Promise((r) => setTimeout(r, 500));
+      const after = { sgen: await getJson(`${base(PORT.sgen)}/__bench/flush`), kv: await getJson(`${base(PORT.kv)}/__kv/stats`) };
+      const per1000 = (d: number) => (1000 * d) / result.requests;
+      return {
+        pageViews: result.requests,
+        doRequests: per1000(
+          (after.sgen.runDataRequests ?? 0) -
+            (before.sgen.runDataRequests ?? 0) +
+            (after.sgen.catalogRequests ?? 0) -
+            (before.sgen.catalogRequests ?? 0),
+        ),
+        kvReads: per1000((after.kv.reads ?? 0) - (before.kv.reads ?? 0)),
+        events: per1000((after.sgen.events ?? 0) - (before.sgen.events ?? 0)),
+      };
+    };
+    const billReturning = await bill(scenarios.returning);
+    const billCounting = await bill(scenarios.counting);
+
+    const ingest = (await getJson(`${base(PORT.sgen)}/__bench/ingest-rate?seconds=3`)) as { events: number; seconds: number };
+    const hashNs = hashNanos();
+
+    const results = {
+      machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`,
+      rounds: ROUNDS,
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      passthroughRps: median(rps.passthrough),
+      ratio: { returning: median(ratios.returning), newVisitor: median(ratios.newVisitor), counting: median(ratios.counting) },
+      ratioRange: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, [Math.min(...v), Math.max(...v)]])),
+      addedMedianLatencyMs: median(latency.returning) - median(latency.passthrough),
+      latencyMs: { passthrough: median(latency.passthrough), returning: median(latency.returning) },
+      per1000ReturningPageViews: { durableObjectRequests: billReturning.doRequests, kvReads: billReturning.kvReads },
+      per1000CountingRequests: {
+        durableObjectRequests: billCounting.doRequests,
+        kvReads: billCounting.kvReads,
+        events: billCounting.events,
+      },
+      runDataEventsPerSecond: ingest.events / ingest.seconds,
+      hashNsPerCall57Bytes: hashNs,
+      deployBundleBytes: built.deploySize,
+      deployBundleGzipBytes: built.deployGzip,
+    };
+    writeFileSync(join(ROOT, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+    const f = (x: number, d = 3) => x.toFixed(d);
+    const range = (k: keyof typeof ratios) => `${f(Math.min(...ratios[k]), 2)}–${f(Math.max(...ratios[k]), 2)}`;
+    console.log(`
+| figure | result | target |
+|---|---|---|
+| passthrough (baseline), requests/s | ${f(results.passthroughRps, 0)} | |
+| returning visitor, × passthrough (median of pairs; range) | ${f(results.ratio.returning)} (${range("returning")}) | ≥ 0.95 |
+| new visitor (new id and cookies, counting off), × passthrough | ${f(results.ratio.newVisitor)} (${range("newVisitor")}) | ≥ 0.92 |
+| new visitors converting, exposure and conversion counting on, × passthrough | ${f(results.ratio.counting)} (${range("counting")}) | ≥ 0.90 |
+| added median latency at one connection | ${f(results.addedMedianLatencyMs * 1000, 0)} µs (${f(results.latencyMs.passthrough)} → ${f(results.latencyMs.returning)} ms) | |
+| Durable Object requests per 1,000 returning-visitor page views | ${f(results.per1000ReturningPageViews.durableObjectRequests, 2)} | ≤ 2 |
+| KV reads per 1,000 returning-visitor page views | ${f(results.per1000ReturningPageViews.kvReads, 2)} | ≤ 1 |
+| Durable Object requests per 1,000 requests, counting on (half new visitors, half conversions) | ${f(results.per1000CountingRequests.durableObjectRequests, 2)} (${f(results.per1000CountingRequests.events, 0)} events) | |
+| events per second one run-data object absorbs, 500-event batches | ${f(results.runDataEventsPerSecond, 0)} | |
+| hash, ns per call, 57-byte key | ${f(results.hashNsPerCall57Bytes, 1)} | ≤ 150 |
+| deployable Worker bundle (wrangler deploy --dry-run) | ${(results.deployBundleBytes / 1024).toFixed(1)} KiB (${(results.deployBundleGzipBytes / 1024).toFixed(1)} KiB gzip) | |
+`);
+    if (!existsSync(built.bundle)) console.warn("bundle missing?");
+    void statSync;
+  } finally {
+    workerd.kill("SIGTERM");
+  }
+}
+
+await main();
