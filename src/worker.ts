@@ -3,6 +3,7 @@
 // the origin: a service binding `ORIGIN`, an `ORIGIN_URL`, or else the request's own URL (a Worker on a
 // route in front of its zone's origin).
 import { type AdminOptions, type CatalogNamespace, createAdminApi } from "./admin/api.ts";
+import { createAdminPages } from "./admin/pages/app.ts";
 import { urlPath } from "./core/url.ts";
 import { createEdge, type Edge, type Origin } from "./edge/handler.ts";
 import type { EdgeOptions } from "./edge/options.ts";
@@ -28,6 +29,8 @@ export interface SgenEnv {
   SGEN_ROLES?: string;
   /** Days an audit entry is kept (default 400). */
   SGEN_AUDIT_RETENTION_DAYS?: string;
+  /** Secret that signs the operators' page sessions. Without it the pages cannot be signed in to. */
+  SGEN_SESSION_SECRET?: string;
   /** Run-data Durable Objects per new experiment (default 4). */
   SGEN_RUN_DATA_SHARDS?: string;
 }
@@ -81,11 +84,25 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
           ...options.admin,
         });
   const adminBase = options.admin === false ? "" : (options.admin?.basePath ?? "/sg-admin/api");
+  // The pages live beside the API: `/sg-admin/api` → `/sg-admin/experiments/`.
+  const pagesBase = adminBase.replace(/\/api$/, "");
+  const pages =
+    options.admin === false || pagesBase === adminBase
+      ? undefined
+      : createAdminPages<Env>({
+          basePath: pagesBase,
+          catalog: (env) => env.SGEN_CATALOG,
+          tokens: (env) => env.SGEN_ADMIN_TOKENS,
+          roles: (env) => env.SGEN_ROLES,
+          sessionSecret: (env) => env.SGEN_SESSION_SECRET,
+          onPublished: () => edge.invalidateConfig(),
+        });
   return {
     edge,
     runData,
     fetch(request, env, ctx) {
       if (admin !== undefined && isUnder(request.url, adminBase)) return Promise.resolve(admin.fetch(request, env, ctx));
+      if (pages !== undefined && isUnder(request.url, pagesBase)) return Promise.resolve(pages.fetch(request, env, ctx));
       const toOrigin: Origin = (r) => origin(r, env, ctx);
       return edge.handle(request, env, ctx, toOrigin);
     },

@@ -47,13 +47,22 @@ export async function sha256(text: string): Promise<Uint8Array> {
 
 /** The operator a bearer token belongs to, or null. Every digest is compared, match or not. */
 export async function operatorFor(authorization: string | null | undefined, secret: string | undefined): Promise<Operator | null> {
-  const entries = tokensOf(secret);
   const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(authorization ?? "");
-  if (m === null || entries.length === 0) return null;
-  const digest = await sha256(m[1] as string);
+  return m === null ? null : operatorForToken(m[1] as string, secret);
+}
+
+export async function operatorForToken(token: string, secret: string | undefined): Promise<Operator | null> {
+  return operatorForDigest(await sha256(token), secret);
+}
+
+export function operatorForDigest(digest: Uint8Array, secret: string | undefined): Operator | null {
+  const entries = tokensOf(secret);
   let found: Operator | null = null;
   for (const e of entries) {
-    if (crypto.subtle.timingSafeEqual(digest, e.digest) && found === null) found = e.operator;
+    if (digest.length === e.digest.length && crypto.subtle.timingSafeEqual(digest, e.digest) && found === null) found = e.operator;
   }
   return found;
 }
+
+export const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+export const fromHex = (hex: string): Uint8Array => (/^[0-9a-f]{64}$/.test(hex) ? hexToBytes(hex) : new Uint8Array(0));

@@ -88,6 +88,29 @@ export function msprtPValue(xc: number, nc: number, xv: number, nv: number, mixi
   return Math.min(1, Math.exp(-logLambda));
 }
 
+/**
+ * The always-valid confidence interval for the difference of rates at one look: every θ whose mSPRT
+ * statistic stays below 1/alpha (the same test as msprtPValue, inverted). Valid at every look at once.
+ */
+export function alwaysValidInterval(
+  xc: number,
+  nc: number,
+  xv: number,
+  nv: number,
+  alpha: number,
+  mixingSd = MIXING_SD,
+): { low: number; high: number } | null {
+  if (nc === 0 || nv === 0) return null;
+  const pooled = (xc + xv) / (nc + nv);
+  const sigma2 = pooled * (1 - pooled);
+  if (sigma2 === 0) return null;
+  const v = sigma2 * (1 / nc + 1 / nv);
+  const tau2 = mixingSd * mixingSd * sigma2;
+  const half = Math.sqrt(((v * (v + tau2)) / tau2) * (2 * Math.log(1 / alpha) + Math.log((v + tau2) / v)));
+  const diff = xv / nv - xc / nc;
+  return { low: diff - half, high: diff + half };
+}
+
 /** P(rate_v > rate_c) under independent Beta(1 + conversions, 1 + non-conversions) posteriors. */
 export function chanceToBeat(xc: number, nc: number, xv: number, nv: number): number {
   const ac = 1 + xc;

@@ -1,0 +1,279 @@
+// The operators' web pages (reference: the four views of the Experiments module), as a Hono sub-app.
+// Sign-in turns an operator token into a signed session cookie; every state-changing form carries a
+// CSRF token; every response carries security headers and no-store. Pages talk to the catalog directly,
+// with the same core rules and the same capability checks as the API.
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { type CatalogNamespace, catalogStub } from "../../catalog/names.ts";
+import { type ApiError, issuesOf } from "../../core/errors.ts";
+import { gateState } from "../../core/gate.ts";
+import { ACTION_CAPABILITY, ACTIONS, type Action, transition } from "../../core/lifecycle.ts";
+import { ListQuery } from "../../core/list-query.ts";
+import { type Capability, DEFAULT_ROLES, type Operator, RoleMap, roleCan } from "../../core/permissions.ts";
+import { ExperimentInput, type ExperimentRecord, type LifecycleState } from "../../core/schema.ts";
+import { fromHex, operatorForDigest, sha256, toHex } from "../auth.ts";
+import { buildDashboard } from "../dashboard.ts";
+import { createSession, csrfToken, csrfValid, readSession, SESSION_COOKIE, SESSION_HOURS, type Session } from "../session.ts";
+import { ADMIN_CSS } from "./admin.css.ts";
+import { formFromRecord, inputFromForm } from "./form.ts";
+import { archivePage, dashboardPage, editorPage, listPage, loginPage, type PageContext } from "./views.ts";
+
+export interface AdminPagesOptions<Env> {
+  /** Where the pages live. Default `/sg-admin`; views under `/experiments/`. */
+  basePath?: string;
+  catalog: (env: Env) => CatalogNamespace | undefined;
+  tokens: (env: Env) => string | undefined;
+  roles?: (env: Env) => string | undefined;
+  /** Secret that signs session cookies (`SGEN_SESSION_SECRET`); without it nobody can sign in. */
+  sessionSecret: (env: Env) => string | undefined;
+  onPublished?: () => void;
+}
+
+type Vars = { session: Session; operator: Operator; csrf: string; roles: Readonly<Record<string, readonly Capability[]>> };
+
+const SECURITY_HEADERS: Record<string, string> = {
+  "content-security-policy":
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "same-origin",
+  "cache-control": "no-store",
+};
+
+function rolesFrom(raw: string | undefined): Readonly<Record<string, readonly Capability[]>> {
+  if (raw === undefined || raw === "") return DEFAULT_ROLES;
+  const parsed = RoleMap.safeParse(
+    (() => {
+      try {
+        return JSON.parse(raw);
+      } catch {
+        return null;
+      }
+    })(),
+  );
+  return parsed.success ? { ...DEFAULT_ROLES, ...parsed.data } : DEFAULT_ROLES;
+}
+
+export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) {
+  const base = o.basePath ?? "/sg-admin";
+  const app = new Hono<{ Bindings: Env; Variables: Vars }>().basePath(base);
+  type C = Context<{ Bindings: Env; Variables: Vars }>;
+
+  app.use("*", async (c, next) => {
+    await next();
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) {
+      if (k !== "cache-control" || !c.res.headers.has(k)) c.res.headers.set(k, v); // the stylesheet keeps its own caching
+    }
+  });
+  app.use("*", bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("The form is too large.", 413) }));
+
+  app.get("/assets/admin.css", (c) =>
+    c.body(ADMIN_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }),
+  );
+
+  const anonymous: PageContext = { base, operator: null, csrf: "" };
+
+  app.get("/login", (c) => c.html(loginPage(anonymous, null)));
+  app.post("/login", async (c) => {
+    const secret = o.sessionSecret(c.env);
+    const form = await c.req.parseBody();
+    const token = typeof form.token === "string" ? form.token : "";
+    const digest = await sha256(token);
+    const operator = secret === undefined || token === "" ? null : operatorForDigest(digest, o.tokens(c.env));
+    if (operator === null || secret === undefined) return c.html(loginPage(anonymous, "That token is not valid."), 401);
+    // A fresh session value on every sign-in: a cookie planted before sign-in is never promoted (fixation).
+    setCookie(c, SESSION_COOKIE, await createSession(secret, operator, toHex(digest)), {
+      httpOnly: true,
+      sameSite: "Strict",
+      secure: new URL(c.req.url).protocol === "https:",
+      path: base,
+      maxAge: SESSION_HOURS * 3600,
+    });
+    return c.redirect(`${base}/experiments/`, 303);
+  });
+
+  // Everything else needs a session; every POST needs its CSRF token.
+  app.use("*", async (c, next) => {
+    const secret = o.sessionSecret(c.env);
+    const session = secret === undefined ? null : await readSession(secret, getCookie(c, SESSION_COOKIE));
+    const operator = session === null ? null : operatorForDigest(fromHex(session.digest), o.tokens(c.env));
+    if (session === null || operator === null || secret === undefined) {
+      if (c.req.method === "GET") return c.redirect(`${base}/login`, 303);
+      return c.text("Sign in first.", 401);
+    }
+    const csrf = await csrfToken(secret, session);
+    if (c.req.method === "POST") {
+      const form = await c.req.parseBody();
+      if (!(await csrfValid(secret, session, form.csrf)))
+        return c.text("This form has expired or did not come from this site. Reload and try again.", 403);
+    }
+    c.set("session", session);
+    c.set("operator", operator);
+    c.set("csrf", csrf);
+    c.set("roles", rolesFrom(o.roles?.(c.env)));
+    await next();
+  });
+
+  const ctxOf = (c: C): PageContext => ({ base, operator: c.get("operator"), csrf: c.get("csrf") });
+  const can = (c: C, cap: Capability) => roleCan(c.get("roles"), c.get("operator").role, cap);
+  const catalogOf = (c: C) => {
+    const ns = o.catalog(c.env);
+    return ns === undefined ? null : catalogStub(ns);
+  };
+  const forbidden = (c: C) => c.html(`<p>Your role may not do that.</p>`, 403);
+  const formFields = async (c: C): Promise<Record<string, string>> =>
+    Object.fromEntries(Object.entries(await c.req.parseBody()).filter((e): e is [string, string] => typeof e[1] === "string"));
+
+  app.post("/logout", (c) => {
+    deleteCookie(c, SESSION_COOKIE, { path: base });
+    return c.redirect(`${base}/login`, 303);
+  });
+
+  const list = async (c: C) => {
+    if (!can(c, "experiments.list")) return forbidden(c);
+    const parsed = ListQuery.safeParse(c.req.query());
+    const q = parsed.success ? parsed.data : ListQuery.parse({});
+    const catalog = catalogOf(c);
+    if (catalog === null) return c.text("The catalog is not bound.", 503);
+    const { rows, total } = await catalog.list(q);
+    const withGate = rows.map((r) => ({
+      ...r,
+      gate: r.significance_override_reason !== null ? "override" : r.sample === 0 ? "pending" : "—",
+    }));
+    // The list shows the gate from the catalog's latest counts; the dashboard reads fresh ones.
+    const gates = await Promise.all(
+      withGate.map(async (r) => {
+        if (r.lifecycle_state === "draft") return { ...r, gate: "—" };
+        const st = await catalog.runState(r.id);
+        return st.ok
+          ? {
+              ...r,
+              gate: gateState(
+                r.min_sample_threshold,
+                r.variants.map((v) => v.slug),
+                st.value.run.samples,
+                r.significance_override_reason,
+              ),
+              sample: Object.values(st.value.run.samples).reduce((a, b) => a + b, 0),
+            }
+          : r;
+      }),
+    );
+    return c.html(listPage(ctxOf(c), q, gates, total, can(c, "experiments.create")));
+  };
+  app.get("/experiments", list);
+  app.get("/experiments/", list);
+
+  app.get("/experiments/archive", async (c) => {
+    if (!can(c, "dashboard.view")) return forbidden(c);
+    const catalog = catalogOf(c);
+    if (catalog === null) return c.text("The catalog is not bound.", 503);
+    const done = (await catalog.list(ListQuery.parse({ state: "done", per_page: 100 }))).rows;
+    const archived = (await catalog.list(ListQuery.parse({ state: "archived", per_page: 100 }))).rows;
+    const rows = [];
+    for (const r of [...done, ...archived]) {
+      const st = await catalog.runState(r.id);
+      if (st.ok) rows.push({ record: r as ExperimentRecord, dashboard: buildDashboard(st.value) });
+    }
+    return c.html(archivePage(ctxOf(c), rows));
+  });
+
+  app.get("/experiments/new", (c) =>
+    can(c, "experiments.create") ? c.html(editorPage(ctxOf(c), { id: null, state: "draft" }, formFromRecord({}), [], null)) : forbidden(c),
+  );
+  app.post("/experiments/new", async (c) => {
+    if (!can(c, "experiments.create")) return forbidden(c);
+    const fields = await formFields(c);
+    const parsed = ExperimentInput.safeParse(inputFromForm(fields));
+    if (!parsed.success)
+      return c.html(
+        editorPage(ctxOf(c), { id: null, state: "draft" }, fields, issuesOf(parsed.error), "Please correct the fields below."),
+        422,
+      );
+    const catalog = catalogOf(c);
+    if (catalog === null) return c.text("The catalog is not bound.", 503);
+    const r = await catalog.create(c.get("operator"), parsed.data);
+    if (!r.ok) return c.html(editorPage(ctxOf(c), { id: null, state: "draft" }, fields, r.issues ?? [], r.message), r.status);
+    return c.redirect(`${base}/experiments/${r.value.value.id}`, 303);
+  });
+
+  const idOf = (c: C) => (/^[1-9][0-9]{0,14}$/.test(c.req.param("id") ?? "") ? Number(c.req.param("id")) : null);
+
+  async function dashboard(c: C, id: number, message: string | null, status: 200 | ApiError["status"] = 200) {
+    const catalog = catalogOf(c);
+    if (catalog === null) return c.text("The catalog is not bound.", 503);
+    const st = await catalog.runState(id);
+    if (!st.ok) return c.html(`<p>${st.status === 404 ? "No such experiment." : "Unavailable."}</p>`, st.status);
+    const state = st.value.record.lifecycle_state;
+    const actions = ACTIONS.filter((a) => transition(state, a, null).ok && can(c, ACTION_CAPABILITY[a]));
+    const canEdit =
+      state === "draft" ? can(c, "experiments.edit_draft") : (state === "live" || state === "paused") && can(c, "experiments.edit_live");
+    const log = await catalog.activity(id, 20);
+    return c.html(dashboardPage(ctxOf(c), buildDashboard(st.value), { actions, canEdit }, log, message), status);
+  }
+
+  app.get("/experiments/:id", async (c) => {
+    if (!can(c, "dashboard.view")) return forbidden(c);
+    const id = idOf(c);
+    return id === null ? c.html("<p>No such experiment.</p>", 404) : dashboard(c, id, null);
+  });
+
+  app.get("/experiments/:id/edit", async (c) => {
+    const id = idOf(c);
+    const catalog = catalogOf(c);
+    if (id === null || catalog === null) return c.html("<p>No such experiment.</p>", 404);
+    const r = await catalog.get(id);
+    if (!r.ok) return c.html("<p>No such experiment.</p>", 404);
+    const state = r.value.lifecycle_state;
+    if (!can(c, state === "draft" ? "experiments.edit_draft" : "experiments.edit_live")) return forbidden(c);
+    return c.html(editorPage(ctxOf(c), { id, state }, formFromRecord(r.value), [], null));
+  });
+
+  app.post("/experiments/:id/edit", async (c) => {
+    const id = idOf(c);
+    const catalog = catalogOf(c);
+    if (id === null || catalog === null) return c.html("<p>No such experiment.</p>", 404);
+    const current = await catalog.get(id);
+    if (!current.ok) return c.html("<p>No such experiment.</p>", 404);
+    const state: LifecycleState = current.value.lifecycle_state;
+    if (!can(c, state === "draft" ? "experiments.edit_draft" : "experiments.edit_live")) return forbidden(c);
+    const fields = await formFields(c);
+    const parsed = ExperimentInput.safeParse(inputFromForm(fields));
+    if (!parsed.success)
+      return c.html(editorPage(ctxOf(c), { id, state }, fields, issuesOf(parsed.error), "Please correct the fields below."), 422);
+    const r = await catalog.replace(c.get("operator"), id, parsed.data, fields.confirm_reset === "reset", can(c, "experiments.edit_live"));
+    if (!r.ok) {
+      const message =
+        r.code === "confirm_reset_required"
+          ? "Changing variants or shares of a running experiment resets its sample: tick the confirmation and save again."
+          : r.message;
+      return c.html(editorPage(ctxOf(c), { id, state }, fields, r.issues ?? [], message), r.status);
+    }
+    if (r.value.published) o.onPublished?.();
+    return c.redirect(`${base}/experiments/${id}`, 303);
+  });
+
+  app.post("/experiments/:id/:action", async (c) => {
+    const id = idOf(c);
+    const action = c.req.param("action");
+    if (id === null || !(ACTIONS as readonly string[]).includes(action)) return c.html("<p>Not found.</p>", 404);
+    if (!can(c, ACTION_CAPABILITY[action as Action])) return forbidden(c);
+    const catalog = catalogOf(c);
+    if (catalog === null) return c.text("The catalog is not bound.", 503);
+    const fields = await formFields(c);
+    const body = { shipped_variant_slug: fields.shipped_variant_slug, reason: fields.reason };
+    const r = await catalog.act(c.get("operator"), id, action as Action, body);
+    if (!r.ok)
+      return dashboard(
+        c,
+        id,
+        r.issues?.length ? `${r.message}: ${r.issues.map((i) => `${i.path} ${i.message}`).join("; ")}` : r.message,
+        r.status,
+      );
+    if (r.value.published) o.onPublished?.();
+    return c.redirect(action === "delete" ? `${base}/experiments/` : `${base}/experiments/${id}`, 303);
+  });
+
+  return app;
+}
