@@ -95,6 +95,8 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
           tokens: (env) => env.SGEN_ADMIN_TOKENS,
           roles: (env) => env.SGEN_ROLES,
           sessionSecret: (env) => env.SGEN_SESSION_SECRET,
+          origin: (request, env) =>
+            origin(request, env, { waitUntil: () => {}, passThroughOnException: () => {} } as unknown as ExecutionContext),
           onPublished: () => edge.invalidateConfig(),
         });
   return {

@@ -17,6 +17,7 @@ export const DEMO_EXPERIMENT: ExperimentInput = {
   notes: "Seeded by the demo.",
   post_test: { on_winner: "assign_winner", on_inconclusive: "keep_running" },
   secondary_goals: [],
+  allow_script_overrides: false,
 };
 
 let seeded: Promise<void> | undefined;

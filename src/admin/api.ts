@@ -111,7 +111,7 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>) {
     if (!body.ok) return send(c, body);
     const catalog = catalogOf(c);
     if (catalog === null) return send(c, unavailable);
-    return answer(c, await catalog.create(c.get("operator"), body.value), 201);
+    return answer(c, await catalog.create(c.get("operator"), body.value, can(c, "experiments.script_overrides") === null), 201);
   });
 
   app.get("/experiments/:id", async (c) => {
@@ -142,7 +142,17 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>) {
     const body = await readJson(c, ExperimentInput, maxBody);
     if (!body.ok) return send(c, body);
     const confirm = c.req.query("confirm") === "reset";
-    return answer(c, await catalog.replace(c.get("operator"), id, body.value, confirm, roleCan(roles, role, "experiments.edit_live")));
+    return answer(
+      c,
+      await catalog.replace(
+        c.get("operator"),
+        id,
+        body.value,
+        confirm,
+        roleCan(roles, role, "experiments.edit_live"),
+        roleCan(roles, role, "experiments.script_overrides"),
+      ),
+    );
   });
 
   const act = async (c: Context<{ Bindings: Env; Variables: Vars }>, action: Action) => {

@@ -2,7 +2,7 @@
 // Durable Object so that every lifecycle transition and its audit entry commit together. After each
 // change it publishes the edge's view to KV (kv-schema/); a failed publish is retried by an alarm.
 import { DurableObject } from "cloudflare:workers";
-import { checkEdit, selfReferenceIssues } from "../core/edit-rules.ts";
+import { checkEdit, scriptOverrideProblem, selfReferenceIssues } from "../core/edit-rules.ts";
 import { fail, ok, type Result } from "../core/errors.ts";
 import { type GateState, gateState } from "../core/gate.ts";
 import { type Action, transition } from "../core/lifecycle.ts";
@@ -162,8 +162,9 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
 
   // Every write runs with the object's input closed: a write that awaits run-data or KV must not
   // interleave with another write working from the same, now stale, record.
-  create(op: Operator, input: ExperimentInput): Promise<Result<WriteOutcome<ExperimentRecord>>> {
-    return this.ctx.blockConcurrencyWhile(() => this.doCreate(op, input));
+  /** `mayAllowScripts`: the operator's role may allow script-running overrides. */
+  create(op: Operator, input: ExperimentInput, mayAllowScripts = false): Promise<Result<WriteOutcome<ExperimentRecord>>> {
+    return this.ctx.blockConcurrencyWhile(() => this.doCreate(op, input, mayAllowScripts));
   }
 
   /** `mayEditLive`: the operator's role may edit a started experiment (checked here, against the state now). */
@@ -173,15 +174,18 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     input: ExperimentInput,
     confirmReset: boolean,
     mayEditLive: boolean,
+    mayAllowScripts = false,
   ): Promise<Result<WriteOutcome<ExperimentRecord>>> {
-    return this.ctx.blockConcurrencyWhile(() => this.doReplace(op, id, input, confirmReset, mayEditLive));
+    return this.ctx.blockConcurrencyWhile(() => this.doReplace(op, id, input, confirmReset, mayEditLive, mayAllowScripts));
   }
 
   act(op: Operator, id: number, action: Action, body: ActionBody): Promise<Result<WriteOutcome<ExperimentRecord | { deleted: number }>>> {
     return this.ctx.blockConcurrencyWhile(() => this.doAct(op, id, action, body));
   }
 
-  private async doCreate(op: Operator, input: ExperimentInput): Promise<Result<WriteOutcome<ExperimentRecord>>> {
+  private async doCreate(op: Operator, input: ExperimentInput, mayAllowScripts = false): Promise<Result<WriteOutcome<ExperimentRecord>>> {
+    const scripts = scriptOverrideProblem(input, mayAllowScripts);
+    if (scripts !== null) return scripts;
     const issues = selfReferenceIssues(input);
     if (issues.length > 0) return fail(422, "validation_failed", "a variant points back at the target page", issues);
     if (this.slugTaken(input.slug, null)) return slugTaken(input.slug);
@@ -219,7 +223,10 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     input: ExperimentInput,
     confirmReset: boolean,
     mayEditLive: boolean,
+    mayAllowScripts: boolean,
   ): Promise<Result<WriteOutcome<ExperimentRecord>>> {
+    const scripts = scriptOverrideProblem(input, mayAllowScripts);
+    if (scripts !== null) return scripts;
     const row = this.row(id);
     if (row === undefined) return notFound(id);
     const current = JSON.parse(row.record) as ExperimentRecord;

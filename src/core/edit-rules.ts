@@ -1,7 +1,8 @@
 // What may change in an experiment that has started. Once visitors are assigned, the slug (the cookie
 // name), the target page and the primary conversion event are fixed; variants and shares may change only
 // with an explicit reset of the sample, since data gathered under other variants would mislead.
-import { fail, ok, type Result } from "./errors.ts";
+import { fail, type Issue, ok, type Result } from "./errors.ts";
+import { runsScript } from "./overrides.ts";
 import type { ExperimentInput, ExperimentRecord, Variant } from "./schema.ts";
 import { startProblems } from "./schema.ts";
 
@@ -58,4 +59,26 @@ export function selfReferenceIssues(e: ExperimentInput): Array<{ path: string; m
     }
   });
   return out;
+}
+
+/**
+ * Overrides that would run script need the experiment's explicit opt-in, and only an operator with the
+ * `experiments.script_overrides` capability (Administrators by default) may give it.
+ */
+export function scriptOverrideProblem(e: ExperimentInput, mayAllowScripts: boolean): Result<never> | null {
+  if (e.allow_script_overrides && !mayAllowScripts) {
+    return fail(403, "forbidden", "only an Administrator may allow overrides that run script");
+  }
+  const issues: Issue[] = [];
+  e.variants.forEach((v, i) => {
+    v.overrides?.forEach((o, k) => {
+      if (runsScript(o) && !e.allow_script_overrides) {
+        issues.push({
+          path: `variants.${i}.overrides.${k}`,
+          message: "would run script in visitors' browsers; an Administrator must set allow_script_overrides",
+        });
+      }
+    });
+  });
+  return issues.length > 0 ? fail(422, "validation_failed", "an override would run script", issues) : null;
 }

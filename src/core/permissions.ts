@@ -18,6 +18,8 @@ export const CAPABILITIES = [
   "experiments.archive",
   "experiments.restore",
   "experiments.delete",
+  /** Save overrides that run script in visitors' browsers (with the experiment's explicit opt-in). */
+  "experiments.script_overrides",
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 export const Capability = z.enum(CAPABILITIES);

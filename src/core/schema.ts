@@ -2,6 +2,7 @@
 // KV config, event bodies) parses with these, and kv-schema/*.schema.json is generated from them.
 import { z } from "zod";
 import { shareInBuckets } from "./assignment.ts";
+import { overrideProblem, selectorProblem } from "./overrides.ts";
 import { samePathProblem } from "./paths.ts";
 
 export const SLUG_PATTERN = /^[a-z0-9-]{1,64}$/;
@@ -20,12 +21,19 @@ export const TrafficShare = z
 
 export const OVERRIDE_ACTIONS = ["set_text", "set_html", "set_attribute", "remove", "append", "prepend"] as const;
 
-export const Override = z.strictObject({
-  selector: z.string().min(1).max(500),
-  action: z.enum(OVERRIDE_ACTIONS),
-  attribute: z.string().min(1).max(100).optional(),
-  value: z.string().max(65_536).optional(),
-});
+export const Override = z
+  .strictObject({
+    selector: z.string().min(1).max(500),
+    action: z.enum(OVERRIDE_ACTIONS),
+    attribute: z.string().min(1).max(100).optional(),
+    value: z.string().max(65_536).optional(),
+  })
+  .superRefine((o, ctx) => {
+    const selector = selectorProblem(o.selector);
+    if (selector !== null) ctx.addIssue({ code: "custom", path: ["selector"], message: `the selector ${selector}` });
+    const incomplete = overrideProblem(o);
+    if (incomplete !== null) ctx.addIssue({ code: "custom", path: [incomplete.field], message: incomplete.message });
+  });
 export type Override = z.infer<typeof Override>;
 
 export const Variant = z.strictObject({
@@ -90,6 +98,8 @@ const experimentFields = {
   notes: z.string().max(10_000).default(""),
   post_test: PostTest.default({ on_winner: "assign_winner", on_inconclusive: "keep_running" }),
   secondary_goals: z.array(ConversionEvent).max(20).default([]),
+  /** Lets overrides that run script (on… attributes, javascript: URLs, <script>) be saved. Administrators only. */
+  allow_script_overrides: z.boolean().default(false),
 };
 
 /** What an operator sends to create or replace an experiment's configuration. */

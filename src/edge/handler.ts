@@ -10,6 +10,7 @@ import { ConfigCache } from "./config-cache.ts";
 import { assignmentCookie, type CookieJar, readCookies, usableVisitorId, visitorCookie } from "./cookies.ts";
 import { handleCustomEvents } from "./custom-events.ts";
 import { type EdgeOptions, type EventSink, type ResolvedEdgeOptions, withDefaults } from "./options.ts";
+import { applyOverrides } from "./overrides.ts";
 
 export type Origin = (request: Request) => Promise<Response>;
 
@@ -150,7 +151,16 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
         o.log("sgen-ab: could not decide a variant; serving the page untouched", err);
       }
     }
-    const upstream = d === undefined ? await origin(request) : await fetchPlanned(request, path, d, origin);
+    let upstream = d === undefined ? await origin(request) : await fetchPlanned(request, path, d, origin);
+    const overrides = d?.plan.variant.overrides;
+    if (overrides !== undefined && upstream.status < 300) {
+      try {
+        upstream = applyOverrides(upstream, overrides);
+      } catch (err) {
+        // A selector the runtime refuses (the admin validates them, but fail open all the same).
+        o.log(`sgen-ab: overrides of ${d?.experiment.slug}/${d?.plan.variant.slug} could not be applied; serving the page unedited`, err);
+      }
+    }
     if (goals !== undefined && upstream.status < 400) {
       try {
         countConversions(request, env, ctx, goals);

@@ -123,3 +123,33 @@ describe("npm start: the admin API, from outside", () => {
     expect(reset.json.error.code).toBe("confirm_reset_required");
   });
 });
+
+describe("npm start: inline overrides, from outside", () => {
+  it("variant b gets the home page's headline changed and the promo removed; variant a the page unchanged", async () => {
+    const made = await call("POST", "/experiments", {
+      ...input("bb-home-hero", "/"),
+      variants: [
+        { slug: "a", label: "Control", traffic_share: 50 },
+        {
+          slug: "b",
+          label: "New headline",
+          traffic_share: 50,
+          overrides: [
+            { selector: "h1#headline", action: "set_text", value: "Ship faster, <b>sleep</b> better" },
+            { selector: "p.promo", action: "remove" },
+          ],
+        },
+      ],
+    });
+    expect(made.status).toBe(201);
+    expect((await call("POST", `/experiments/${made.json.id}/start`)).status).toBe(200);
+    const page = async (variant: string) =>
+      (await fetch(`${demo.base}/`, { headers: { cookie: `sgen-vid=ov-1; sgen-ab-bb-home-hero=${variant}` } })).text();
+    const b = await page("b");
+    expect(b).toContain(`<h1 id="headline">Ship faster, &lt;b&gt;sleep&lt;/b&gt; better</h1>`);
+    expect(b).not.toContain(`class="promo"`);
+    const a = await page("a");
+    expect(a).toContain(`<h1 id="headline">Ship faster with Acme</h1>`);
+    expect(a).toContain(`<p class="promo">Free for 30 days.</p>`);
+  });
+});

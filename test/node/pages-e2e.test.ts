@@ -80,6 +80,7 @@ describe("operators' pages in Chromium", () => {
     await page.fill("input[name=variant_1_label]", "Pricing as home");
     await page.fill("input[name=variant_1_page]", "/pricing-b");
     await page.fill("input[name=variant_1_share]", "40");
+    await page.fill("textarea[name=variant_1_overrides]", "set_text | h1 | Previewed pricing\nremove | table");
     await page.selectOption("select[name=conversion_type]", "custom");
     await page.fill("input[name=conversion_value]", "signup");
     await page.fill("input[name=min_sample_threshold]", "10");
@@ -95,6 +96,16 @@ describe("operators' pages in Chromium", () => {
     expect(await page.textContent("h1")).toContain(`<script>alert("x")</script>`);
     expect(await page.locator("script").count()).toBe(0);
     expect(await page.title()).toContain("<script>");
+
+    // Preview variant b from the editor: its overrides applied, for this operator only, nothing counted.
+    await page.click("a:has-text('Edit')");
+    expect(await page.inputValue("textarea[name=variant_1_overrides]")).toContain("set_text | h1 | Previewed pricing");
+    const [preview] = await Promise.all([page.context().waitForEvent("page"), page.click("a:has-text('preview') >> nth=1")]);
+    await preview.waitForLoadState();
+    expect(await preview.textContent("h1")).toBe("Previewed pricing");
+    expect(await preview.locator("table").count()).toBe(0);
+    await preview.close();
+    await page.goBack();
 
     await page.click("form[action$='/start'] button");
     expect(await page.textContent("h1")).toContain("live");

@@ -48,6 +48,7 @@ export function newExperiment(overrides: Partial<ExperimentInput> = {}): Experim
     notes: "",
     post_test: { on_winner: "assign_winner", on_inconclusive: "keep_running" },
     secondary_goals: [],
+    allow_script_overrides: false,
     ...overrides,
   };
 }

@@ -12,6 +12,8 @@ import { ACTION_CAPABILITY, ACTIONS, type Action, transition } from "../../core/
 import { ListQuery } from "../../core/list-query.ts";
 import { type Capability, DEFAULT_ROLES, type Operator, RoleMap, roleCan } from "../../core/permissions.ts";
 import { ExperimentInput, type ExperimentRecord, type LifecycleState } from "../../core/schema.ts";
+import { withPath } from "../../core/url.ts";
+import { applyOverrides } from "../../edge/overrides.ts";
 import { fromHex, operatorForDigest, sha256, toHex } from "../auth.ts";
 import { buildDashboard } from "../dashboard.ts";
 import { createSession, csrfToken, csrfValid, readSession, SESSION_COOKIE, SESSION_HOURS, type Session } from "../session.ts";
@@ -27,6 +29,8 @@ export interface AdminPagesOptions<Env> {
   roles?: (env: Env) => string | undefined;
   /** Secret that signs session cookies (`SGEN_SESSION_SECRET`); without it nobody can sign in. */
   sessionSecret: (env: Env) => string | undefined;
+  /** Fetches a page of the site, for previews of a variant (never through the edge, so never counted). */
+  origin?: (request: Request, env: Env) => Promise<Response>;
   onPublished?: () => void;
 }
 
@@ -63,7 +67,8 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
   app.use("*", async (c, next) => {
     await next();
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) {
-      if (k !== "cache-control" || !c.res.headers.has(k)) c.res.headers.set(k, v); // the stylesheet keeps its own caching
+      // The stylesheet keeps its own caching, a preview the site's own CSP (plus frame-ancestors).
+      if ((k !== "cache-control" && k !== "content-security-policy") || !c.res.headers.has(k)) c.res.headers.set(k, v);
     }
   });
   app.use("*", bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("The form is too large.", 413) }));
@@ -193,7 +198,7 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
       );
     const catalog = catalogOf(c);
     if (catalog === null) return c.text("The catalog is not bound.", 503);
-    const r = await catalog.create(c.get("operator"), parsed.data);
+    const r = await catalog.create(c.get("operator"), parsed.data, can(c, "experiments.script_overrides"));
     if (!r.ok) return c.html(editorPage(ctxOf(c), { id: null, state: "draft" }, fields, r.issues ?? [], r.message), r.status);
     return c.redirect(`${base}/experiments/${r.value.value.id}`, 303);
   });
@@ -242,7 +247,14 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
     const parsed = ExperimentInput.safeParse(inputFromForm(fields));
     if (!parsed.success)
       return c.html(editorPage(ctxOf(c), { id, state }, fields, issuesOf(parsed.error), "Please correct the fields below."), 422);
-    const r = await catalog.replace(c.get("operator"), id, parsed.data, fields.confirm_reset === "reset", can(c, "experiments.edit_live"));
+    const r = await catalog.replace(
+      c.get("operator"),
+      id,
+      parsed.data,
+      fields.confirm_reset === "reset",
+      can(c, "experiments.edit_live"),
+      can(c, "experiments.script_overrides"),
+    );
     if (!r.ok) {
       const message =
         r.code === "confirm_reset_required"
@@ -252,6 +264,27 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
     }
     if (r.value.published) o.onPublished?.();
     return c.redirect(`${base}/experiments/${id}`, 303);
+  });
+
+  // A variant as a visitor in it would see it, for the signed-in operator only: fetched from the origin
+  // directly (not through the edge, so nothing is assigned or counted) with its overrides applied.
+  app.get("/experiments/:id/preview/:variant", async (c) => {
+    if (!can(c, "dashboard.view")) return forbidden(c);
+    const id = idOf(c);
+    const catalog = catalogOf(c);
+    if (id === null || catalog === null || o.origin === undefined) return c.html("<p>No preview.</p>", 404);
+    const r = await catalog.get(id);
+    const variant = r.ok ? r.value.variants.find((v) => v.slug === c.req.param("variant")) : undefined;
+    if (!r.ok || variant === undefined) return c.html("<p>No such variant.</p>", 404);
+    const page = withPath(c.req.url, variant.page ?? r.value.target_page).replace(/\?.*$/, "");
+    const upstream = await o.origin(new Request(page, { headers: { accept: "text/html" } }), c.env);
+    const shown = variant.overrides === undefined ? upstream : applyOverrides(upstream, variant.overrides);
+    const res = new Response(shown.body, shown);
+    // The site's own page: its scripts and styles may run here, but not be framed, nor cached.
+    res.headers.set("x-sgen-preview", `${r.value.slug}/${variant.slug}`);
+    res.headers.set("content-security-policy", "frame-ancestors 'none'");
+    res.headers.set("cache-control", "no-store");
+    return res;
   });
 
   app.post("/experiments/:id/:action", async (c) => {

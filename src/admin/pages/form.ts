@@ -24,10 +24,12 @@ export function inputFromForm(f: Fields): Record<string, unknown> {
     const slug = (f[`variant_${i}_slug`] ?? "").trim();
     if (slug === "") continue;
     const page = (f[`variant_${i}_page`] ?? "").trim();
+    const overrides = parseOverrides(f[`variant_${i}_overrides`] ?? "");
     variants.push({
       slug,
       label: (f[`variant_${i}_label`] ?? "").trim() || slug,
       ...(page === "" ? {} : { page }),
+      ...(overrides.length === 0 ? {} : { overrides }),
       traffic_share: numberOr(f[`variant_${i}_share`], 0),
     });
   }
@@ -50,7 +52,39 @@ export function inputFromForm(f: Fields): Record<string, unknown> {
     notes: f.notes ?? "",
     post_test: { on_winner: f.on_winner ?? "assign_winner", on_inconclusive: f.on_inconclusive ?? "keep_running" },
     secondary_goals: secondary,
+    allow_script_overrides: f.allow_script_overrides === "on",
   };
+}
+
+/**
+ * Overrides in the editor, one a line, in order: `action | selector | value`, and for set_attribute
+ * `set_attribute | selector | attribute | value`; `remove | selector`. Reordering is moving lines.
+ */
+export function parseOverrides(text: string): unknown[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "")
+    .map((line) => {
+      const [action = "", selector = "", ...rest] = line.split("|").map((p) => p.trim());
+      if (action === "remove") return { selector, action };
+      if (action === "set_attribute") return { selector, action, attribute: rest[0] ?? "", value: rest.slice(1).join("|").trim() };
+      return { selector, action, value: rest.join("|").trim() };
+    });
+}
+
+export function formatOverrides(
+  overrides: readonly { selector: string; action: string; attribute?: string | undefined; value?: string | undefined }[],
+): string {
+  return overrides
+    .map((o) =>
+      o.action === "remove"
+        ? `remove | ${o.selector}`
+        : o.action === "set_attribute"
+          ? `set_attribute | ${o.selector} | ${o.attribute ?? ""} | ${o.value ?? ""}`
+          : `${o.action} | ${o.selector} | ${o.value ?? ""}`,
+    )
+    .join("\n");
 }
 
 /** The form fields that show `r` (for editing). */
@@ -67,6 +101,7 @@ export function formFromRecord(r: Partial<ExperimentRecord>): Fields {
     notes: r.notes ?? "",
     on_winner: r.post_test?.on_winner ?? "assign_winner",
     on_inconclusive: r.post_test?.on_inconclusive ?? "keep_running",
+    allow_script_overrides: r.allow_script_overrides === true ? "on" : "",
     secondary_goals: (r.secondary_goals ?? []).map((g) => `${g.type} ${g.type === "custom" ? g.name : g.path}`).join("\n"),
   };
   (r.variants ?? []).forEach((v, i) => {
@@ -74,6 +109,7 @@ export function formFromRecord(r: Partial<ExperimentRecord>): Fields {
     f[`variant_${i}_label`] = v.label;
     f[`variant_${i}_page`] = v.page ?? "";
     f[`variant_${i}_share`] = String(v.traffic_share);
+    f[`variant_${i}_overrides`] = formatOverrides(v.overrides ?? []);
   });
   return f;
 }

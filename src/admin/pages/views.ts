@@ -94,7 +94,12 @@ export function editorPage(
   const started = mode.id !== null && mode.state !== "draft";
   const rows = Array.from({ length: VARIANT_ROWS }, (_, i) => {
     const n = (k: string) => `variant_${i}_${k}`;
-    return `<tr><td>${i === 0 ? "control" : ""}</td><td><input name="${n("slug")}" value="${field(f, n("slug"))}" size="8"></td><td><input name="${n("label")}" value="${field(f, n("label"))}"></td><td><input name="${n("page")}" value="${field(f, n("page"))}" placeholder="(the target page)"></td><td><input name="${n("share")}" value="${field(f, n("share"))}" size="6" inputmode="decimal"> %</td></tr>`;
+    const preview =
+      mode.id !== null && (f[n("slug")] ?? "") !== ""
+        ? ` <a href="${ctx.base}/experiments/${mode.id}/preview/${encodeURIComponent(f[n("slug")] ?? "")}" target="_blank" rel="noopener">preview</a>`
+        : "";
+    return `<tr><td>${i === 0 ? "control" : ""}${preview}</td><td><input name="${n("slug")}" value="${field(f, n("slug"))}" size="8"></td><td><input name="${n("label")}" value="${field(f, n("label"))}"></td><td><input name="${n("page")}" value="${field(f, n("page"))}" placeholder="(the target page)"></td><td><input name="${n("share")}" value="${field(f, n("share"))}" size="6" inputmode="decimal"> %</td></tr>
+<tr><td></td><td colspan="4"><textarea name="${n("overrides")}" rows="2" placeholder="overrides, one a line, in order: set_text | h1#headline | New headline · remove | .promo · set_attribute | a.cta | href | /signup">${field(f, n("overrides"))}</textarea></td></tr>`;
   }).join("\n");
   const errors =
     message === null && issues.length === 0
@@ -116,6 +121,7 @@ export function editorPage(
 <fieldset><legend>Post-test actions</legend><label>With a winner ${select("on_winner", f.on_winner ?? "assign_winner", ["assign_winner", "assign_control", "complete"])}</label>
 <label>If inconclusive ${select("on_inconclusive", f.on_inconclusive ?? "keep_running", ["keep_running", "assign_control", "complete"])}</label></fieldset>
 <label>Notes <textarea name="notes" rows="3">${field(f, "notes")}</textarea></label>
+<label class="warn"><input type="checkbox" name="allow_script_overrides"${f.allow_script_overrides === "on" ? " checked" : ""}> Allow overrides that run script (on… attributes, javascript: URLs, &lt;script&gt;): Administrators only</label>
 ${mode.state === "live" || mode.state === "paused" ? `<label class="warn"><input type="checkbox" name="confirm_reset" value="reset"> I understand that changing variants or shares resets the sample to zero</label>` : ""}
 <button>${mode.id === null ? "Create experiment" : "Save"}</button></form>`,
   );
