@@ -57,6 +57,29 @@ function build(): { bundle: string; deploySize: number; deployGzip: number } {
         epoch: 0,
         shards: 4,
       },
+      {
+        // The same home page served plain (a) or edited in the stream by two overrides (b).
+        id: 2,
+        slug: "home-hero",
+        target_page: "/",
+        state: "live",
+        variants: [
+          { slug: "a", traffic_share: 50 },
+          {
+            slug: "b",
+            traffic_share: 50,
+            overrides: [
+              { selector: "h1#headline", action: "set_text", value: "A new headline" },
+              { selector: "p.promo", action: "remove" },
+            ],
+          },
+        ],
+        shipped_variant_slug: null,
+        conversion_event: { type: "page_view", path: "/thanks" },
+        secondary_goals: [],
+        epoch: 0,
+        shards: 4,
+      },
     ],
   };
   const kv = readFileSync(join(ROOT, "bench/entries/kv.js"), "utf8").replace(
@@ -211,19 +234,23 @@ async function main(): Promise<void> {
       returning: () => wrk(`${base(PORT.sgen)}/pricing`, { cookie: returningCookie }),
       newVisitor: () => wrk(`${base(PORT.sgenNoCount)}/pricing`),
       counting: () => wrk(`${base(PORT.sgen)}/pricing`, { script: visitScript }),
+      homePlain: () => wrk(`${base(PORT.sgen)}/`, { cookie: "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-home-hero=a" }),
+      homeOverride: () => wrk(`${base(PORT.sgen)}/`, { cookie: "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-home-hero=b" }),
     };
     // Paired, alternating runs: each scenario is measured right beside its baseline (ABBA order), many
     // times, and the ratio of each pair is kept. On a shared machine the throughput of both drifts
     // together within seconds, so a ratio of neighbours is far steadier than a ratio of averages.
     type Name = keyof typeof scenarios;
     const only = process.env.BENCH_ONLY?.split(",");
-    const pairs: Array<["returning" | "newVisitor" | "counting", Name, Name]> = [
+    type Key = "returning" | "newVisitor" | "counting" | "override";
+    const pairs: Array<[Key, Name, Name]> = [
       ["returning", "returning", "passthrough"],
       ["newVisitor", "newVisitor", "passthrough"],
       ["counting", "counting", "passthroughScripted"],
+      ["override", "homeOverride", "homePlain"],
     ];
-    const ratios: Record<"returning" | "newVisitor" | "counting", number[]> = { returning: [], newVisitor: [], counting: [] };
-    const rps: Record<Name, number[]> = { passthrough: [], passthroughScripted: [], returning: [], newVisitor: [], counting: [] };
+    const ratios: Record<Key, number[]> = { returning: [], newVisitor: [], counting: [], override: [] };
+    const rps: Record<Name, number[]> = { passthrough: [], passthroughScripted: [], returning: [], newVisitor: [], counting: [], homePlain: [], homeOverride: [] };
     for (let r = 0; r < ROUNDS; r++) {
       const line: string[] = [];
       for (const [key, subject, baseline] of pairs) {
@@ -278,7 +305,12 @@ async function main(): Promise<void> {
       seconds: SECONDS,
       connections: CONNECTIONS,
       passthroughRps: median(rps.passthrough),
-      ratio: { returning: median(ratios.returning), newVisitor: median(ratios.newVisitor), counting: median(ratios.counting) },
+      ratio: {
+        returning: median(ratios.returning),
+        newVisitor: median(ratios.newVisitor),
+        counting: median(ratios.counting),
+        overrideVsPlain: median(ratios.override),
+      },
       ratioRange: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, [Math.min(...v), Math.max(...v)]])),
       addedMedianLatencyMs: median(latency.returning) - median(latency.passthrough),
       latencyMs: { passthrough: median(latency.passthrough), returning: median(latency.returning) },
@@ -303,6 +335,7 @@ async function main(): Promise<void> {
 | returning visitor, × passthrough (median of pairs; range) | ${f(results.ratio.returning)} (${range("returning")}) | ≥ 0.95 |
 | new visitor (new id and cookies, counting off), × passthrough | ${f(results.ratio.newVisitor)} (${range("newVisitor")}) | ≥ 0.92 |
 | new visitors converting, exposure and conversion counting on, × passthrough | ${f(results.ratio.counting)} (${range("counting")}) | ≥ 0.90 |
+| override variant (2 overrides on the home page), × the same page served plain through sgen-ab | ${f(results.ratio.overrideVsPlain)} (${range("override")}) | |
 | added median latency at one connection | ${f(results.addedMedianLatencyMs * 1000, 0)} µs (${f(results.latencyMs.passthrough)} → ${f(results.latencyMs.returning)} ms) | |
 | Durable Object requests per 1,000 returning-visitor page views | ${f(results.per1000ReturningPageViews.durableObjectRequests, 2)} | ≤ 2 |
 | KV reads per 1,000 returning-visitor page views | ${f(results.per1000ReturningPageViews.kvReads, 2)} | ≤ 1 |
