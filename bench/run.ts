@@ -250,7 +250,15 @@ async function main(): Promise<void> {
       ["override", "homeOverride", "homePlain"],
     ];
     const ratios: Record<Key, number[]> = { returning: [], newVisitor: [], counting: [], override: [] };
-    const rps: Record<Name, number[]> = { passthrough: [], passthroughScripted: [], returning: [], newVisitor: [], counting: [], homePlain: [], homeOverride: [] };
+    const rps: Record<Name, number[]> = {
+      passthrough: [],
+      passthroughScripted: [],
+      returning: [],
+      newVisitor: [],
+      counting: [],
+      homePlain: [],
+      homeOverride: [],
+    };
     for (let r = 0; r < ROUNDS; r++) {
       const line: string[] = [];
       for (const [key, subject, baseline] of pairs) {

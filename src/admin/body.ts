@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import { fail, ok, type Result, validationFailed } from "../core/errors.ts";
+import { readBodyText } from "../http/read-body.ts";
 
 export async function readJson<T extends z.ZodType>(
   c: Context,
@@ -9,30 +10,9 @@ export async function readJson<T extends z.ZodType>(
   maxBytes: number,
   allowEmpty = false,
 ): Promise<Result<z.infer<T>>> {
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > maxBytes) return tooLarge(maxBytes);
-  const body = c.req.raw.body;
-  let text = "";
-  if (body !== null) {
-    const reader = body.getReader();
-    const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-    let size = 0;
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > maxBytes) {
-          await reader.cancel();
-          return tooLarge(maxBytes);
-        }
-        text += decoder.decode(value, { stream: true });
-      }
-      text += decoder.decode();
-    } catch {
-      return fail(400, "invalid_body", "the body is not valid UTF-8");
-    }
-  }
+  const read = await readBodyText(c.req.raw, maxBytes);
+  if (!read.ok) return read.reason === "too_large" ? tooLarge(maxBytes) : fail(400, "invalid_body", "the body is not valid UTF-8");
+  let text = read.text;
   if (text.trim() === "") {
     if (!allowEmpty) return fail(400, "invalid_json", "a JSON body is required");
     text = "{}";

@@ -3,35 +3,11 @@
 import { customEventsBody } from "../core/custom-events.ts";
 import type { CompiledConfig, GoalTarget } from "../core/edge-plan.ts";
 import { errorBody, issuesOf } from "../core/errors.ts";
+import { readBodyText } from "../http/read-body.ts";
 import type { ResolvedEdgeOptions } from "./options.ts";
 
 const json = (status: number, body: unknown): Response =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", "cache-control": "no-store" } });
-
-async function readLimited(request: Request, max: number): Promise<string | null> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > max || request.body === null) return declared > max ? null : "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
 
 export async function handleCustomEvents<Env>(
   request: Request,
@@ -45,12 +21,14 @@ export async function handleCustomEvents<Env>(
       headers: { allow: "POST", "content-type": "application/json" },
     });
   }
-  const text = await readLimited(request, o.maxEventBodyBytes);
-  if (text === null)
+  const read = await readBodyText(request, o.maxEventBodyBytes);
+  if (!read.ok && read.reason === "too_large") {
     return json(413, errorBody({ status: 413, code: "body_too_large", message: `the body is larger than ${o.maxEventBodyBytes} bytes` }));
+  }
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    if (!read.ok) throw new Error("not UTF-8");
+    body = JSON.parse(read.text);
   } catch {
     return json(400, errorBody({ status: 400, code: "invalid_json", message: "the body is not JSON" }));
   }
