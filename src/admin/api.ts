@@ -8,10 +8,11 @@ import { type ApiError, errorBody, fail, type Result } from "../core/errors.ts";
 import { ACTION_CAPABILITY, ACTIONS, type Action } from "../core/lifecycle.ts";
 import { ListQuery } from "../core/list-query.ts";
 import { type Capability, DEFAULT_ROLES, type Operator, RoleMap, roleCan } from "../core/permissions.ts";
-import { ExperimentInput, Slug } from "../core/schema.ts";
+import { DecisionRecord, ExperimentInput, Slug } from "../core/schema.ts";
 import { operatorFor } from "./auth.ts";
 import { readJson } from "./body.ts";
 import { buildDashboard } from "./dashboard.ts";
+import { resultsCsv, resultsJson } from "./results.ts";
 
 export { type CatalogNamespace, catalogStub } from "../catalog/names.ts";
 
@@ -32,7 +33,11 @@ export interface AdminOptions<Env> {
 const ActionBody = z.strictObject({
   shipped_variant_slug: Slug.optional(),
   reason: z.string().max(2000).optional(),
+  decision_record: DecisionRecord.optional(),
+  rollout_percent: z.number().min(0).max(100).optional(),
 });
+
+const RolloutBody = z.strictObject({ percent: z.number().min(0).max(100) });
 
 type Vars = { operator: Operator; roles: Readonly<Record<string, readonly Capability[]>> };
 
@@ -166,6 +171,48 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>) {
     if (catalog === null) return send(c, unavailable);
     return answer(c, await catalog.act(c.get("operator"), id, action, body.value));
   };
+
+  // Gradual rollout of a concluded experiment's shipped variant, and the way back to the control.
+  const rollout = async (c: Context<{ Bindings: Env; Variables: Vars }>, fixed: number | null) => {
+    const denied = can(c, "experiments.conclude");
+    if (denied) return send(c, denied);
+    const id = parseId(c.req.param("id") ?? "");
+    if (id === null) return send(c, { status: 404, code: "not_found", message: "no such experiment" });
+    let percent = fixed;
+    if (percent === null) {
+      const body = await readJson(c, RolloutBody, maxBody);
+      if (!body.ok) return send(c, body);
+      percent = body.value.percent;
+    }
+    const catalog = catalogOf(c);
+    if (catalog === null) return send(c, unavailable);
+    return answer(c, await catalog.setRollout(c.get("operator"), id, percent));
+  };
+  app.post("/experiments/:id/rollout", (c) => rollout(c, null));
+  app.post("/experiments/:id/rollback", (c) => rollout(c, 0));
+
+  // One experiment's results, per variant and per day, for a spreadsheet or a notebook.
+  const results = async (c: Context<{ Bindings: Env; Variables: Vars }>, format: "json" | "csv") => {
+    const denied = can(c, "dashboard.view");
+    if (denied) return send(c, denied);
+    const id = parseId(c.req.param("id") ?? "");
+    if (id === null) return send(c, { status: 404, code: "not_found", message: "no such experiment" });
+    const catalog = catalogOf(c);
+    if (catalog === null) return send(c, unavailable);
+    const state = await catalog.runState(id);
+    if (!state.ok) return send(c, state);
+    const name = `sgen-ab-${state.value.record.slug}-results`;
+    if (format === "csv") {
+      return c.body(resultsCsv(state.value), 200, {
+        "content-type": "text/csv; charset=utf-8",
+        "content-disposition": `attachment; filename="${name}.csv"`,
+      });
+    }
+    c.header("content-disposition", `attachment; filename="${name}.json"`);
+    return c.json(resultsJson(state.value));
+  };
+  app.get("/experiments/:id/results.json", (c) => results(c, "json"));
+  app.get("/experiments/:id/results.csv", (c) => results(c, "csv"));
 
   app.post("/experiments/:id/:action", async (c) => {
     const action = c.req.param("action");

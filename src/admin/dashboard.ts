@@ -43,6 +43,11 @@ export function buildDashboard(s: RunState) {
     post_test: { configured: r.post_test, applied: s.postTestApplied satisfies PostTestApplied | null, blocked_at: s.srmBlockedAt },
     shipped_variant_slug: r.shipped_variant_slug,
     significance_override_reason: r.significance_override_reason,
+    decision_record: r.decision_record ?? null,
+    rollout_percent: r.rollout_percent ?? 100,
+    concluded_at: r.concluded_at,
+    reminder: s.reminder,
+    conclusion: s.conclusion === null ? null : { at: s.conclusion.at, analysis: analyzeGoal(r, s.conclusion.run, r.conversion_event) },
     timeseries: cumulativeDaily(s, primary, slugs),
   };
 }

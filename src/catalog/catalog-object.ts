@@ -11,6 +11,7 @@ import type { Operator } from "../core/permissions.ts";
 import { decidePostTest } from "../core/post-test.ts";
 import { analyzeGoal } from "../core/run-analysis.ts";
 import {
+  type DecisionRecord,
   EDGE_CONFIG_SCHEMA_VERSION,
   type EdgeConfig,
   type EdgeExperiment,
@@ -32,6 +33,15 @@ export interface CatalogEnv {
   SGEN_AUDIT_RETENTION_DAYS?: string;
   /** Run-data objects per new experiment (default 4); fixed for an experiment's life. */
   SGEN_RUN_DATA_SHARDS?: string;
+  /** Days a shipped variant may be served before the list and dashboard remind (default 14). */
+  SGEN_SHIPPED_REMINDER_DAYS?: string;
+}
+
+/** The statistics as they stood at conclusion, kept with the record for the result archive. */
+export interface ConclusionSnapshot {
+  at: string;
+  epoch: number;
+  run: ShardSnapshot;
 }
 
 /** What the dashboard needs from the catalog. */
@@ -42,6 +52,9 @@ export interface RunState {
   previousAlwaysValid: Record<string, number> | undefined;
   postTestApplied: PostTestApplied | null;
   srmBlockedAt: string | null;
+  conclusion: ConclusionSnapshot | null;
+  /** The reminder to move a long-shipped variant into the site, or null. */
+  reminder: string | null;
 }
 
 /** The automated post-test action that concluded an experiment. */
@@ -57,6 +70,8 @@ const SYSTEM: Operator = { name: "system", role: "system" };
 export interface ActionBody {
   shipped_variant_slug?: string | undefined;
   reason?: string | undefined;
+  decision_record?: DecisionRecord | undefined;
+  rollout_percent?: number | undefined;
 }
 
 export interface WriteOutcome<T> {
@@ -91,7 +106,7 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     return row === undefined ? notFound(id) : ok(JSON.parse(row.record) as ExperimentRecord);
   }
 
-  list(q: ListQuery): { rows: Array<ExperimentRecord & { sample: number }>; total: number } {
+  list(q: ListQuery): { rows: Array<ExperimentRecord & { sample: number; reminder: string | null }>; total: number } {
     const where: string[] = [];
     const args: SqlStorageValue[] = [];
     if (q.state === "") where.push("lifecycle_state != 'archived'");
@@ -115,7 +130,10 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
         (q.page - 1) * q.per_page,
       )
       .toArray()
-      .map((r) => ({ ...(JSON.parse(r.record) as ExperimentRecord), sample: r.sample }));
+      .map((r) => {
+        const record = JSON.parse(r.record) as ExperimentRecord;
+        return { ...record, sample: r.sample, reminder: this.reminderFor(record) };
+      });
     return { rows, total };
   }
 
@@ -138,6 +156,8 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
       previousAlwaysValid: alwaysValidMin(row),
       postTestApplied: row.post_test_applied === null ? null : (JSON.parse(row.post_test_applied) as PostTestApplied),
       srmBlockedAt: row.srm_blocked_at,
+      conclusion: row.conclusion_snapshot === null ? null : (JSON.parse(row.conclusion_snapshot) as ConclusionSnapshot),
+      reminder: this.reminderFor(JSON.parse(row.record) as ExperimentRecord),
     });
   }
 
@@ -211,6 +231,8 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
       updated_at: now,
       started_at: null,
       concluded_at: null,
+      decision_record: null,
+      rollout_percent: 100,
     };
     this.saveRecord(record);
     this.audit(op, record, "create", null, "draft", { created: input });
@@ -329,18 +351,59 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
       }
       next.shipped_variant_slug = shipped;
       next.concluded_at = now;
+      next.decision_record = body.decision_record ?? null;
+      next.rollout_percent = body.rollout_percent ?? 100;
       extra.shipped = shipped;
+      await this.snapshotConclusion(row);
     }
     if (action === "archive") this.sql.exec("UPDATE experiments SET restore_to = ? WHERE id = ?", current.lifecycle_state, id);
     if (action === "restore") this.sql.exec("UPDATE experiments SET restore_to = NULL WHERE id = ?", id);
 
     this.saveRecord(next);
-    this.audit(op, next, action, current.lifecycle_state, t.to, { lifecycle_state: { from: current.lifecycle_state, to: t.to } }, extra);
+    const changes: Record<string, unknown> = { lifecycle_state: { from: current.lifecycle_state, to: t.to } };
+    if (next.decision_record !== current.decision_record && next.decision_record !== null) changes.decision_record = next.decision_record;
+    if (next.rollout_percent !== current.rollout_percent)
+      changes.rollout_percent = { from: current.rollout_percent ?? 100, to: next.rollout_percent };
+    this.audit(op, next, action, current.lifecycle_state, t.to, changes, extra);
     const seenByEdge = [current.lifecycle_state, t.to].some((s) => s === "live" || s === "paused" || s === "done");
     const published = seenByEdge ? await this.publish() : true;
     if (t.to === "done") await this.freeze(row);
     await this.scheduleAlarm();
     return ok({ value: next, published });
+  }
+
+  /**
+   * Gradual rollout of the shipped variant of a done experiment: `percent` of visitors (by the assignment
+   * hash, so raising it only adds visitors) get it, the rest the control; 0 rolls back to the control.
+   */
+  setRollout(op: Operator, id: number, percent: number): Promise<Result<WriteOutcome<ExperimentRecord>>> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const row = this.row(id);
+      if (row === undefined) return notFound(id);
+      const current = JSON.parse(row.record) as ExperimentRecord;
+      if (current.lifecycle_state !== "done") {
+        return fail(409, `cannot_rollout_${current.lifecycle_state}`, "only a concluded experiment's shipped variant can be rolled out");
+      }
+      if (current.shipped_variant_slug === null)
+        return fail(409, "nothing_shipped", "this experiment shipped no variant; there is nothing to roll out");
+      if (!(percent >= 0 && percent <= 100) || Math.round(percent * 100) !== percent * 100) {
+        return fail(422, "validation_failed", "a percentage from 0 to 100 with at most two decimals", [
+          { path: "percent", message: "0 to 100" },
+        ]);
+      }
+      const next: ExperimentRecord = { ...current, rollout_percent: percent, updated_at: new Date().toISOString() };
+      this.saveRecord(next);
+      this.audit(
+        op,
+        next,
+        percent === 0 ? "rollback" : "rollout",
+        null,
+        null,
+        { rollout_percent: { from: current.rollout_percent ?? 100, to: percent } },
+        { shipped: current.shipped_variant_slug },
+      );
+      return ok({ value: next, published: await this.publish() });
+    });
   }
 
   /** Creates and starts the demo's experiment if the catalog is empty (idempotent). */
@@ -540,6 +603,7 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
       updated_at: now,
     };
     const applied = { action: decision.action, outcome: decision.outcome, shipped_variant_slug: decision.shipped, at: now };
+    await this.snapshotConclusion(row);
     this.saveRecord(next);
     this.sql.exec("UPDATE experiments SET post_test_applied = ? WHERE id = ?", JSON.stringify(applied), id);
     this.audit(
@@ -554,6 +618,19 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     await this.publish();
     await this.freeze(row);
     await this.scheduleAlarm();
+  }
+
+  private async snapshotConclusion(row: ExperimentRow): Promise<void> {
+    const snapshot: ConclusionSnapshot = { at: new Date().toISOString(), epoch: row.epoch, run: await this.runDataOf(row) };
+    this.sql.exec("UPDATE experiments SET conclusion_snapshot = ? WHERE id = ?", JSON.stringify(snapshot), row.id);
+  }
+
+  private reminderFor(r: ExperimentRecord): string | null {
+    const days = Number(this.env.SGEN_SHIPPED_REMINDER_DAYS ?? 14);
+    if (r.lifecycle_state !== "done" || r.shipped_variant_slug === null || r.concluded_at === null || !(days >= 0)) return null;
+    const served = (Date.now() - new Date(r.concluded_at).getTime()) / 86_400_000;
+    if (served < days) return null;
+    return `Variant ${r.shipped_variant_slug} has been served through the experiment layer for ${Math.floor(served)} days: move it into the site and archive this experiment, since every request still passes through it.`;
   }
 
   private shardsForNewExperiments(): number {

@@ -14,6 +14,7 @@ export const CATALOG_SCHEMA = `
     avp_min TEXT,
     post_test_applied TEXT,
     srm_blocked_at TEXT,
+    conclusion_snapshot TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     record TEXT NOT NULL
@@ -53,6 +54,8 @@ export interface ExperimentRow extends Record<string, SqlStorageValue> {
   /** JSON of the automated post-test action that concluded the experiment, if one did. */
   post_test_applied: string | null;
   srm_blocked_at: string | null;
+  /** JSON { at, epoch, run, analysis }: the statistics as they stood when the experiment was concluded. */
+  conclusion_snapshot: string | null;
   record: string;
 }
 

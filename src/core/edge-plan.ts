@@ -30,6 +30,8 @@ export interface CompiledExperiment {
   readonly conversionEvent: ConversionEvent;
   readonly secondaryGoals: readonly ConversionEvent[];
   readonly shards: number;
+  /** Once done: visitors whose bucket is below this get the shipped variant, the rest the control. */
+  readonly rolloutBuckets: number;
 }
 
 /** A goal of a live experiment that a request may complete. */
@@ -89,6 +91,7 @@ function compileExperiment(e: EdgeExperiment, cookiePrefix: string): CompiledExp
     conversionEvent: e.conversion_event,
     secondaryGoals: e.secondary_goals,
     shards: e.shards,
+    rolloutBuckets: Math.round(e.rollout_percent * 100),
   };
 }
 
@@ -158,8 +161,20 @@ export function planRequest(experiment: CompiledExperiment, assignedSlug: string
   switch (experiment.state) {
     case "paused":
       return PAUSED_PLAN(experiment);
-    case "done":
-      return { variant: experiment.shipped, isPrivate: false, writeAssignment: null, countExposure: false, needsVisitor: false };
+    case "done": {
+      if (experiment.rolloutBuckets >= 10_000 || experiment.shipped === experiment.control) {
+        return { variant: experiment.shipped, isPrivate: false, writeAssignment: null, countExposure: false, needsVisitor: false };
+      }
+      // A gradual rollout: the same bucket as assignment, so raising the share only adds visitors.
+      const inRollout = bucketOf(experiment.slug, visitorId()) < experiment.rolloutBuckets;
+      return {
+        variant: inRollout ? experiment.shipped : experiment.control,
+        isPrivate: true,
+        writeAssignment: null,
+        countExposure: false,
+        needsVisitor: true,
+      };
+    }
     case "live": {
       const honoured = assignedSlug === undefined ? undefined : experiment.bySlug.get(assignedSlug);
       if (honoured !== undefined) {

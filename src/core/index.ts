@@ -4,4 +4,5 @@ export * from "./assignment.ts";
 export * from "./edge-plan.ts";
 export * from "./hash.ts";
 export * from "./paths.ts";
+export * from "./rollout.ts";
 export * from "./schema.ts";

@@ -108,6 +108,14 @@ export type ExperimentInput = z.infer<typeof ExperimentInput>;
 
 const Timestamp = z.iso.datetime();
 
+/** The decision record kept at conclusion (post-experiment steps of the reference). */
+export const DecisionRecord = z.strictObject({
+  key_learning: z.string().trim().max(2000).default(""),
+  decision: z.string().trim().max(2000).default(""),
+  follow_up: z.string().trim().max(2000).default(""),
+});
+export type DecisionRecord = z.infer<typeof DecisionRecord>;
+
 /** The stored experiment record (contract section 4). */
 export const ExperimentRecord = z.strictObject({
   id: z.number().int().positive(),
@@ -119,6 +127,13 @@ export const ExperimentRecord = z.strictObject({
   updated_at: Timestamp,
   started_at: Timestamp.nullable(),
   concluded_at: Timestamp.nullable(),
+  /** What was learned and decided at conclusion (extension; null until concluded by an operator). */
+  decision_record: z
+    .lazy(() => DecisionRecord)
+    .nullable()
+    .default(null),
+  /** Share of visitors (0–100) who get the shipped variant once done; the rest get the control. */
+  rollout_percent: z.number().min(0).max(100).default(100),
 });
 export type ExperimentRecord = z.infer<typeof ExperimentRecord>;
 
@@ -159,6 +174,8 @@ export const EdgeExperiment = z
     epoch: z.number().int().min(0),
     /** How many run-data objects share this experiment's visitors; fixed for the experiment's life. */
     shards: z.number().int().min(1).max(64).default(1),
+    /** Once done: the share of visitors (by the assignment hash) who get the shipped variant. */
+    rollout_percent: z.number().min(0).max(100).default(100),
   })
   .superRefine((e, ctx) => checkVariants(e.variants, ctx));
 export type EdgeExperiment = z.infer<typeof EdgeExperiment>;
@@ -193,5 +210,6 @@ export function edgeViewOf(r: ExperimentRecord, epoch: number, shards: number): 
     secondary_goals: r.secondary_goals,
     epoch,
     shards,
+    rollout_percent: r.rollout_percent ?? 100, // records saved before rollouts existed ship to everyone
   };
 }

@@ -52,7 +52,10 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     usableVisitorId(o.visitorId?.(request, env)) ?? usableVisitorId(cookies[o.visitorCookie]);
 
   function decide(request: Request, env: Env, ctx: ExecutionContext, experiment: CompiledExperiment): Decision {
-    const cookies = experiment.state === "live" ? readCookies(request) : {};
+    // Cookies matter while live (assignment) and during a gradual rollout (the visitor id); a paused or
+    // fully shipped experiment never reads or writes them.
+    const needsCookies = experiment.state === "live" || (experiment.state === "done" && experiment.rolloutBuckets < 10_000);
+    const cookies = needsCookies ? readCookies(request) : {};
     const secure = request.url.startsWith("https:");
     const setCookies: string[] = [];
     let visitor: string | undefined;

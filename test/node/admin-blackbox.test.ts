@@ -153,3 +153,50 @@ describe("npm start: inline overrides, from outside", () => {
     expect(a).toContain(`<p class="promo">Free for 30 days.</p>`);
   });
 });
+
+describe("npm start: after the result, from outside", () => {
+  it("concludes with a decision record, exports it, rolls the winner out 10/50/100% (only adding visitors) and back", async () => {
+    const { referenceAssignment } = await import("../support/murmur3-reference.ts");
+    const made = await call("POST", "/experiments", input("bb-rollout", "/thanks"));
+    const id = made.json.id;
+    await call("POST", `/experiments/${id}/start`);
+    const decision = { key_learning: "B converts better.", decision: "Ship B.", follow_up: "Move B into the templates." };
+    const done = await call("POST", `/experiments/${id}/override`, {
+      shipped_variant_slug: "b",
+      reason: "black-box",
+      decision_record: decision,
+      rollout_percent: 10,
+    });
+    expect(done.json).toMatchObject({ lifecycle_state: "done", rollout_percent: 10, decision_record: decision });
+    const archive = await call("GET", "/experiments?state=done&q=bb-rollout");
+    expect(archive.json.rows[0].decision_record).toEqual(decision);
+    const exported = await call("GET", `/experiments/${id}/results.json`);
+    expect(exported.json.experiment.decision_record).toEqual(decision);
+    const csv = await fetch(`${demo.base}/sg-admin/api/experiments/${id}/results.csv`, {
+      headers: { authorization: "Bearer demo-viewer" },
+    });
+    expect((await csv.text()).split("\r\n")[0]).toBe("scope,day,variant,sample,conversions,conversion_rate");
+
+    const ids = Array.from({ length: 300 }, (_, i) => `bb-roll-${i}`);
+    const winners = async () => {
+      const set = new Set<string>();
+      for (const vid of ids) {
+        const html = await (await fetch(`${demo.base}/thanks`, { headers: { cookie: `sgen-vid=${vid}` } })).text();
+        if (html.includes("layout B")) set.add(vid);
+      }
+      return set;
+    };
+    const expected = (p: number) => new Set(ids.filter((v) => referenceAssignment("bb-rollout", v, [50, 50]).bucket < p * 100));
+    let previous = new Set<string>();
+    for (const p of [10, 50, 100]) {
+      if (p !== 10) expect((await call("POST", `/experiments/${id}/rollout`, { percent: p })).status).toBe(200);
+      const now = await winners();
+      expect(now).toEqual(expected(p));
+      for (const v of previous) expect(now.has(v)).toBe(true);
+      previous = now;
+    }
+    expect(previous.size).toBe(300);
+    expect((await call("POST", `/experiments/${id}/rollback`)).status).toBe(200);
+    expect((await winners()).size).toBe(0);
+  });
+});

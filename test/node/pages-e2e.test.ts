@@ -135,12 +135,22 @@ describe("operators' pages in Chromium", () => {
 
     // Conclude: the gate (10 a variant) is reached, so conclude works; ship b.
     await page.selectOption("form[action$='/conclude'] select", "b");
+    await page.click("form[action$='/conclude'] summary");
+    await page.fill("form[action$='/conclude'] textarea[name=key_learning]", "Visitors sign up more from B.");
+    await page.fill("form[action$='/conclude'] textarea[name=decision]", "Ship B as the home page.");
+    await page.fill("form[action$='/conclude'] textarea[name=follow_up]", "Move B into the site's templates.");
+    await page.fill("form[action$='/conclude'] input[name=rollout_percent]", "50");
     await page.click("form[action$='/conclude'] button");
     expect(await page.textContent("h1")).toContain("done");
     expect(await page.textContent("main")).toContain("shipped b");
+    expect(await page.textContent(".decision-record")).toContain("Ship B as the home page.");
+    expect(await page.textContent(".rollout")).toBe("50%");
+    await page.click("button:has-text('roll out 100%')");
+    expect(await page.textContent(".rollout")).toBe("100%");
 
     await page.click("a:has-text('Result archive')");
     expect(await page.textContent("table.list")).toContain(`<script>alert("x")</script>`);
+    expect(await page.textContent("table.list")).toContain("Visitors sign up more from B.");
     await page.screenshot({ path: join(SHOTS, "archive.png"), fullPage: true });
 
     // A form posted without its CSRF token is refused.

@@ -32,6 +32,7 @@ export function experiment(overrides: Partial<EdgeExperiment> = {}): EdgeExperim
     secondary_goals: [],
     epoch: 0,
     shards: 1,
+    rollout_percent: 100,
     ...overrides,
   };
 }

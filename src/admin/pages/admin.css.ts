@@ -15,4 +15,6 @@ button.danger{background:#b91c1c;border-color:#b91c1c}.inline{display:inline}.ac
 .banner{background:#dbeafe;border:1px solid #bfdbfe;padding:.5rem .8rem;border-radius:6px;margin:.5rem 0}.warn{color:#92400e}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}.charts>div{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:.5rem 1rem}
 .chart text{font-size:12px}.chart .axis{fill:#6b7280;font-size:11px}.filters{margin:.6rem 0;display:flex;gap:.5rem}.filters input{flex:1;padding:.3rem}.log{font-size:.9em}
+.decision{display:inline-block;margin-left:.3rem}.decision textarea{display:block;width:18rem;margin:.2rem 0}.decision-record{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:.5rem 1rem}
+.decision-record dt{font-weight:600}.decision-record dd{margin:0 0 .4rem}.reminder{color:#92400e;font-size:.85em}
 `;

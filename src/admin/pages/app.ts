@@ -11,11 +11,12 @@ import { gateState } from "../../core/gate.ts";
 import { ACTION_CAPABILITY, ACTIONS, type Action, transition } from "../../core/lifecycle.ts";
 import { ListQuery } from "../../core/list-query.ts";
 import { type Capability, DEFAULT_ROLES, type Operator, RoleMap, roleCan } from "../../core/permissions.ts";
-import { ExperimentInput, type ExperimentRecord, type LifecycleState } from "../../core/schema.ts";
+import { DecisionRecord, ExperimentInput, type ExperimentRecord, type LifecycleState } from "../../core/schema.ts";
 import { withPath } from "../../core/url.ts";
 import { applyOverrides } from "../../edge/overrides.ts";
 import { fromHex, operatorForDigest, sha256, toHex } from "../auth.ts";
 import { buildDashboard } from "../dashboard.ts";
+import { resultsCsv, resultsJson } from "../results.ts";
 import { createSession, csrfToken, csrfValid, readSession, SESSION_COOKIE, SESSION_HOURS, type Session } from "../session.ts";
 import { ADMIN_CSS } from "./admin.css.ts";
 import { formFromRecord, inputFromForm } from "./form.ts";
@@ -214,8 +215,9 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
     const actions = ACTIONS.filter((a) => transition(state, a, null).ok && can(c, ACTION_CAPABILITY[a]));
     const canEdit =
       state === "draft" ? can(c, "experiments.edit_draft") : (state === "live" || state === "paused") && can(c, "experiments.edit_live");
+    const canRollout = state === "done" && st.value.record.shipped_variant_slug !== null && can(c, "experiments.conclude");
     const log = await catalog.activity(id, 20);
-    return c.html(dashboardPage(ctxOf(c), buildDashboard(st.value), { actions, canEdit }, log, message), status);
+    return c.html(dashboardPage(ctxOf(c), buildDashboard(st.value), { actions, canEdit, canRollout }, log, message), status);
   }
 
   app.get("/experiments/:id", async (c) => {
@@ -287,6 +289,37 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
     return res;
   });
 
+  app.post("/experiments/:id/rollout", async (c) => {
+    const id = idOf(c);
+    if (id === null) return c.html("<p>Not found.</p>", 404);
+    if (!can(c, "experiments.conclude")) return forbidden(c);
+    const catalog = catalogOf(c);
+    if (catalog === null) return c.text("The catalog is not bound.", 503);
+    const fields = await formFields(c);
+    const r = await catalog.setRollout(c.get("operator"), id, Number(fields.percent));
+    if (!r.ok) return dashboard(c, id, r.message, r.status);
+    if (r.value.published) o.onPublished?.();
+    return c.redirect(`${base}/experiments/${id}`, 303);
+  });
+
+  const results = async (c: C, format: "csv" | "json") => {
+    if (!can(c, "dashboard.view")) return forbidden(c);
+    const id = idOf(c);
+    const catalog = catalogOf(c);
+    if (id === null || catalog === null) return c.html("<p>Not found.</p>", 404);
+    const st = await catalog.runState(id);
+    if (!st.ok) return c.html("<p>Not found.</p>", 404);
+    const name = `sgen-ab-${st.value.record.slug}-results.${format}`;
+    return format === "csv"
+      ? c.body(resultsCsv(st.value), 200, {
+          "content-type": "text/csv; charset=utf-8",
+          "content-disposition": `attachment; filename="${name}"`,
+        })
+      : c.json(resultsJson(st.value), 200, { "content-disposition": `attachment; filename="${name}"` });
+  };
+  app.get("/experiments/:id/results.csv", (c) => results(c, "csv"));
+  app.get("/experiments/:id/results.json", (c) => results(c, "json"));
+
   app.post("/experiments/:id/:action", async (c) => {
     const id = idOf(c);
     const action = c.req.param("action");
@@ -295,7 +328,22 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
     const catalog = catalogOf(c);
     if (catalog === null) return c.text("The catalog is not bound.", 503);
     const fields = await formFields(c);
-    const body = { shipped_variant_slug: fields.shipped_variant_slug, reason: fields.reason };
+    const hasDecision = [fields.key_learning, fields.decision, fields.follow_up].some((v) => (v ?? "").trim() !== "");
+    const percent = Number(fields.rollout_percent ?? "100");
+    const body = {
+      shipped_variant_slug: fields.shipped_variant_slug,
+      reason: fields.reason,
+      ...(hasDecision
+        ? {
+            decision_record: DecisionRecord.parse({
+              key_learning: (fields.key_learning ?? "").slice(0, 2000),
+              decision: (fields.decision ?? "").slice(0, 2000),
+              follow_up: (fields.follow_up ?? "").slice(0, 2000),
+            }),
+          }
+        : {}),
+      ...(Number.isFinite(percent) && percent >= 0 && percent <= 100 ? { rollout_percent: Math.round(percent * 100) / 100 } : {}),
+    };
     const r = await catalog.act(c.get("operator"), id, action as Action, body);
     if (!r.ok)
       return dashboard(

@@ -45,7 +45,7 @@ const stateBadge = (s: string) => `<span class="badge ${esc(s)}">${esc(s)}</span
 export function listPage(
   ctx: PageContext,
   q: { q: string; state: string; sort: string; order: string; page: number; per_page: number },
-  rows: Array<ExperimentRecord & { sample: number; gate: string }>,
+  rows: Array<ExperimentRecord & { sample: number; gate: string; reminder?: string | null }>,
   total: number,
   canCreate: boolean,
 ): string {
@@ -70,7 +70,7 @@ ${
     : rows
         .map(
           (r) =>
-            `<tr><td><a href="${ctx.base}/experiments/${r.id}">${esc(r.name)}</a><div class="muted">${esc(r.slug)} · ${esc(r.target_page)}</div></td><td>${r.variants.map((v) => esc(v.slug)).join(" | ")}</td><td>${r.sample.toLocaleString("en")}</td><td>${esc(r.gate)}</td><td>${stateBadge(r.lifecycle_state)}</td><td>${esc(r.created_at.slice(0, 10))}</td></tr>`,
+            `<tr><td><a href="${ctx.base}/experiments/${r.id}">${esc(r.name)}</a><div class="muted">${esc(r.slug)} · ${esc(r.target_page)}</div>${r.reminder ? `<div class="reminder">⏰ move ${esc(r.shipped_variant_slug ?? "")} into the site and archive</div>` : ""}</td><td>${r.variants.map((v) => esc(v.slug)).join(" | ")}</td><td>${r.sample.toLocaleString("en")}</td><td>${esc(r.gate)}</td><td>${stateBadge(r.lifecycle_state)}</td><td>${esc(r.created_at.slice(0, 10))}</td></tr>`,
         )
         .join("\n")
 }
@@ -130,6 +130,15 @@ ${mode.state === "live" || mode.state === "paused" ? `<label class="warn"><input
 export interface Allowed {
   actions: readonly string[];
   canEdit: boolean;
+  canRollout: boolean;
+}
+
+const rolloutForm = (ctx: PageContext, id: number, percent: string, label: string) =>
+  `<form method="post" action="${ctx.base}/experiments/${id}/rollout" class="inline"><input type="hidden" name="csrf" value="${esc(ctx.csrf)}"><input type="hidden" name="percent" value="${percent}"><button>${esc(label)}</button></form>`;
+
+function decisionBlock(r: { key_learning: string; decision: string; follow_up: string } | null): string {
+  if (r === null) return "";
+  return `<dl class="decision-record"><dt>Key learning</dt><dd>${esc(r.key_learning) || "—"}</dd><dt>Decision</dt><dd>${esc(r.decision) || "—"}</dd><dt>Follow-up</dt><dd>${esc(r.follow_up) || "—"}</dd></dl>`;
 }
 
 export function dashboardPage(
@@ -155,11 +164,12 @@ export function dashboardPage(
   const actions = allowed.actions
     .map((act) => {
       const shipSelect = `<select name="shipped_variant_slug">${d.variants.map((v) => `<option value="${esc(v.slug)}">${esc(v.slug)}</option>`).join("")}</select>`;
+      const decision = `<details class="decision"><summary>decision record</summary><textarea name="key_learning" placeholder="key learning"></textarea><textarea name="decision" placeholder="decision"></textarea><textarea name="follow_up" placeholder="follow-up"></textarea><label>roll out to <input name="rollout_percent" value="100" size="4"> %</label></details>`;
       const extra =
         act === "conclude"
-          ? shipSelect
+          ? `${shipSelect}${decision}`
           : act === "override"
-            ? `${shipSelect} <input name="reason" placeholder="reason (required)" required>`
+            ? `${shipSelect} <input name="reason" placeholder="reason (required)" required>${decision}`
             : "";
       return `<form method="post" action="${ctx.base}/experiments/${d.experiment_id}/${act}" class="inline action"><input type="hidden" name="csrf" value="${esc(ctx.csrf)}">${extra}<button class="${act === "delete" ? "danger" : ""}">${esc(act)}</button></form>`;
     })
@@ -171,7 +181,17 @@ export function dashboardPage(
 <p class="muted">${esc(d.slug)} · gate <strong class="gate">${esc(d.gate.state)}</strong> (minimum ${d.gate.min_sample_threshold} per variant) · outcome <strong>${esc(a.outcome.state)}${a.outcome.winner === null ? "" : `: ${esc(a.outcome.winner)}`}</strong>${d.shipped_variant_slug === null ? "" : ` · shipped <strong>${esc(d.shipped_variant_slug)}</strong>`}</p>
 ${message === null ? "" : `<p class="error">${esc(message)}</p>`}${banner}${warnings}
 ${d.significance_override_reason === null ? "" : `<div class="warning">Concluded before the gate was reached (statistically unsupported). Reason: ${esc(d.significance_override_reason)}</div>`}
-<div class="actions">${allowed.canEdit ? `<a class="button" href="${ctx.base}/experiments/${d.experiment_id}/edit">Edit</a> ` : ""}${actions}</div>
+<div class="actions">${allowed.canEdit ? `<a class="button" href="${ctx.base}/experiments/${d.experiment_id}/edit">Edit</a> ` : ""}${actions}${
+      allowed.canRollout
+        ? [10, 50, 100].map((p) => rolloutForm(ctx, d.experiment_id, `${p}`, `roll out ${p}%`)).join(" ") +
+          " " +
+          rolloutForm(ctx, d.experiment_id, "0", "roll back to control")
+        : ""
+    }</div>
+${d.reminder === null ? "" : `<div class="warning">⏰ ${esc(d.reminder)}</div>`}
+${d.lifecycle_state === "done" && d.shipped_variant_slug !== null ? `<p>Rollout: <strong class="rollout">${d.rollout_percent}%</strong> of visitors get ${esc(d.shipped_variant_slug)}, the rest the control.</p>` : ""}
+${decisionBlock(d.decision_record)}
+<p class="muted">Export results: <a href="${ctx.base}/experiments/${d.experiment_id}/results.csv">CSV</a> · <a href="${ctx.base}/experiments/${d.experiment_id}/results.json">JSON</a></p>
 <table class="list"><thead><tr><th>Variant</th><th>Share</th><th>Sample</th><th>Conversions</th><th>Rate (95% CI)</th><th>Lift</th><th>Always-valid p</th><th>Chance to beat control</th></tr></thead><tbody>${variants}</tbody></table>
 <section class="charts"><div><h2>Conversion rate</h2>${rateChart(d)}</div><div><h2>Cumulative lift over time</h2>${liftChart(d)}</div></section>
 <p class="muted">Sample-ratio check p = ${a.srm.p_value.toPrecision(3)}. Secondary goals: ${d.secondary_goals.length === 0 ? "none" : d.secondary_goals.map((g) => `${esc(g.goal.type === "custom" ? g.goal.name : g.goal.path)} (${esc(g.analysis.outcome.state)})`).join(", ")}.</p>
@@ -190,7 +210,7 @@ ${
     : rows
         .map(
           ({ record: r, dashboard: d }) =>
-            `<tr><td><a href="${ctx.base}/experiments/${r.id}">${esc(r.name)}</a><div class="muted">${esc(r.slug)}</div></td><td>${stateBadge(r.lifecycle_state)}</td><td>${esc(r.shipped_variant_slug ?? "—")}</td><td>${d.variants.map((v) => `${esc(v.slug)} ${v.sample}`).join(" · ")}</td><td>${esc(d.analysis.outcome.state)}${d.analysis.outcome.winner === null ? "" : `: ${esc(d.analysis.outcome.winner)}`}${r.significance_override_reason === null ? "" : " (override)"}</td><td>${esc((r.concluded_at ?? "").slice(0, 10))}</td></tr>`,
+            `<tr><td><a href="${ctx.base}/experiments/${r.id}">${esc(r.name)}</a><div class="muted">${esc(r.slug)}</div></td><td>${stateBadge(r.lifecycle_state)}</td><td>${esc(r.shipped_variant_slug ?? "—")}</td><td>${d.variants.map((v) => `${esc(v.slug)} ${v.sample}`).join(" · ")}</td><td>${esc(d.analysis.outcome.state)}${d.analysis.outcome.winner === null ? "" : `: ${esc(d.analysis.outcome.winner)}`}${r.significance_override_reason === null ? "" : " (override)"}</td><td>${esc((r.concluded_at ?? "").slice(0, 10))}<div><a href="${ctx.base}/experiments/${r.id}/results.csv">CSV</a></div></td></tr>${r.decision_record === null || r.decision_record === undefined ? "" : `<tr><td colspan="6">${decisionBlock(r.decision_record)}</td></tr>`}`,
         )
         .join("\n")
 }</tbody></table>`,
