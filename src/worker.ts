@@ -33,6 +33,8 @@ export interface SgenEnv {
   SGEN_SESSION_SECRET?: string;
   /** Run-data Durable Objects per new experiment (default 4). */
   SGEN_RUN_DATA_SHARDS?: string;
+  /** A consent cookie's name: until it says yes (1, true, yes, granted), no cookie is set and nothing counted. */
+  SGEN_CONSENT_COOKIE?: string;
 }
 
 export interface WorkerOptions<Env extends SgenEnv> {
@@ -69,6 +71,12 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
   const edge = createEdge<Env>({
     configStore: (env) => env.SGEN_CONFIG,
     events: runData.sink,
+    qaSecret: (env) => env.SGEN_SESSION_SECRET,
+    // A site under GDPR names its consent cookie; until it holds a yes, nobody is assigned or counted.
+    consent: (_request, cookies, env) => {
+      const name = env.SGEN_CONSENT_COOKIE;
+      return name === undefined || name === "" || /^(1|true|yes|granted)$/i.test(cookies[name] ?? "");
+    },
     ...options.edge,
   });
   const origin = options.origin ?? defaultOrigin;

@@ -153,6 +153,19 @@ const PAUSED_PLAN = (e: CompiledExperiment): Plan => ({
 });
 
 /**
+ * A plan that shows `variant` and leaves no trace: no cookie, no count. For crawlers, for visitors who
+ * have not consented, and for an operator's QA link.
+ */
+export function fixedPlan(variant: CompiledVariant): Plan {
+  return { variant, isPrivate: true, writeAssignment: null, countExposure: false, needsVisitor: false };
+}
+
+/** Whether serving `experiment` would identify the visitor (cookies, counting). */
+export function identifiesVisitor(experiment: CompiledExperiment): boolean {
+  return experiment.state === "live" || (experiment.state === "done" && experiment.rolloutBuckets < 10_000 && experiment.shipped !== experiment.control);
+}
+
+/**
  * The plan for a GET/HEAD of `experiment`'s target page.
  * `assignedSlug` is the assignment cookie's value; `visitorId` is needed only for a live experiment and
  * is asked for lazily, so paused and concluded experiments never touch the visitor cookie.

@@ -3,7 +3,8 @@
 // custom event) is counted; every other request passes straight to the origin. Any failure of the
 // experiment layer (config, run-data, a variant page) ends in the untouched page, never an error.
 import type { CompiledConfig, CompiledExperiment, GoalTarget, Plan } from "../core/edge-plan.ts";
-import { planRequest } from "../core/edge-plan.ts";
+import { isBot } from "../core/bots.ts";
+import { fixedPlan, identifiesVisitor, planRequest } from "../core/edge-plan.ts";
 import { normalizePath } from "../core/paths.ts";
 import { urlPath, withPath } from "../core/url.ts";
 import { ConfigCache } from "./config-cache.ts";
@@ -11,6 +12,7 @@ import { assignmentCookie, type CookieJar, readCookies, usableVisitorId, visitor
 import { handleCustomEvents } from "./custom-events.ts";
 import { type EdgeOptions, type EventSink, type ResolvedEdgeOptions, withDefaults } from "./options.ts";
 import { applyOverrides } from "./overrides.ts";
+import { QA_PARAM, qaVariant } from "./qa-link.ts";
 
 export type Origin = (request: Request) => Promise<Response>;
 
@@ -51,7 +53,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   const knownVisitor = (request: Request, env: Env, cookies: CookieJar): string | undefined =>
     usableVisitorId(o.visitorId?.(request, env)) ?? usableVisitorId(cookies[o.visitorCookie]);
 
-  function decide(request: Request, env: Env, ctx: ExecutionContext, experiment: CompiledExperiment): Decision {
+  function decide(request: Request, env: Env, ctx: ExecutionContext, experiment: CompiledExperiment, qa: string | null): Decision {
     // Cookies matter while live (assignment) and during a gradual rollout (the visitor id); a paused or
     // fully shipped experiment never reads or writes them.
     const needsCookies = experiment.state === "live" || (experiment.state === "done" && experiment.rolloutBuckets < 10_000);
@@ -68,7 +70,11 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       }
       return visitor;
     };
-    const plan = planRequest(experiment, cookies[experiment.cookieName], visitorId);
+    const qaTarget = qa === null ? undefined : experiment.bySlug.get(qa);
+    const untracked =
+      identifiesVisitor(experiment) && (isBot(request.headers.get("user-agent"), o.bots) || (o.consent !== undefined && !o.consent(request, cookies, env)));
+    const plan =
+      qaTarget !== undefined ? fixedPlan(qaTarget) : untracked ? fixedPlan(experiment.control) : planRequest(experiment, cookies[experiment.cookieName], visitorId);
     if (plan.needsVisitor) visitorId(); // a live page always leaves a visitor id, for conversions later
     if (plan.writeAssignment !== null) {
       setCookies.push(assignmentCookie(experiment.cookieName, plan.writeAssignment, o.assignmentMaxAgeDays, secure));
@@ -94,6 +100,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   function countConversions(request: Request, env: Env, ctx: ExecutionContext, goals: readonly GoalTarget[]): number {
     if (o.events === undefined) return 0;
     const cookies = readCookies(request);
+    if (isBot(request.headers.get("user-agent"), o.bots) || (o.consent !== undefined && !o.consent(request, cookies, env))) return 0;
     const visitorId = knownVisitor(request, env, cookies);
     if (visitorId === undefined) return 0;
     let sent = 0;
@@ -125,6 +132,13 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     return origin(request);
   }
 
+  /** The variant a QA link in the URL names for `experiment`, when its signature holds. */
+  async function qaFor(request: Request, env: Env, experiment: CompiledExperiment): Promise<string | null> {
+    const secret = o.qaSecret?.(env);
+    const token = new URL(request.url).searchParams.get(QA_PARAM);
+    return secret === undefined || token === null ? null : qaVariant(secret, token, experiment.id);
+  }
+
   /** Everything after the config: a fast pass-through for the many requests no experiment touches. */
   function route(request: Request, env: Env, ctx: ExecutionContext, origin: Origin, config: CompiledConfig | undefined): Promise<Response> {
     if (config === undefined) return origin(request);
@@ -149,7 +163,8 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     let d: Decision | undefined;
     if (experiment !== undefined) {
       try {
-        d = decide(request, env, ctx, experiment);
+        const qa = request.url.includes(`${QA_PARAM}=`) ? await qaFor(request, env, experiment) : null;
+        d = decide(request, env, ctx, experiment, qa);
       } catch (err) {
         o.log("sgen-ab: could not decide a variant; serving the page untouched", err);
       }

@@ -1,4 +1,5 @@
 // Options of the edge middleware, with the defaults a site gets when it sets nothing.
+import { DEFAULT_BOT_PATTERN } from "../core/bots.ts";
 import type { EventSink } from "../run-data/sink.ts";
 export const EDGE_CONFIG_KEY = "sgen-ab:edge-config:v1";
 
@@ -36,12 +37,21 @@ export interface EdgeOptions<Env> {
   visitorMaxAgeDays?: number;
   /** Assignment cookie lifetime. Default 90 days (the contract asks for at least 30). */
   assignmentMaxAgeDays?: number;
+  /** User agents that get the control and are never counted. Default DEFAULT_BOT_PATTERN; false for none. */
+  bots?: RegExp | false;
+  /**
+   * Whether the visitor has consented to cookies and measurement. Until it returns true the visitor
+   * gets the control, no cookie is set and nothing is counted. Default: consent is not required.
+   */
+  consent?: (request: Request, cookies: Record<string, string | undefined>, env: Env) => boolean;
+  /** Secret that signs QA links (`?sgen-qa=…`). Without it QA links are ignored. */
+  qaSecret?: (env: Env) => string | undefined;
   /** Where problems are reported. Default `console.warn`. Never thrown to the visitor. */
   log?: (message: string, error?: unknown) => void;
 }
 
-export type ResolvedEdgeOptions<Env> = Required<Omit<EdgeOptions<Env>, "events" | "visitorId">> &
-  Pick<EdgeOptions<Env>, "events" | "visitorId">;
+type OptionalKeys = "events" | "visitorId" | "consent" | "qaSecret";
+export type ResolvedEdgeOptions<Env> = Required<Omit<EdgeOptions<Env>, OptionalKeys>> & Pick<EdgeOptions<Env>, OptionalKeys>;
 
 export function withDefaults<Env>(o: EdgeOptions<Env>): ResolvedEdgeOptions<Env> {
   return {
@@ -55,6 +65,7 @@ export function withDefaults<Env>(o: EdgeOptions<Env>): ResolvedEdgeOptions<Env>
     eventsPath: "/__sgen/events",
     maxEventBodyBytes: 8_192,
     maxEventsPerRequest: 20,
+    bots: DEFAULT_BOT_PATTERN,
     log: (message, error) => console.warn(message, error ?? ""),
     ...o,
   };

@@ -1,0 +1,30 @@
+// QA links: an operator can see a chosen variant of a running experiment on the real site, without
+// being assigned or counted: `?sgen-qa=<experiment id>.<variant>.<expiry>.<signature>`, the signature an
+// HMAC-SHA-256 with a secret of the deployment (the pages' session secret by default).
+const enc = new TextEncoder();
+
+async function sign(secret: string, data: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const bytes = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(`sgen-qa:${data}`)));
+  return btoa(String.fromCharCode(...bytes.subarray(0, 16)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
+
+export const QA_PARAM = "sgen-qa";
+
+export async function qaToken(secret: string, experimentId: number, variant: string, expiresAt: number): Promise<string> {
+  const data = `${experimentId}.${variant}.${Math.floor(expiresAt / 1000)}`;
+  return `${data}.${await sign(secret, data)}`;
+}
+
+/** The variant a valid, unexpired QA token names for `experimentId`, or null. */
+export async function qaVariant(secret: string, token: string, experimentId: number, now = Date.now()): Promise<string | null> {
+  const m = /^(\d{1,15})\.([a-z0-9-]{1,64})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$/.exec(token);
+  if (m === null || Number(m[1]) !== experimentId || Number(m[3]) * 1000 < now) return null;
+  const expected = await sign(secret, `${m[1]}.${m[2]}.${m[3]}`);
+  const a = enc.encode(expected);
+  const b = enc.encode(m[4] as string);
+  return a.length === b.length && crypto.subtle.timingSafeEqual(a, b) ? (m[2] as string) : null;
+}

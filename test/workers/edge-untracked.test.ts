@@ -1,0 +1,62 @@
+// Requests that see a page without being assigned or counted: crawlers, visitors without consent, and
+// an operator's signed QA link.
+import { describe, expect, it } from "vitest";
+import { qaToken } from "../../src/edge/qa-link.ts";
+import { edgeWith, experiment, sampleOf, setCookies, TITLES, titleOf } from "./helpers.ts";
+
+const GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+const CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36";
+
+describe("untracked requests", () => {
+  it("crawlers and preview fetchers get the control, no cookie, and are not counted", async () => {
+    const exp = experiment();
+    const t = await edgeWith([exp]);
+    for (const ua of [GOOGLEBOT, "facebookexternalhit/1.1", "Slackbot-LinkExpanding 1.0", "WhatsApp/2.23", "curl/8.0"]) {
+      const res = await t.fetch("/pricing", { headers: { "user-agent": ua, cookie: "sgen-ab-pricing-page-layout=b" } });
+      expect(res.headers.getSetCookie(), ua).toEqual([]);
+      expect(await titleOf(res)).toBe(TITLES.a);
+      expect(res.headers.get("cache-control")).toMatch(/private/);
+    }
+    await t.fetch("/thanks", { headers: { "user-agent": GOOGLEBOT, cookie: "sgen-vid=x; sgen-ab-pricing-page-layout=a" } });
+    expect(await sampleOf(exp.id)).toEqual({});
+    const human = await t.fetch("/pricing", { headers: { "user-agent": CHROME } });
+    expect(setCookies(human).has("sgen-ab-pricing-page-layout")).toBe(true);
+  });
+
+  it("a site's own bot pattern replaces the default, and false turns bot handling off", async () => {
+    const own = await edgeWith([experiment()], { bots: /my-monitor/ });
+    expect((await own.fetch("/pricing", { headers: { "user-agent": "my-monitor/1" } })).headers.getSetCookie()).toEqual([]);
+    expect(setCookies(await own.fetch("/pricing", { headers: { "user-agent": GOOGLEBOT } })).size).toBe(2);
+    const off = await edgeWith([experiment()], { bots: false });
+    expect(setCookies(await off.fetch("/pricing", { headers: { "user-agent": GOOGLEBOT } })).size).toBe(2);
+  });
+
+  it("with consent required: nothing is set or counted until the site signals consent", async () => {
+    const exp = experiment();
+    const t = await edgeWith([exp], { consent: (_r, cookies) => cookies["site-consent"] === "yes" });
+    const before = await t.fetch("/pricing");
+    expect(before.headers.getSetCookie()).toEqual([]);
+    expect(await titleOf(before)).toBe(TITLES.a);
+    expect(await sampleOf(exp.id)).toEqual({});
+    const after = await t.fetch("/pricing", { headers: { cookie: "site-consent=yes" } });
+    expect(setCookies(after).has("sgen-vid")).toBe(true);
+    expect(Object.values(await sampleOf(exp.id)).reduce((a, b) => a + b, 0)).toBe(1);
+  });
+
+  it("a signed QA link shows the chosen variant, sets nothing and counts nothing; a forged or expired one is ignored", async () => {
+    const exp = experiment();
+    const t = await edgeWith([exp], { qaSecret: () => "qa-secret" });
+    const token = await qaToken("qa-secret", exp.id, "b", Date.now() + 3_600_000);
+    const qa = await t.fetch(`/pricing?sgen-qa=${token}`, { headers: { cookie: "sgen-vid=qa-op; sgen-ab-pricing-page-layout=a" } });
+    expect(await titleOf(qa)).toBe(TITLES.b);
+    expect(qa.headers.getSetCookie()).toEqual([]);
+    expect(await sampleOf(exp.id)).toEqual({});
+    const forged = `${token.slice(0, -2)}xx`;
+    const expired = await qaToken("qa-secret", exp.id, "b", Date.now() - 1000);
+    const other = await qaToken("another-secret", exp.id, "b", Date.now() + 3_600_000);
+    for (const bad of [forged, expired, other, `${exp.id + 1}.b.9999999999.AAAAAAAAAAAAAAAAAAAAAA`, "garbage"]) {
+      const res = await t.fetch(`/pricing?sgen-qa=${encodeURIComponent(bad)}`, { headers: { cookie: "sgen-vid=qa-x; sgen-ab-pricing-page-layout=a" } });
+      expect(await titleOf(res), bad).toBe(TITLES.a);
+    }
+  });
+});
