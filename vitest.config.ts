@@ -16,7 +16,10 @@ export default defineConfig({
           name: "node",
           include: ["test/node/**/*.test.ts"],
           environment: "node",
-          testTimeout: 60_000,
+          // Each file starts its own `npm start` (and one a browser): on a 2-core machine, running them
+          // one at a time keeps the timing-sensitive black-box checks far from their deadlines.
+          fileParallelism: false,
+          testTimeout: 120_000,
           hookTimeout: 120_000,
         },
       },

@@ -53,6 +53,11 @@ function rolesFrom(raw: string | undefined): Readonly<Record<string, readonly Ca
   }
 }
 
+/** Who is signing in, for the rate limit: Cloudflare's client address, or one shared bucket without it. */
+export function clientKey(request: Request): string {
+  return request.headers.get("cf-connecting-ip") ?? "unknown";
+}
+
 function parseId(raw: string): number | null {
   return /^[1-9][0-9]{0,14}$/.test(raw) ? Number(raw) : null;
 }
@@ -62,8 +67,21 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>) {
   const app = new Hono<{ Bindings: Env; Variables: Vars }>().basePath(options.basePath ?? "/sg-admin/api");
 
   app.use("*", async (c, next) => {
+    // Guessing tokens is rate limited per client address, before the token is even looked at.
+    const ns = options.catalog(c.env);
+    const client = clientKey(c.req.raw);
+    const retryAfter = ns === undefined ? 0 : await catalogStub(ns).signInRetryAfter(client);
+    if (retryAfter > 0) {
+      c.header("retry-after", String(retryAfter));
+      return send(c, {
+        status: 429,
+        code: "too_many_attempts",
+        message: `too many failed sign-ins from this address; try again in ${retryAfter} s`,
+      });
+    }
     const operator = await operatorFor(c.req.header("authorization"), options.tokens(c.env));
     if (operator === null) {
+      if (ns !== undefined) await catalogStub(ns).noteFailedSignIn(client);
       c.header("www-authenticate", 'Bearer realm="sgen-ab"');
       return send(c, { status: 401, code: "unauthorized", message: "a valid operator token is required (Authorization: Bearer …)" });
     }

@@ -33,6 +33,8 @@ export interface CatalogEnv {
   SGEN_AUDIT_RETENTION_DAYS?: string;
   /** Run-data objects per new experiment (default 4); fixed for an experiment's life. */
   SGEN_RUN_DATA_SHARDS?: string;
+  /** Failed sign-ins one client may make per 10 minutes before it is refused (default 20). */
+  SGEN_SIGNIN_MAX_FAILURES?: string;
   /** Days a shipped variant may be served before the list and dashboard remind (default 14). */
   SGEN_SHIPPED_REMINDER_DAYS?: string;
 }
@@ -81,6 +83,7 @@ export interface WriteOutcome<T> {
 }
 
 const PUBLISH_RETRY_MS = 5_000;
+const SIGNIN_WINDOW_MS = 10 * 60_000;
 const SORT_COLUMNS: Record<ListQuery["sort"], string> = {
   name: "name COLLATE NOCASE",
   state: "lifecycle_state",
@@ -404,6 +407,33 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
       );
       return ok({ value: next, published: await this.publish() });
     });
+  }
+
+  /**
+   * Rate limit for guessing tokens: how many seconds `key` (a client address) must wait, or 0. Counted
+   * here, in the one catalog object, so that no isolate can be used to get around it.
+   */
+  signInRetryAfter(key: string, now = Date.now()): number {
+    const row = this.sql
+      .exec<{ window_start: number; failures: number }>("SELECT window_start, failures FROM failed_signins WHERE key = ?", key)
+      .toArray()[0];
+    if (row === undefined || now - row.window_start >= SIGNIN_WINDOW_MS) return 0;
+    return row.failures >= this.maxFailures() ? Math.ceil((row.window_start + SIGNIN_WINDOW_MS - now) / 1000) : 0;
+  }
+
+  noteFailedSignIn(key: string, now = Date.now()): void {
+    const row = this.sql.exec<{ window_start: number }>("SELECT window_start FROM failed_signins WHERE key = ?", key).toArray()[0];
+    if (row === undefined || now - row.window_start >= SIGNIN_WINDOW_MS) {
+      this.sql.exec("INSERT OR REPLACE INTO failed_signins (key, window_start, failures) VALUES (?, ?, 1)", key, now);
+    } else {
+      this.sql.exec("UPDATE failed_signins SET failures = failures + 1 WHERE key = ?", key);
+    }
+    this.sql.exec("DELETE FROM failed_signins WHERE window_start < ?", now - SIGNIN_WINDOW_MS);
+  }
+
+  private maxFailures(): number {
+    const n = Number(this.env.SGEN_SIGNIN_MAX_FAILURES ?? 20);
+    return Number.isInteger(n) && n > 0 ? n : 20;
   }
 
   /** Creates and starts the demo's experiment if the catalog is empty (idempotent). */

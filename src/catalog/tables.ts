@@ -35,6 +35,7 @@ export const CATALOG_SCHEMA = `
   );
   CREATE INDEX IF NOT EXISTS audit_by_experiment ON audit (experiment_id, id);
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS failed_signins (key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, failures INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS shard_snapshots (
     experiment_id INTEGER NOT NULL, shard INTEGER NOT NULL, epoch INTEGER NOT NULL, snapshot TEXT NOT NULL,
     PRIMARY KEY (experiment_id, shard)

@@ -162,7 +162,10 @@ export function fixedPlan(variant: CompiledVariant): Plan {
 
 /** Whether serving `experiment` would identify the visitor (cookies, counting). */
 export function identifiesVisitor(experiment: CompiledExperiment): boolean {
-  return experiment.state === "live" || (experiment.state === "done" && experiment.rolloutBuckets < 10_000 && experiment.shipped !== experiment.control);
+  return (
+    experiment.state === "live" ||
+    (experiment.state === "done" && experiment.rolloutBuckets < 10_000 && experiment.shipped !== experiment.control)
+  );
 }
 
 /**

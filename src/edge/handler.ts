@@ -2,8 +2,9 @@
 // to under the original URL; a request that completes a conversion goal (a page view, a form post, a
 // custom event) is counted; every other request passes straight to the origin. Any failure of the
 // experiment layer (config, run-data, a variant page) ends in the untouched page, never an error.
-import type { CompiledConfig, CompiledExperiment, GoalTarget, Plan } from "../core/edge-plan.ts";
+
 import { isBot } from "../core/bots.ts";
+import type { CompiledConfig, CompiledExperiment, GoalTarget, Plan } from "../core/edge-plan.ts";
 import { fixedPlan, identifiesVisitor, planRequest } from "../core/edge-plan.ts";
 import { normalizePath } from "../core/paths.ts";
 import { urlPath, withPath } from "../core/url.ts";
@@ -72,9 +73,14 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     };
     const qaTarget = qa === null ? undefined : experiment.bySlug.get(qa);
     const untracked =
-      identifiesVisitor(experiment) && (isBot(request.headers.get("user-agent"), o.bots) || (o.consent !== undefined && !o.consent(request, cookies, env)));
+      identifiesVisitor(experiment) &&
+      (isBot(request.headers.get("user-agent"), o.bots) || (o.consent !== undefined && !o.consent(request, cookies, env)));
     const plan =
-      qaTarget !== undefined ? fixedPlan(qaTarget) : untracked ? fixedPlan(experiment.control) : planRequest(experiment, cookies[experiment.cookieName], visitorId);
+      qaTarget !== undefined
+        ? fixedPlan(qaTarget)
+        : untracked
+          ? fixedPlan(experiment.control)
+          : planRequest(experiment, cookies[experiment.cookieName], visitorId);
     if (plan.needsVisitor) visitorId(); // a live page always leaves a visitor id, for conversions later
     if (plan.writeAssignment !== null) {
       setCookies.push(assignmentCookie(experiment.cookieName, plan.writeAssignment, o.assignmentMaxAgeDays, secure));

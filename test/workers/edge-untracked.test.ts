@@ -55,7 +55,9 @@ describe("untracked requests", () => {
     const expired = await qaToken("qa-secret", exp.id, "b", Date.now() - 1000);
     const other = await qaToken("another-secret", exp.id, "b", Date.now() + 3_600_000);
     for (const bad of [forged, expired, other, `${exp.id + 1}.b.9999999999.AAAAAAAAAAAAAAAAAAAAAA`, "garbage"]) {
-      const res = await t.fetch(`/pricing?sgen-qa=${encodeURIComponent(bad)}`, { headers: { cookie: "sgen-vid=qa-x; sgen-ab-pricing-page-layout=a" } });
+      const res = await t.fetch(`/pricing?sgen-qa=${encodeURIComponent(bad)}`, {
+        headers: { cookie: "sgen-vid=qa-x; sgen-ab-pricing-page-layout=a" },
+      });
       expect(await titleOf(res), bad).toBe(TITLES.a);
     }
   });

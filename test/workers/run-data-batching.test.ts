@@ -63,3 +63,57 @@ describe("batching", () => {
     expect(Object.values(total.samples).reduce((a, b) => a + b, 0)).toBe(200);
   });
 });
+
+describe("faults in run-data", () => {
+  it("a send that fails twice is retried; once the fault clears, every count arrives exactly once", async () => {
+    const exp = experiment();
+    let failures = 2;
+    const flaky = {
+      idFromName: (name: string) => env.SGEN_RUN_DATA.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const stub = env.SGEN_RUN_DATA.get(id);
+        return {
+          ingest: async (shard: number, events: Parameters<typeof stub.ingest>[1]) => {
+            if (failures-- > 0) {
+              // The object took the batch but the answer was lost: the retry must not double it.
+              await stub.ingest(shard, events);
+              throw new Error("network reset after write");
+            }
+            return stub.ingest(shard, events);
+          },
+        };
+      },
+    } as unknown as typeof env.SGEN_RUN_DATA;
+    const sink = runDataSink<Cloudflare.Env>(() => flaky, { flushDelayMs: 0, maxAttempts: 5 });
+    const t = await edgeWith([exp], { events: sink.sink });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => t.fetch("/pricing", { headers: { cookie: `sgen-vid=flaky-${i}` } })));
+    await sink.batcher.flushAll();
+    const run = await readRunData(env.SGEN_RUN_DATA, exp.id, 0, 1);
+    expect(Object.values(run.samples).reduce((a, b) => a + b, 0)).toBe(30);
+    expect(sink.batcher.dropped).toBe(0);
+  });
+
+  it("the buffer is bounded: past maxBuffered, events are dropped and counted, never held without limit", async () => {
+    const exp = experiment();
+    const never = {
+      idFromName: (name: string) => env.SGEN_RUN_DATA.idFromName(name),
+      get: () => ({ ingest: () => new Promise(() => {}) }), // an object that never answers
+    } as unknown as typeof env.SGEN_RUN_DATA;
+    const logs: string[] = [];
+    const sink = runDataSink<Cloudflare.Env>(() => never, { flushDelayMs: 60_000, maxBuffered: 10, log: (m) => logs.push(m) });
+    const t = await edgeWith([exp], { events: sink.sink });
+    const started = Date.now();
+    for (let i = 0; i < 15; i++) {
+      const res = await t.edge.handle(
+        new Request("http://site.test/pricing", { headers: { cookie: `sgen-vid=full-${i}` } }),
+        env,
+        { waitUntil: () => {}, passThroughOnException: () => {}, props: {} } as unknown as ExecutionContext,
+        async () => new Response("<title>x</title>"),
+      );
+      expect(res.status).toBe(200); // the page never waits for run-data
+    }
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(sink.batcher.dropped).toBe(5);
+    expect(logs.some((l) => l.includes("buffer full"))).toBe(true);
+  });
+});

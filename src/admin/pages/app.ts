@@ -14,6 +14,7 @@ import { type Capability, DEFAULT_ROLES, type Operator, RoleMap, roleCan } from 
 import { DecisionRecord, ExperimentInput, type ExperimentRecord, type LifecycleState } from "../../core/schema.ts";
 import { withPath } from "../../core/url.ts";
 import { applyOverrides } from "../../edge/overrides.ts";
+import { clientKey } from "../api.ts";
 import { fromHex, operatorForDigest, sha256, toHex } from "../auth.ts";
 import { buildDashboard } from "../dashboard.ts";
 import { resultsCsv, resultsJson } from "../results.ts";
@@ -82,12 +83,22 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
 
   app.get("/login", (c) => c.html(loginPage(anonymous, null)));
   app.post("/login", async (c) => {
+    const ns = o.catalog(c.env);
+    const client = clientKey(c.req.raw);
+    const retryAfter = ns === undefined ? 0 : await catalogStub(ns).signInRetryAfter(client);
+    if (retryAfter > 0)
+      return c.html(loginPage(anonymous, `Too many failed sign-ins; try again in ${retryAfter} seconds.`), 429, {
+        "retry-after": String(retryAfter),
+      });
     const secret = o.sessionSecret(c.env);
     const form = await c.req.parseBody();
     const token = typeof form.token === "string" ? form.token : "";
     const digest = await sha256(token);
     const operator = secret === undefined || token === "" ? null : operatorForDigest(digest, o.tokens(c.env));
-    if (operator === null || secret === undefined) return c.html(loginPage(anonymous, "That token is not valid."), 401);
+    if (operator === null || secret === undefined) {
+      if (ns !== undefined) await catalogStub(ns).noteFailedSignIn(client);
+      return c.html(loginPage(anonymous, "That token is not valid."), 401);
+    }
     // A fresh session value on every sign-in: a cookie planted before sign-in is never promoted (fixation).
     setCookie(c, SESSION_COOKIE, await createSession(secret, operator, toHex(digest)), {
       httpOnly: true,
