@@ -7,10 +7,14 @@ import { type CatalogNamespace, catalogStub } from "../catalog/names.ts";
 import { type ApiError, errorBody, fail, type Result } from "../core/errors.ts";
 import { ACTION_CAPABILITY, ACTIONS, type Action } from "../core/lifecycle.ts";
 import { ListQuery } from "../core/list-query.ts";
-import { type Capability, DEFAULT_ROLES, type Operator, RoleMap, roleCan } from "../core/permissions.ts";
+import { type Capability, type Operator, roleCan } from "../core/permissions.ts";
 import { DecisionRecord, ExperimentInput, Slug } from "../core/schema.ts";
 import { operatorFor } from "./auth.ts";
 import { readJson } from "./body.ts";
+import { clientKey, rolesFrom } from "./roles.ts";
+
+export { clientKey } from "./roles.ts";
+
 import { buildDashboard } from "./dashboard.ts";
 import { resultsCsv, resultsJson } from "./results.ts";
 
@@ -42,21 +46,6 @@ const RolloutBody = z.strictObject({ percent: z.number().min(0).max(100) });
 type Vars = { operator: Operator; roles: Readonly<Record<string, readonly Capability[]>> };
 
 const send = (c: Context, e: ApiError) => c.json(errorBody(e), e.status);
-
-function rolesFrom(raw: string | undefined): Readonly<Record<string, readonly Capability[]>> {
-  if (raw === undefined || raw === "") return DEFAULT_ROLES;
-  try {
-    return { ...DEFAULT_ROLES, ...RoleMap.parse(JSON.parse(raw)) };
-  } catch (err) {
-    console.warn("sgen-ab admin: SGEN_ROLES is not a valid role map; using the default roles", err);
-    return DEFAULT_ROLES;
-  }
-}
-
-/** Who is signing in, for the rate limit: Cloudflare's client address, or one shared bucket without it. */
-export function clientKey(request: Request): string {
-  return request.headers.get("cf-connecting-ip") ?? "unknown";
-}
 
 function parseId(raw: string): number | null {
   return /^[1-9][0-9]{0,14}$/.test(raw) ? Number(raw) : null;

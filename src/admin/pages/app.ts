@@ -10,14 +10,14 @@ import { type ApiError, issuesOf } from "../../core/errors.ts";
 import { gateState } from "../../core/gate.ts";
 import { ACTION_CAPABILITY, ACTIONS, type Action, transition } from "../../core/lifecycle.ts";
 import { ListQuery } from "../../core/list-query.ts";
-import { type Capability, DEFAULT_ROLES, type Operator, RoleMap, roleCan } from "../../core/permissions.ts";
+import { type Capability, type Operator, roleCan } from "../../core/permissions.ts";
 import { DecisionRecord, ExperimentInput, type ExperimentRecord, type LifecycleState } from "../../core/schema.ts";
 import { withPath } from "../../core/url.ts";
 import { applyOverrides } from "../../edge/overrides.ts";
-import { clientKey } from "../api.ts";
 import { fromHex, operatorForDigest, sha256, toHex } from "../auth.ts";
 import { buildDashboard } from "../dashboard.ts";
 import { resultsCsv, resultsJson } from "../results.ts";
+import { clientKey, rolesFrom } from "../roles.ts";
 import { createSession, csrfToken, csrfValid, readSession, SESSION_COOKIE, SESSION_HOURS, type Session } from "../session.ts";
 import { ADMIN_CSS } from "./admin.css.ts";
 import { formFromRecord, inputFromForm } from "./form.ts";
@@ -46,20 +46,6 @@ const SECURITY_HEADERS: Record<string, string> = {
   "referrer-policy": "same-origin",
   "cache-control": "no-store",
 };
-
-function rolesFrom(raw: string | undefined): Readonly<Record<string, readonly Capability[]>> {
-  if (raw === undefined || raw === "") return DEFAULT_ROLES;
-  const parsed = RoleMap.safeParse(
-    (() => {
-      try {
-        return JSON.parse(raw);
-      } catch {
-        return null;
-      }
-    })(),
-  );
-  return parsed.success ? { ...DEFAULT_ROLES, ...parsed.data } : DEFAULT_ROLES;
-}
 
 export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) {
   const base = o.basePath ?? "/sg-admin";

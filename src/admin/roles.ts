@@ -1,0 +1,20 @@
+// The role map in force: the default roles, with the custom roles of `SGEN_ROLES` replacing those of
+// the same name. An invalid map is reported and ignored (the defaults apply), never half-applied.
+import { type Capability, DEFAULT_ROLES, RoleMap } from "../core/permissions.ts";
+
+export type Roles = Readonly<Record<string, readonly Capability[]>>;
+
+export function rolesFrom(raw: string | undefined): Roles {
+  if (raw === undefined || raw === "") return DEFAULT_ROLES;
+  try {
+    return { ...DEFAULT_ROLES, ...RoleMap.parse(JSON.parse(raw)) };
+  } catch (err) {
+    console.warn("sgen-ab admin: SGEN_ROLES is not a valid role map; using the default roles", err);
+    return DEFAULT_ROLES;
+  }
+}
+
+/** Who is signing in, for the rate limit: Cloudflare's client address, or one shared bucket without it. */
+export function clientKey(request: Request): string {
+  return request.headers.get("cf-connecting-ip") ?? "unknown";
+}
