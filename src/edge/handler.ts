@@ -129,7 +129,9 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     const page = d.plan.variant.page;
     if (path === normalizePath(page)) return origin(request);
     try {
-      const res = await origin(new Request(withPath(request.url, page), request));
+      const res = await origin(
+        new Request(withPath(request.url, page), { method: request.method, headers: request.headers, redirect: "manual" }),
+      );
       if (res.status < 400) return res;
       o.log(`sgen-ab: variant page ${page} of ${d.experiment.slug} answered ${res.status}; serving the target page`);
     } catch (err) {
