@@ -140,27 +140,20 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
     const catalog = catalogOf(c);
     if (catalog === null) return c.text("The catalog is not bound.", 503);
     const { rows, total } = await catalog.list(q);
-    const withGate = rows.map((r) => ({
-      ...r,
-      gate: r.significance_override_reason !== null ? "override" : r.sample === 0 ? "pending" : "—",
-    }));
-    // The list shows the gate from the catalog's latest counts; the dashboard reads fresh ones.
+    // Each row's gate and sample are read fresh from run-data, as the dashboard does; a draft has none.
     const gates = await Promise.all(
-      withGate.map(async (r) => {
+      rows.map(async (r) => {
         if (r.lifecycle_state === "draft") return { ...r, gate: "—" };
         const st = await catalog.runState(r.id);
-        return st.ok
-          ? {
-              ...r,
-              gate: gateState(
-                r.min_sample_threshold,
-                r.variants.map((v) => v.slug),
-                st.value.run.samples,
-                r.significance_override_reason,
-              ),
-              sample: Object.values(st.value.run.samples).reduce((a, b) => a + b, 0),
-            }
-          : r;
+        if (!st.ok) return { ...r, gate: r.significance_override_reason !== null ? "override" : r.sample === 0 ? "pending" : "—" };
+        const samples = st.value.run.samples;
+        const gate = gateState(
+          r.min_sample_threshold,
+          r.variants.map((v) => v.slug),
+          samples,
+          r.significance_override_reason,
+        );
+        return { ...r, gate, sample: Object.values(samples).reduce((x, y) => x + y, 0) };
       }),
     );
     return c.html(listPage(ctxOf(c), q, gates, total, can(c, "experiments.create")));
