@@ -4,14 +4,21 @@ import { type Capability, DEFAULT_ROLES, RoleMap } from "../core/permissions.ts"
 
 export type Roles = Readonly<Record<string, readonly Capability[]>>;
 
+// Parsed once per isolate and again only when the setting changes, as the token list is (auth.ts):
+// every admin request asks for the roles.
+let parsed: { raw: string; roles: Roles } | undefined;
+
 export function rolesFrom(raw: string | undefined): Roles {
   if (raw === undefined || raw === "") return DEFAULT_ROLES;
+  if (parsed?.raw === raw) return parsed.roles;
+  let roles: Roles = DEFAULT_ROLES;
   try {
-    return { ...DEFAULT_ROLES, ...RoleMap.parse(JSON.parse(raw)) };
+    roles = { ...DEFAULT_ROLES, ...RoleMap.parse(JSON.parse(raw)) };
   } catch (err) {
     console.warn("sgen-ab admin: SGEN_ROLES is not a valid role map; using the default roles", err);
-    return DEFAULT_ROLES;
   }
+  parsed = { raw, roles };
+  return roles;
 }
 
 /** Who is signing in, for the rate limit: Cloudflare's client address, or one shared bucket without it. */
