@@ -11,6 +11,8 @@ export interface CompiledVariant {
   readonly index: number;
   /** The path fetched from the origin: the variant's page, or the target page itself. */
   readonly page: string;
+  /** `page` in the form requests are matched in (normalizePath), computed once per config. */
+  readonly pagePath: string;
   readonly overrides: readonly Override[] | undefined;
 }
 
@@ -71,6 +73,7 @@ function compileExperiment(e: EdgeExperiment, cookiePrefix: string): CompiledExp
     slug: v.slug,
     index,
     page: v.page ?? e.target_page,
+    pagePath: normalizePath(v.page ?? e.target_page),
     overrides: v.overrides && v.overrides.length > 0 ? v.overrides : undefined,
   }));
   const bySlug = new Map(variants.map((v) => [v.slug, v]));

@@ -127,7 +127,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   /** Fetches the planned page; a variant page that fails falls back to the target page (the control). */
   async function fetchPlanned(request: Request, path: string, d: Decision, origin: Origin): Promise<Response> {
     const page = d.plan.variant.page;
-    if (path === normalizePath(page)) return origin(request);
+    if (path === d.plan.variant.pagePath) return origin(request);
     try {
       const res = await origin(
         new Request(withPath(request.url, page), { method: request.method, headers: request.headers, redirect: "manual" }),
