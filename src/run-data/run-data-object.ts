@@ -44,7 +44,7 @@ export interface RunDataEnv {
   SGEN_CATALOG?: DurableObjectNamespace<RunDataReporter & Rpc.DurableObjectBranded>;
 }
 
-const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
 
 export class RunDataObject extends DurableObject<RunDataEnv> {
   constructor(ctx: DurableObjectState, env: RunDataEnv) {
@@ -86,6 +86,11 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
     let experimentId: number | undefined;
     let epoch = 0;
     this.ctx.storage.transactionSync(() => {
+      // Counters are summed in memory and written once per key at the end of the batch, inside the same
+      // transaction: a batch of 500 events makes a handful of counter writes, not a thousand.
+      const bumps = new CounterBumps();
+      // Most batches find nothing waiting: one query instead of one per exposure.
+      let anyPending = sql.exec("SELECT 1 FROM pending LIMIT 1").toArray().length > 0;
       for (const e of events) {
         experimentId = e.experimentId;
         epoch = Math.max(epoch, e.epoch);
@@ -102,27 +107,46 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
             continue;
           }
           result.exposures++;
-          this.bump(e.epoch, "", e.variant, e.at, false);
+          bumps.add(e.epoch, "", e.variant, e.at, false);
+          if (!anyPending) continue;
           // Conversions that arrived first are counted now, under the variant just recorded.
           const waiting = sql
             .exec<{ goal: string; at: number }>("SELECT goal, at FROM pending WHERE epoch = ? AND visitor = ?", e.epoch, e.visitorId)
             .toArray();
           for (const w of waiting) {
-            if (this.convert(e.epoch, w.goal, e.visitorId, e.variant, w.at)) result.conversions++;
+            if (this.convert(bumps, e.epoch, w.goal, e.visitorId, e.variant, w.at)) result.conversions++;
           }
           if (waiting.length > 0) sql.exec("DELETE FROM pending WHERE epoch = ? AND visitor = ?", e.epoch, e.visitorId);
         } else {
+          // The common case in one statement: the visitor is in the sample and converts for the first time.
+          const converted = sql
+            .exec<{ variant: string }>(
+              `INSERT OR IGNORE INTO conversions (epoch, goal, visitor, variant, at)
+               SELECT epoch, ?, visitor, variant, ? FROM exposures WHERE epoch = ? AND visitor = ? RETURNING variant`,
+              e.goal,
+              e.at,
+              e.epoch,
+              e.visitorId,
+            )
+            .toArray()[0];
+          if (converted !== undefined) {
+            bumps.add(e.epoch, e.goal, converted.variant, e.at, true);
+            result.conversions++;
+            continue;
+          }
+          // Not counted: a repeat, or a visitor whose exposure has not arrived yet.
           const exposed = sql
             .exec<{ variant: string }>("SELECT variant FROM exposures WHERE epoch = ? AND visitor = ?", e.epoch, e.visitorId)
             .toArray()[0];
           if (exposed === undefined) {
             sql.exec("INSERT OR IGNORE INTO pending (epoch, goal, visitor, at) VALUES (?, ?, ?, ?)", e.epoch, e.goal, e.visitorId, e.at);
+            anyPending = true;
             result.pending++;
-          } else if (this.convert(e.epoch, e.goal, e.visitorId, exposed.variant, e.at)) result.conversions++;
-          else result.duplicates++;
+          } else result.duplicates++;
         }
       }
-      sql.exec("DELETE FROM pending WHERE at < ?", Date.now() - PENDING_TTL_MS);
+      bumps.write(sql);
+      if (anyPending) sql.exec("DELETE FROM pending WHERE at < ?", Date.now() - PENDING_TTL_MS);
       if (experimentId !== undefined) {
         this.setMeta("experiment_id", String(experimentId));
         this.setMeta("shard", String(shard));
@@ -184,7 +208,7 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
     await catalog.get(catalog.idFromName(CATALOG_OBJECT_NAME)).runDataChanged(id, Number(this.meta("shard") ?? 0), this.snapshot(epoch));
   }
 
-  private convert(epoch: number, goal: string, visitor: string, variant: string, at: number): boolean {
+  private convert(bumps: CounterBumps, epoch: number, goal: string, visitor: string, variant: string, at: number): boolean {
     const added = this.ctx.storage.sql.exec(
       "INSERT OR IGNORE INTO conversions (epoch, goal, visitor, variant, at) VALUES (?, ?, ?, ?, ?)",
       epoch,
@@ -193,27 +217,8 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
       variant,
       at,
     ).rowsWritten;
-    if (added > 0) this.bump(epoch, goal, variant, at, true);
+    if (added > 0) bumps.add(epoch, goal, variant, at, true);
     return added > 0;
-  }
-
-  private bump(epoch: number, goal: string, variant: string, at: number, isConversion: boolean): void {
-    const sql = this.ctx.storage.sql;
-    sql.exec(
-      `INSERT INTO counts (epoch, goal, variant, n, last_at) VALUES (?, ?, ?, 1, ?)
-       ON CONFLICT (epoch, goal, variant) DO UPDATE SET n = n + 1, last_at = MAX(COALESCE(last_at, 0), excluded.last_at)`,
-      epoch,
-      goal,
-      variant,
-      isConversion ? at : null,
-    );
-    sql.exec(
-      "INSERT INTO daily (epoch, day, goal, variant, n) VALUES (?, ?, ?, ?, 1) ON CONFLICT (epoch, day, goal, variant) DO UPDATE SET n = n + 1",
-      epoch,
-      dayOf(at),
-      goal,
-      variant,
-    );
   }
 
   private meta(key: string): string | undefined {
@@ -226,5 +231,67 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
       key,
       value,
     );
+  }
+}
+
+/**
+ * The counter increments of one batch, keyed by what they count. `counts` keeps the total and the last
+ * conversion time per (epoch, goal, variant); `daily` the total per UTC day.
+ */
+class CounterBumps {
+  private readonly totals = new Map<string, { epoch: number; goal: string; variant: string; n: number; lastAt: number | null }>();
+  private readonly days = new Map<string, { epoch: number; day: string; goal: string; variant: string; n: number }>();
+  private dayStart = 0;
+  private dayEnd = -1;
+  private day = "";
+
+  add(epoch: number, goal: string, variant: string, at: number, isConversion: boolean): void {
+    const key = `${epoch}\u0000${goal}\u0000${variant}`;
+    const total = this.totals.get(key);
+    const lastAt = isConversion ? at : null;
+    if (total === undefined) this.totals.set(key, { epoch, goal, variant, n: 1, lastAt });
+    else {
+      total.n++;
+      if (lastAt !== null && (total.lastAt === null || lastAt > total.lastAt)) total.lastAt = lastAt;
+    }
+    const day = this.dayOf(at);
+    const dayKey = `${key}\u0000${day}`;
+    const daily = this.days.get(dayKey);
+    if (daily === undefined) this.days.set(dayKey, { epoch, day, goal, variant, n: 1 });
+    else daily.n++;
+  }
+
+  /** The UTC day of `ms`; a batch's events nearly all fall on one day, so the last one is kept. */
+  private dayOf(ms: number): string {
+    if (ms < this.dayStart || ms > this.dayEnd) {
+      this.dayStart = ms - (ms % DAY_MS);
+      this.dayEnd = this.dayStart + DAY_MS - 1;
+      this.day = new Date(this.dayStart).toISOString().slice(0, 10);
+    }
+    return this.day;
+  }
+
+  write(sql: SqlStorage): void {
+    for (const t of this.totals.values()) {
+      sql.exec(
+        `INSERT INTO counts (epoch, goal, variant, n, last_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (epoch, goal, variant) DO UPDATE SET n = n + excluded.n, last_at = MAX(COALESCE(last_at, 0), excluded.last_at)`,
+        t.epoch,
+        t.goal,
+        t.variant,
+        t.n,
+        t.lastAt,
+      );
+    }
+    for (const d of this.days.values()) {
+      sql.exec(
+        "INSERT INTO daily (epoch, day, goal, variant, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT (epoch, day, goal, variant) DO UPDATE SET n = n + excluded.n",
+        d.epoch,
+        d.day,
+        d.goal,
+        d.variant,
+        d.n,
+      );
+    }
   }
 }

@@ -98,6 +98,32 @@ describe("run-data counting", () => {
     });
   });
 
+  it("sums a batch's counters per key and day, across midnight and across batches", async () => {
+    const { id, stub } = fresh();
+    const beforeMidnight = Date.UTC(2026, 10, 20, 23, 59, 59, 999);
+    const afterMidnight = beforeMidnight + 1;
+    // Days alternate inside one batch, so a counter that remembered only the first day would be caught.
+    const first: RunEvent[] = [];
+    for (let i = 0; i < 10; i++) {
+      const at = i % 2 === 0 ? beforeMidnight : afterMidnight;
+      first.push({ ...exposure(id, `v${i}`, i < 6 ? "a" : "b"), at });
+      first.push({ ...conversion(id, `v${i}`), at });
+    }
+    await stub.ingest(0, first);
+    await stub.ingest(0, [
+      { ...exposure(id, "late", "a"), at: afterMidnight },
+      { ...conversion(id, "late"), at: afterMidnight + 500 },
+    ]);
+    const snap = await stub.snapshot(0);
+    expect(snap.samples).toEqual({ a: 7, b: 4 });
+    expect(snap.conversions).toEqual({ "page_view:/thanks": { a: 7, b: 4 } });
+    expect(snap.lastConversionAt).toEqual({ a: afterMidnight + 500, b: afterMidnight });
+    expect(snap.daily).toEqual({
+      "2026-11-20": { "": { a: 3, b: 2 }, "page_view:/thanks": { a: 3, b: 2 } },
+      "2026-11-21": { "": { a: 4, b: 2 }, "page_view:/thanks": { a: 4, b: 2 } },
+    });
+  });
+
   it("thousands of concurrent exposures and conversions with duplicates end exact, conversions ≤ sample throughout", async () => {
     const { id, stub } = fresh();
     const visitors = Array.from({ length: 1500 }, (_, i) => `c${i}`);
