@@ -50,6 +50,27 @@ describe("assignment hash (contract section 1)", () => {
     }
   });
 
+  it("the ASCII fast path agrees with the reference for every slug length and id length", () => {
+    // The slug's `<slug>:` leaves 0–3 bytes over a block boundary, and the id's own tail is 0–3 bytes:
+    // every combination of the two, with ASCII ids and with ids that turn non-ASCII at the end.
+    let seed = 11;
+    const rnd = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed;
+    };
+    const ascii = (len: number) => Array.from({ length: len }, () => String.fromCharCode(32 + (rnd() % 95))).join("");
+    for (let slugLen = 1; slugLen <= 12; slugLen++) {
+      const slug = "abcdefghijkl".slice(0, slugLen);
+      for (let idLen = 0; idLen <= 60; idLen++) {
+        const id = ascii(idLen);
+        expect(assignmentHash(slug, id)).toBe(murmur3Reference(encoder.encode(`${slug}:${id}`)));
+        expect(assignmentHash(slug, `${id}é`)).toBe(murmur3Reference(encoder.encode(`${slug}:${id}é`)));
+        expect(hashString(id)).toBe(murmur3Reference(encoder.encode(id)));
+        expect(hashString(`${id}\u007f`)).toBe(murmur3Reference(encoder.encode(`${id}\u007f`)));
+      }
+    }
+  });
+
   it("equals murmurhash3js-revisited on random bytes of every tail length", () => {
     let seed = 99;
     const next = () => {
