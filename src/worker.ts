@@ -73,10 +73,7 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
     events: runData.sink,
     qaSecret: (env) => env.SGEN_SESSION_SECRET,
     // A site under GDPR names its consent cookie; until it holds a yes, nobody is assigned or counted.
-    consent: (_request, cookies, env) => {
-      const name = env.SGEN_CONSENT_COOKIE;
-      return name === undefined || name === "" || /^(1|true|yes|granted)$/i.test(cookies[name] ?? "");
-    },
+    consentCookie: (env) => env.SGEN_CONSENT_COOKIE,
     ...options.edge,
   });
   const origin = options.origin ?? defaultOrigin;
@@ -111,16 +108,21 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
     edge,
     runData,
     fetch(request, env, ctx) {
-      if (admin !== undefined && isUnder(request.url, adminBase)) return Promise.resolve(admin.fetch(request, env, ctx));
-      if (pages !== undefined && isUnder(request.url, pagesBase)) return Promise.resolve(pages.fetch(request, env, ctx));
+      if (pagesBase !== "") {
+        // One look at the path for both sub-apps; site traffic never reaches them.
+        const path = urlPath(request.url);
+        if (path.startsWith(pagesBase)) {
+          if (admin !== undefined && isUnder(path, adminBase)) return Promise.resolve(admin.fetch(request, env, ctx));
+          if (pages !== undefined && isUnder(path, pagesBase)) return Promise.resolve(pages.fetch(request, env, ctx));
+        }
+      }
       const toOrigin: Origin = (r) => origin(r, env, ctx);
       return edge.handle(request, env, ctx, toOrigin);
     },
   };
 }
 
-function isUnder(url: string, base: string): boolean {
-  const path = urlPath(url);
+function isUnder(path: string, base: string): boolean {
   return path === base || path.startsWith(`${base}/`);
 }
 

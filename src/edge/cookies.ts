@@ -8,13 +8,62 @@ export const MAX_VISITOR_ID_LENGTH = 256;
 
 export type CookieJar = Record<string, string | undefined>;
 
-export function readCookies(request: Request): CookieJar {
-  const header = request.headers.get("cookie");
+/** Every cookie of a Cookie header, for a site's own consent callback. */
+export function parseCookies(header: string | null): CookieJar {
   if (header === null || header.length === 0) return {};
   try {
     return parseCookie(header);
   } catch {
     return {}; // a header the parser rejects is treated as no cookies, never as an error page
+  }
+}
+
+/**
+ * One cookie's value from a Cookie header, exactly as `parseCookie(header)[name]` would give it (the
+ * first occurrence, trimmed, percent-decoded when it can be), without building an object of every
+ * cookie the site sets: the edge needs two of them, and a site's header often carries twenty.
+ */
+export function cookieValue(header: string | null, name: string): string | undefined {
+  if (header === null) return undefined;
+  const len = header.length;
+  let from = 0;
+  while (from < len) {
+    let end = header.indexOf(";", from);
+    if (end === -1) end = len;
+    const eq = header.indexOf("=", from);
+    if (eq === -1) return undefined; // no more pairs
+    if (eq > end) {
+      from = end + 1; // a part without "=" is skipped
+      continue;
+    }
+    if (eq - from >= name.length && trimmedEquals(header, from, eq, name)) {
+      return decode(trimmed(header, eq + 1, end));
+    }
+    from = end + 1;
+  }
+  return undefined;
+}
+
+const isBlank = (code: number) => code === 32 || code === 9;
+
+function trimmedEquals(s: string, start: number, end: number, name: string): boolean {
+  while (start < end && isBlank(s.charCodeAt(start))) start++;
+  while (end > start && isBlank(s.charCodeAt(end - 1))) end--;
+  return end - start === name.length && s.startsWith(name, start);
+}
+
+function trimmed(s: string, start: number, end: number): string {
+  while (start < end && isBlank(s.charCodeAt(start))) start++;
+  while (end > start && isBlank(s.charCodeAt(end - 1))) end--;
+  return s.slice(start, end);
+}
+
+function decode(value: string): string {
+  if (value.indexOf("%") === -1) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
   }
 }
 

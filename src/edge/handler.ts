@@ -4,12 +4,12 @@
 // experiment layer (config, run-data, a variant page) ends in the untouched page, never an error.
 
 import { isBot } from "../core/bots.ts";
-import type { CompiledConfig, CompiledExperiment, GoalTarget, Plan } from "../core/edge-plan.ts";
+import type { CompiledConfig, CompiledExperiment, CompiledVariant, GoalTarget, Plan } from "../core/edge-plan.ts";
 import { fixedPlan, identifiesVisitor, planRequest } from "../core/edge-plan.ts";
 import { normalizePath } from "../core/paths.ts";
 import { urlPath, withPath } from "../core/url.ts";
 import { ConfigCache } from "./config-cache.ts";
-import { assignmentCookie, type CookieJar, readCookies, usableVisitorId, visitorCookie } from "./cookies.ts";
+import { assignmentCookie, cookieValue, parseCookies, usableVisitorId, visitorCookie } from "./cookies.ts";
 import { handleCustomEvents } from "./custom-events.ts";
 import { type EdgeOptions, type EventSink, type ResolvedEdgeOptions, withDefaults } from "./options.ts";
 import { applyOverrides } from "./overrides.ts";
@@ -31,6 +31,13 @@ interface Decision {
   readonly setCookies: string[];
 }
 
+/** What the edge reads of a request, each read once: every access to `request.url` or a header copies it. */
+interface Seen {
+  readonly request: Request;
+  readonly url: string;
+  readonly cookieHeader: string | null;
+}
+
 export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   const o = withDefaults(options);
   const cache = new ConfigCache({
@@ -40,6 +47,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     cookiePrefix: o.assignmentCookiePrefix,
     log: o.log,
   });
+  const setCookies = new SetCookieStrings(o);
 
   /** Hands an event to the sink; a sink that throws loses the event, never the page. */
   const send: EventSink<Env> = (event, shards, env, ctx) => {
@@ -51,40 +59,47 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   };
 
   /** The visitor id a request carries (a site's own, or the cookie), if any. */
-  const knownVisitor = (request: Request, env: Env, cookies: CookieJar): string | undefined =>
-    usableVisitorId(o.visitorId?.(request, env)) ?? usableVisitorId(cookies[o.visitorCookie]);
+  const knownVisitor = (seen: Seen, env: Env): string | undefined =>
+    usableVisitorId(o.visitorId?.(seen.request, env)) ?? usableVisitorId(cookieValue(seen.cookieHeader, o.visitorCookie));
 
-  function decide(request: Request, env: Env, ctx: ExecutionContext, experiment: CompiledExperiment, qa: string | null): Decision {
-    // Cookies matter while live (assignment) and during a gradual rollout (the visitor id); a paused or
-    // fully shipped experiment never reads or writes them.
-    const needsCookies = experiment.state === "live" || (experiment.state === "done" && experiment.rolloutBuckets < 10_000);
-    const cookies = needsCookies ? readCookies(request) : {};
-    const secure = request.url.startsWith("https:");
-    const setCookies: string[] = [];
+  /** A crawler, or a visitor who has not consented: sees the control, is never assigned or counted. */
+  function untracked(seen: Seen, env: Env): boolean {
+    if (isBot(seen.request.headers.get("user-agent"), o.bots)) return true;
+    const consentName = o.consentCookie?.(env);
+    if (consentName !== undefined && consentName !== "" && !CONSENTED.test(cookieValue(seen.cookieHeader, consentName) ?? "")) {
+      return true;
+    }
+    return o.consent !== undefined && !o.consent(seen.request, parseCookies(seen.cookieHeader), env);
+  }
+
+  function decide(seen: Seen, env: Env, ctx: ExecutionContext, experiment: CompiledExperiment, qa: string | null): Decision {
+    const secure = seen.url.startsWith("https:");
+    const cookies: string[] = [];
     let visitor: string | undefined;
     const visitorId = (): string => {
       if (visitor !== undefined) return visitor;
-      visitor = knownVisitor(request, env, cookies);
+      visitor = knownVisitor(seen, env);
       if (visitor === undefined) {
         visitor = crypto.randomUUID();
-        setCookies.push(visitorCookie(o.visitorCookie, visitor, o.visitorMaxAgeDays, secure));
+        cookies.push(setCookies.issuedVisitor(visitor, secure));
       }
       return visitor;
     };
     const qaTarget = qa === null ? undefined : experiment.bySlug.get(qa);
-    const untracked =
-      identifiesVisitor(experiment) &&
-      (isBot(request.headers.get("user-agent"), o.bots) || (o.consent !== undefined && !o.consent(request, cookies, env)));
+    // Cookies are read only while live (assignment) or during a gradual rollout (the visitor id): a paused
+    // or fully shipped experiment never reads or writes them.
     const plan =
       qaTarget !== undefined
         ? fixedPlan(qaTarget)
-        : untracked
+        : identifiesVisitor(experiment) && untracked(seen, env)
           ? fixedPlan(experiment.control)
-          : planRequest(experiment, cookies[experiment.cookieName], visitorId);
+          : planRequest(
+              experiment,
+              experiment.state === "live" ? cookieValue(seen.cookieHeader, experiment.cookieName) : undefined,
+              visitorId,
+            );
     if (plan.needsVisitor) visitorId(); // a live page always leaves a visitor id, for conversions later
-    if (plan.writeAssignment !== null) {
-      setCookies.push(assignmentCookie(experiment.cookieName, plan.writeAssignment, o.assignmentMaxAgeDays, secure));
-    }
+    if (plan.writeAssignment !== null) cookies.push(setCookies.assignment(experiment, plan.variant, secure));
     if (plan.countExposure && o.events !== undefined) {
       const event = {
         kind: "exposure",
@@ -96,22 +111,20 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       } as const;
       send(event, experiment.shards, env, ctx);
     }
-    return { experiment, plan, setCookies };
+    return { experiment, plan, setCookies: cookies };
   }
 
   /**
    * Counts `goals` for the visitor of `request`, if it is assigned in each experiment. The run-data
    * object decides whether the visitor is in the sample; this only skips requests that cannot be.
    */
-  function countConversions(request: Request, env: Env, ctx: ExecutionContext, goals: readonly GoalTarget[]): number {
-    if (o.events === undefined) return 0;
-    const cookies = readCookies(request);
-    if (isBot(request.headers.get("user-agent"), o.bots) || (o.consent !== undefined && !o.consent(request, cookies, env))) return 0;
-    const visitorId = knownVisitor(request, env, cookies);
+  function countConversions(seen: Seen, env: Env, ctx: ExecutionContext, goals: readonly GoalTarget[]): number {
+    if (o.events === undefined || untracked(seen, env)) return 0;
+    const visitorId = knownVisitor(seen, env);
     if (visitorId === undefined) return 0;
     let sent = 0;
     for (const { experiment, goal } of goals) {
-      const assigned = cookies[experiment.cookieName];
+      const assigned = cookieValue(seen.cookieHeader, experiment.cookieName);
       if (assigned === undefined || !experiment.bySlug.has(assigned)) continue;
       send(
         { kind: "conversion", experimentId: experiment.id, epoch: experiment.epoch, visitorId, goal, at: Date.now() },
@@ -125,59 +138,93 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   }
 
   /** Fetches the planned page; a variant page that fails falls back to the target page (the control). */
-  async function fetchPlanned(request: Request, path: string, d: Decision, origin: Origin): Promise<Response> {
-    const page = d.plan.variant.page;
-    if (path === d.plan.variant.pagePath) return origin(request);
+  function fetchPlanned(seen: Seen, path: string, d: Decision, origin: Origin): Promise<Response> {
+    const variant = d.plan.variant;
+    if (path === variant.pagePath) return origin(seen.request);
+    const fallBack = (why: string, err?: unknown): Promise<Response> => {
+      o.log(`sgen-ab: variant page ${variant.page} of ${d.experiment.slug} ${why}; serving the target page`, err);
+      return origin(seen.request);
+    };
+    let pending: Promise<Response>;
     try {
-      const res = await origin(
-        new Request(withPath(request.url, page), { method: request.method, headers: request.headers, redirect: "manual" }),
+      const { request } = seen;
+      pending = origin(
+        new Request(withPath(seen.url, variant.page), { method: request.method, headers: request.headers, redirect: "manual" }),
       );
-      if (res.status < 400) return res;
-      o.log(`sgen-ab: variant page ${page} of ${d.experiment.slug} answered ${res.status}; serving the target page`);
     } catch (err) {
-      o.log(`sgen-ab: variant page ${page} of ${d.experiment.slug} failed; serving the target page`, err);
+      return fallBack("failed", err);
     }
-    return origin(request);
+    return pending.then(
+      (res) => (res.status < 400 ? res : fallBack(`answered ${res.status}`)),
+      (err) => fallBack("failed", err),
+    );
   }
 
   /** The variant a QA link in the URL names for `experiment`, when its signature holds. */
-  async function qaFor(request: Request, env: Env, experiment: CompiledExperiment): Promise<string | null> {
+  async function qaFor(seen: Seen, env: Env, experiment: CompiledExperiment): Promise<string | null> {
     const secret = o.qaSecret?.(env);
-    const token = new URL(request.url).searchParams.get(QA_PARAM);
+    const token = new URL(seen.url).searchParams.get(QA_PARAM);
     return secret === undefined || token === null ? null : qaVariant(secret, token, experiment.id);
   }
 
   /** Everything after the config: a fast pass-through for the many requests no experiment touches. */
   function route(request: Request, env: Env, ctx: ExecutionContext, origin: Origin, config: CompiledConfig | undefined): Promise<Response> {
     if (config === undefined) return origin(request);
-    const path = normalizePath(urlPath(request.url));
+    const url = request.url;
+    const path = normalizePath(urlPath(url));
     const method = request.method;
-    if (path === o.eventsPath) return handleCustomEvents(request, config, o, (goals) => countConversions(request, env, ctx, goals));
+    if (path === o.eventsPath) {
+      const seen: Seen = { request, url, cookieHeader: request.headers.get("cookie") };
+      return handleCustomEvents(request, config, o, (goals) => countConversions(seen, env, ctx, goals));
+    }
     const experiment = method === "GET" || method === "HEAD" ? config.byTarget.get(path) : undefined;
     const goals = method === "GET" ? config.pageViewGoals.get(path) : method === "POST" ? config.formGoals.get(path) : undefined;
     if (experiment === undefined && goals === undefined) return origin(request);
-    return serve(request, env, ctx, origin, path, experiment, goals);
+    const seen: Seen = { request, url, cookieHeader: request.headers.get("cookie") };
+    // A QA link needs a signature check (async); every other request is decided without waiting.
+    if (experiment !== undefined && url.includes(QA_PARAM_EQ)) {
+      return qaFor(seen, env, experiment).then(
+        (qa) => serve(seen, env, ctx, origin, path, experiment, goals, qa),
+        (err) => {
+          o.log("sgen-ab: could not check a QA link; ignoring it", err);
+          return serve(seen, env, ctx, origin, path, experiment, goals, null);
+        },
+      );
+    }
+    return serve(seen, env, ctx, origin, path, experiment, goals, null);
   }
 
-  async function serve(
-    request: Request,
+  function serve(
+    seen: Seen,
     env: Env,
     ctx: ExecutionContext,
     origin: Origin,
     path: string,
     experiment: CompiledExperiment | undefined,
     goals: readonly GoalTarget[] | undefined,
+    qa: string | null,
   ): Promise<Response> {
     let d: Decision | undefined;
     if (experiment !== undefined) {
       try {
-        const qa = request.url.includes(`${QA_PARAM}=`) ? await qaFor(request, env, experiment) : null;
-        d = decide(request, env, ctx, experiment, qa);
+        d = decide(seen, env, ctx, experiment, qa);
       } catch (err) {
         o.log("sgen-ab: could not decide a variant; serving the page untouched", err);
       }
     }
-    let upstream = d === undefined ? await origin(request) : await fetchPlanned(request, path, d, origin);
+    const upstream = d === undefined ? origin(seen.request) : fetchPlanned(seen, path, d, origin);
+    return upstream.then((res) => finish(seen, env, ctx, res, d, goals));
+  }
+
+  /** Overrides, conversions, and the headers an assigned page must carry. */
+  function finish(
+    seen: Seen,
+    env: Env,
+    ctx: ExecutionContext,
+    upstream: Response,
+    d: Decision | undefined,
+    goals: readonly GoalTarget[] | undefined,
+  ): Response {
     const overrides = d?.plan.variant.overrides;
     if (overrides !== undefined && upstream.status < 300) {
       try {
@@ -189,7 +236,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     }
     if (goals !== undefined && upstream.status < 400) {
       try {
-        countConversions(request, env, ctx, goals);
+        countConversions(seen, env, ctx, goals);
       } catch (err) {
         o.log("sgen-ab: could not count a conversion", err);
       }
@@ -223,3 +270,49 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
 
   return { handle, invalidateConfig: () => cache.invalidate(), options: o };
 }
+
+const CONSENTED = /^(1|true|yes|granted)$/i;
+const QA_PARAM_EQ = `${QA_PARAM}=`;
+
+/**
+ * The Set-Cookie strings the edge writes, made by the `cookie` package once per name and security and
+ * then reused: an assignment cookie is one of a few fixed strings, and a visitor cookie differs only in
+ * the id, which the edge issues itself (a UUID, nothing to encode).
+ */
+class SetCookieStrings {
+  private readonly assignments = new WeakMap<CompiledVariant, [string | undefined, string | undefined]>();
+  private readonly visitorParts: [[string, string] | undefined, [string, string] | undefined] = [undefined, undefined];
+
+  private readonly o: CookieSettings;
+
+  constructor(settings: CookieSettings) {
+    this.o = settings;
+  }
+
+  assignment(experiment: CompiledExperiment, variant: CompiledVariant, secure: boolean): string {
+    let pair = this.assignments.get(variant);
+    if (pair === undefined) {
+      pair = [undefined, undefined];
+      this.assignments.set(variant, pair);
+    }
+    const i = secure ? 1 : 0;
+    pair[i] ??= assignmentCookie(experiment.cookieName, variant.slug, this.o.assignmentMaxAgeDays, secure);
+    return pair[i];
+  }
+
+  /** The cookie for a visitor id the edge just issued: `crypto.randomUUID()`, whose characters need no encoding. */
+  issuedVisitor(id: string, secure: boolean): string {
+    const i = secure ? 1 : 0;
+    let parts = this.visitorParts[i];
+    if (parts === undefined) {
+      const marker = "00000000-0000-4000-8000-000000000000";
+      const whole = visitorCookie(this.o.visitorCookie, marker, this.o.visitorMaxAgeDays, secure);
+      const at = whole.indexOf(marker);
+      parts = [whole.slice(0, at), whole.slice(at + marker.length)];
+      this.visitorParts[i] = parts;
+    }
+    return parts[0] + id + parts[1];
+  }
+}
+
+type CookieSettings = Pick<ResolvedEdgeOptions<unknown>, "visitorCookie" | "visitorMaxAgeDays" | "assignmentMaxAgeDays">;

@@ -40,7 +40,12 @@ export interface EdgeOptions<Env> {
   /** User agents that get the control and are never counted. Default DEFAULT_BOT_PATTERN; false for none. */
   bots?: RegExp | false;
   /**
-   * Whether the visitor has consented to cookies and measurement. Until it returns true the visitor
+   * The name of a consent cookie (a site under GDPR): until its value is 1, true, yes or granted, the
+   * visitor gets the control, no cookie is set and nothing is counted. Undefined or "": not required.
+   */
+  consentCookie?: (env: Env) => string | undefined;
+  /**
+   * Custom consent logic, beside or instead of `consentCookie`: whether the visitor has consented to cookies and measurement. Until it returns true the visitor
    * gets the control, no cookie is set and nothing is counted. Default: consent is not required.
    */
   consent?: (request: Request, cookies: Record<string, string | undefined>, env: Env) => boolean;
@@ -50,7 +55,7 @@ export interface EdgeOptions<Env> {
   log?: (message: string, error?: unknown) => void;
 }
 
-type OptionalKeys = "events" | "visitorId" | "consent" | "qaSecret";
+type OptionalKeys = "events" | "visitorId" | "consent" | "consentCookie" | "qaSecret";
 export type ResolvedEdgeOptions<Env> = Required<Omit<EdgeOptions<Env>, OptionalKeys>> & Pick<EdgeOptions<Env>, OptionalKeys>;
 
 export function withDefaults<Env>(o: EdgeOptions<Env>): ResolvedEdgeOptions<Env> {

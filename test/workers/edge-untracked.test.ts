@@ -43,6 +43,26 @@ describe("untracked requests", () => {
     expect(Object.values(await sampleOf(exp.id)).reduce((a, b) => a + b, 0)).toBe(1);
   });
 
+  it("with a consent cookie named (SGEN_CONSENT_COOKIE): only a yes lets the visitor be assigned and counted", async () => {
+    const exp = experiment();
+    const t = await edgeWith([exp], { consentCookie: () => "cc" });
+    for (const cookie of ["", "cc=no", "cc=", "other=yes", "cc=yesplease"]) {
+      const res = await t.fetch("/pricing", { headers: { cookie } });
+      expect(res.headers.getSetCookie(), cookie).toEqual([]);
+      expect(await titleOf(res)).toBe(TITLES.a);
+    }
+    // A conversion without consent is not counted either, even from an assigned visitor.
+    await t.fetch("/thanks", { headers: { cookie: "sgen-vid=v-1; sgen-ab-pricing-page-layout=a" } });
+    expect(await sampleOf(exp.id)).toEqual({});
+    for (const yes of ["1", "true", "YES", "granted"]) {
+      const res = await t.fetch("/pricing", { headers: { cookie: `theme=dark; cc=${yes}` } });
+      expect(setCookies(res).has("sgen-vid"), yes).toBe(true);
+    }
+    expect(Object.values(await sampleOf(exp.id)).reduce((a, b) => a + b, 0)).toBe(4);
+    const off = await edgeWith([experiment()], { consentCookie: () => "" });
+    expect(setCookies(await off.fetch("/pricing")).size).toBe(2); // "" means consent is not required
+  });
+
   it("a signed QA link shows the chosen variant, sets nothing and counts nothing; a forged or expired one is ignored", async () => {
     const exp = experiment();
     const t = await edgeWith([exp], { qaSecret: () => "qa-secret" });
