@@ -2,6 +2,7 @@
 // requests (every RPC to a run-data or catalog object) and a route that reads the counters. The
 // counters live in this module, which the Worker and its Durable Objects share in one workerd isolate.
 
+import { hashString } from "../../src/core/hash.ts";
 import type { RunEvent } from "../../src/run-data/events.ts";
 import { CatalogObject, createWorker, RunDataObject, type SgenEnv } from "../../src/worker.ts";
 
@@ -24,8 +25,11 @@ export class BenchCatalog extends CatalogObject {
 
 const worker = createWorker<SgenEnv>({ admin: false });
 
-/** Sends `seconds` worth of 500-event batches of new visitors to one run-data object, one after another. */
-async function ingestRate(env: SgenEnv, seconds: number): Promise<Response> {
+/**
+ * Sends `seconds` worth of batches of new visitors (random UUIDs, as the edge issues them; one in ten
+ * converts) to one run-data object, one batch after another, and says how many events it absorbed.
+ */
+async function ingestRate(env: SgenEnv, seconds: number, batchSize: number): Promise<Response> {
   const ns = env.SGEN_RUN_DATA;
   if (ns === undefined) return new Response("no run-data binding", { status: 500 });
   const stub = ns.get(ns.idFromName(`bench-ingest-${crypto.randomUUID()}`));
@@ -34,8 +38,9 @@ async function ingestRate(env: SgenEnv, seconds: number): Promise<Response> {
   let n = 0;
   while (Date.now() - started < seconds * 1000) {
     const batch: RunEvent[] = [];
-    for (let i = 0; i < 500; i++) {
-      const visitorId = `v-${n++}`;
+    while (batch.length < batchSize) {
+      const visitorId = crypto.randomUUID();
+      n++;
       batch.push({ kind: "exposure", experimentId: 999, epoch: 0, visitorId, variant: n % 2 ? "a" : "b", at: Date.now() });
       if (n % 10 === 0)
         batch.push({ kind: "conversion", experimentId: 999, epoch: 0, visitorId, goal: "page_view:/thanks", at: Date.now() });
@@ -44,6 +49,22 @@ async function ingestRate(env: SgenEnv, seconds: number): Promise<Response> {
     events += batch.length;
   }
   return Response.json({ events, seconds: (Date.now() - started) / 1000 });
+}
+
+// 57-byte keys as the edge hashes them: a 20-character slug, ":" and a 36-character UUID. Made on first
+// use: workerd allows no random values at global scope.
+let hashKeys: string[] | undefined;
+
+/**
+ * Hashes `n` keys and answers when done: the harness times the request from outside, because inside
+ * workerd the clocks stand still while code runs (they move only on I/O).
+ */
+function hashLoop(n: number): Response {
+  hashKeys ??= Array.from({ length: 1024 }, () => `homepage-hero-layout:${crypto.randomUUID()}`);
+  const keys = hashKeys;
+  let sink = 0;
+  for (let i = 0; i < n; i++) sink ^= hashString(keys[i & 1023] as string);
+  return new Response(String(sink));
 }
 
 export default {
@@ -56,7 +77,11 @@ export default {
       await worker.runData.batcher.flushAll();
       return Response.json(counters);
     }
-    if (path === "/__bench/ingest-rate") return ingestRate(env, Number(new URL(request.url).searchParams.get("seconds") ?? 3));
+    if (path === "/__bench/hash") return hashLoop(Number(new URL(request.url).searchParams.get("n") ?? 0));
+    if (path === "/__bench/ingest-rate") {
+      const q = new URL(request.url).searchParams;
+      return ingestRate(env, Number(q.get("seconds") ?? 3), Number(q.get("batch") ?? 500));
+    }
     return worker.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<SgenEnv>;
