@@ -15,33 +15,26 @@ const C2 = 0x1b873593;
 
 /** MurmurHash3 x86 32-bit of `bytes[0..length)`, as an unsigned integer. */
 export function murmur3(bytes: Uint8Array, length: number = bytes.length, seed = 0): number {
-  let h = seed | 0;
-  const tail = length & ~3;
-  let i = 0;
-  for (; i < tail; i += 4) {
-    let k = (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24);
-    k = Math.imul(k, C1);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, C2);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  const blocks = length & ~3;
+  return finish(mixBlocks(seed | 0, bytes, blocks), tailOf(bytes, blocks, length), length);
+}
+
+/** The 4-byte blocks of `bytes[0..end)` into the running hash (`end` a multiple of 4). */
+function mixBlocks(h: number, bytes: Uint8Array, end: number): number {
+  for (let i = 0; i < end; i += 4) {
+    h = mixBlock(
+      h,
+      (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24),
+    );
   }
-  const rest = length & 3;
-  if (rest > 0) {
-    let k = bytes[i] as number;
-    if (rest > 1) k |= (bytes[i + 1] as number) << 8;
-    if (rest > 2) k |= (bytes[i + 2] as number) << 16;
-    k = Math.imul(k, C1);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, C2);
-  }
-  h ^= length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return h;
+}
+
+/** The 0–3 bytes of `bytes[from..end)` as one little-endian word. */
+function tailOf(bytes: Uint8Array, from: number, end: number): number {
+  let k = 0;
+  for (let j = from; j < end; j++) k |= (bytes[j] as number) << (8 * (j - from));
+  return k;
 }
 
 /** One 4-byte block into the running hash. */
@@ -53,12 +46,11 @@ function mixBlock(h: number, k: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
-function finish(h: number, tail: number, tailBytes: number, length: number): number {
-  if (tailBytes > 0) {
-    let k = Math.imul(tail, C1);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, C2);
-  }
+/** The tail word (0 when there is none: a zero word mixes to nothing) and the final avalanche. */
+function finish(h: number, tail: number, length: number): number {
+  let k = Math.imul(tail, C1);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, C2);
   h ^= length;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -96,7 +88,7 @@ function continueAscii(p: Prefix, s: string): number {
       k |= c << shift;
       shift += 8;
     }
-    if (shift < 32) return bad >= 0x80 ? -1 : finish(h, k, shift / 8, p.length + n);
+    if (shift < 32) return bad >= 0x80 ? -1 : finish(h, k, p.length + n);
     h = mixBlock(h, k);
   }
   const blocksEnd = i + ((n - i) & ~3);
@@ -115,7 +107,7 @@ function continueAscii(p: Prefix, s: string): number {
     bad |= c;
     tail |= c << (8 * j);
   }
-  return bad >= 0x80 ? -1 : finish(h, tail, rest, p.length + n);
+  return bad >= 0x80 ? -1 : finish(h, tail, p.length + n);
 }
 
 const EMPTY_PREFIX: Prefix = { h: 0, carry: 0, carried: 0, length: 0 };
@@ -128,17 +120,13 @@ function slugPrefix(slug: string): Prefix {
   if (p === undefined) {
     if (prefixes.size > 1000) prefixes.clear();
     const bytes = encoder.encode(`${slug}:`);
-    let h = 0;
     const blocks = bytes.length & ~3;
-    for (let i = 0; i < blocks; i += 4) {
-      h = mixBlock(
-        h,
-        (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24),
-      );
-    }
-    let carry = 0;
-    for (let j = blocks; j < bytes.length; j++) carry |= (bytes[j] as number) << (8 * (j - blocks));
-    p = { h, carry, carried: bytes.length - blocks, length: bytes.length };
+    p = {
+      h: mixBlocks(0, bytes, blocks),
+      carry: tailOf(bytes, blocks, bytes.length),
+      carried: bytes.length - blocks,
+      length: bytes.length,
+    };
     prefixes.set(slug, p);
   }
   return p;
