@@ -46,16 +46,25 @@ export function cookieValue(header: string | null, name: string): string | undef
 
 const isBlank = (code: number) => code === 32 || code === 9;
 
-function trimmedEquals(s: string, start: number, end: number, name: string): boolean {
+function trimStart(s: string, start: number, end: number): number {
   while (start < end && isBlank(s.charCodeAt(start))) start++;
+  return start;
+}
+
+function trimEnd(s: string, start: number, end: number): number {
   while (end > start && isBlank(s.charCodeAt(end - 1))) end--;
-  return end - start === name.length && s.startsWith(name, start);
+  return end;
+}
+
+/** Whether `s[start..end)`, blanks trimmed, is `name`; compared in place, nothing sliced. */
+function trimmedEquals(s: string, start: number, end: number, name: string): boolean {
+  const from = trimStart(s, start, end);
+  return trimEnd(s, from, end) - from === name.length && s.startsWith(name, from);
 }
 
 function trimmed(s: string, start: number, end: number): string {
-  while (start < end && isBlank(s.charCodeAt(start))) start++;
-  while (end > start && isBlank(s.charCodeAt(end - 1))) end--;
-  return s.slice(start, end);
+  const from = trimStart(s, start, end);
+  return s.slice(from, trimEnd(s, from, end));
 }
 
 function decode(value: string): string {
