@@ -1,6 +1,7 @@
 // The pure core: no IO, no `cloudflare:*`, no Hono. Everything here is safe to run in Node, a browser or
 // a Worker, and nothing here throws on the request path.
 export * from "./assignment.ts";
+export * from "./cache-control.ts";
 export * from "./edge-plan.ts";
 export * from "./hash.ts";
 export * from "./paths.ts";

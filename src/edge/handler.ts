@@ -4,6 +4,7 @@
 // experiment layer (config, run-data, a variant page) ends in the untouched page, never an error.
 
 import { isBot } from "../core/bots.ts";
+import { alreadyPrivate } from "../core/cache-control.ts";
 import type { CompiledConfig, CompiledExperiment, CompiledVariant, GoalTarget, Plan } from "../core/edge-plan.ts";
 import { fixedPlan, identifiesVisitor, planRequest } from "../core/edge-plan.ts";
 import { normalizePath } from "../core/paths.ts";
@@ -241,12 +242,13 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
         o.log("sgen-ab: could not count a conversion", err);
       }
     }
-    if (d === undefined || (!d.plan.isPrivate && d.setCookies.length === 0)) return upstream;
+    if (d === undefined) return upstream;
+    // The same URL answers differently per visitor (or will again after a resume): see core/cache-control.ts.
+    const markPrivate = d.plan.isPrivate && !alreadyPrivate(upstream.headers.get("cache-control"));
+    if (!markPrivate && d.setCookies.length === 0) return upstream;
     const res = new Response(upstream.body, upstream);
     for (const c of d.setCookies) res.headers.append("set-cookie", c);
-    // The same URL answers differently per visitor (or will again after a resume): no shared cache may
-    // keep it, and the browser revalidates so that a pause or a conclusion shows on the next visit.
-    if (d.plan.isPrivate) res.headers.set("cache-control", "private, no-cache");
+    if (markPrivate) res.headers.set("cache-control", "private, no-cache");
     return res;
   }
 

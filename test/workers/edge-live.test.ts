@@ -1,5 +1,6 @@
 // Contract section 2, a live experiment: cookies, assignment, the variant served under the original URL.
 import { describe, expect, it } from "vitest";
+import { demoSite } from "../../examples/demo/site.ts";
 import { referenceAssignment } from "../support/murmur3-reference.ts";
 import { edgeWith, experiment, sampleOf, setCookies, TITLES, titleOf } from "./helpers.ts";
 
@@ -46,6 +47,23 @@ describe("a live experiment at the edge", () => {
       seen = seen.add(expected);
     }
     expect(seen.size).toBe(2);
+  });
+
+  it("keeps an origin's no-store as it is (never weakened to private), and marks a merely private page itself", async () => {
+    const originWith = (cacheControl: string) => async (r: Request) => {
+      const page = await demoSite(r);
+      const res = new Response(page.body, page);
+      res.headers.set("cache-control", cacheControl);
+      return res;
+    };
+    const returning = { headers: { cookie: "sgen-vid=v1; sgen-ab-pricing-page-layout=b" } };
+    const noStore = await edgeWith([experiment()], {}, originWith("no-store"));
+    for (const res of [await noStore.fetch("/pricing", returning), await noStore.fetch("/pricing")]) {
+      expect(res.headers.get("cache-control")).toBe("no-store");
+    }
+    expect(setCookies(await noStore.fetch("/pricing")).has("sgen-vid"), "a new visitor still gets its cookies").toBe(true);
+    const privateOnly = await edgeWith([experiment()], {}, originWith("private, max-age=600"));
+    expect((await privateOnly.fetch("/pricing", returning)).headers.get("cache-control")).toBe("private, no-cache");
   });
 
   it("keeps a returning visitor on its variant without writing cookies again", async () => {

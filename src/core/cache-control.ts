@@ -1,0 +1,21 @@
+// A page that depends on an assignment must not be kept by a shared cache, and a browser must ask again
+// before reusing it (a pause or a conclusion shows on the next visit). The edge says so with
+// `Cache-Control: private, no-cache`, unless the origin already said as much: then its header stays,
+// for two reasons. The origin may have said more (`no-store` on a sensitive page must not be weakened to
+// `private`), and leaving the response's headers alone is cheaper in the Workers runtime than any change
+// to them (bench/README.md: a header changed costs about 5% of a passthrough request).
+
+/** True when `value` already keeps the response out of shared caches and from being reused unasked. */
+export function alreadyPrivate(value: string | null): boolean {
+  if (value === null) return false;
+  let isPrivate = false;
+  let noCache = false;
+  for (const part of value.split(",")) {
+    // Only the bare directives count: `private="Set-Cookie"` still lets a shared cache keep the rest.
+    const directive = part.trim().toLowerCase();
+    if (directive === "no-store") return true;
+    if (directive === "private") isPrivate = true;
+    else if (directive === "no-cache") noCache = true;
+  }
+  return isPrivate && noCache;
+}
