@@ -172,6 +172,9 @@ describe("operators' pages in Chromium", () => {
     const page = await signIn("demo-viewer");
     expect(await page.locator("a:has-text('+ New experiment')").count()).toBe(0);
     await page.click("a:has-text('Pricing page layout')");
+    // On the dashboard, not still on the list: there the checks below would pass without looking.
+    await page.waitForURL(/\/sg-admin\/experiments\/\d+$/);
+    expect(await page.textContent("h1")).toContain("Pricing page layout");
     expect(await page.locator(".actions form").count()).toBe(0);
     expect(await page.locator("a:has-text('Edit')").count()).toBe(0);
     expect(await page.locator("svg.chart").count()).toBe(1 + (await page.locator("svg.chart[aria-label^='Cumulative']").count()));
