@@ -16,7 +16,7 @@ const BUILD = join(ROOT, "bench", ".build");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const PORT = { passthrough: 9101, sgen: 9102, sgenNoCount: 9103, kv: 9104, passthroughB: 9105 };
+const PORT = { passthrough: 9101, sgen: 9102, sgenNoCount: 9103, kv: 9104, passthroughB: 9105, floor: 9106 };
 const COMPAT = "2026-08-01";
 
 function need(cmd: string, hint: string): void {
@@ -99,7 +99,7 @@ function build(): { bundle: string; deploySize: number; deployGzip: number } {
     JSON.stringify({ [EDGE_CONFIG_KEY]: JSON.stringify(config) }),
   );
   writeFileSync(join(BUILD, "kv.js"), kv);
-  for (const f of ["origin.js", "passthrough.js"]) writeFileSync(join(BUILD, f), readFileSync(join(ROOT, "bench/entries", f)));
+  for (const f of ["origin.js", "passthrough.js", "floor.js"]) writeFileSync(join(BUILD, f), readFileSync(join(ROOT, "bench/entries", f)));
   mkdirSync(join(BUILD, "do"), { recursive: true });
   const sgenService = (name: string, counting: boolean) => `(name = "${name}", worker = (
       modules = [(name = "worker.js", esModule = embed "sgen/sgen-bench.js")],
@@ -137,6 +137,11 @@ const config :Workerd.Config = (
       compatibilityDate = "${COMPAT}",
       bindings = [(name = "ORIGIN", service = "origin")]
     )),
+    (name = "floor", worker = (
+      modules = [(name = "floor.js", esModule = embed "floor.js")],
+      compatibilityDate = "${COMPAT}",
+      bindings = [(name = "ORIGIN", service = "origin")]
+    )),
     ${sgenService("sgen", true)},
     ${sgenService("sgen-nocount", false)},
     (name = "do-storage", disk = (path = "${join(BUILD, "do")}", writable = true))
@@ -144,6 +149,7 @@ const config :Workerd.Config = (
   sockets = [
     (name = "passthrough", address = "127.0.0.1:${PORT.passthrough}", http = (), service = "passthrough"),
     (name = "passthrough-b", address = "127.0.0.1:${PORT.passthroughB}", http = (), service = "passthrough-b"),
+    (name = "floor", address = "127.0.0.1:${PORT.floor}", http = (), service = "floor"),
     (name = "sgen", address = "127.0.0.1:${PORT.sgen}", http = (), service = "sgen"),
     (name = "sgen-nocount", address = "127.0.0.1:${PORT.sgenNoCount}", http = (), service = "sgen-nocount"),
     (name = "kv", address = "127.0.0.1:${PORT.kv}", http = (), service = "kv")
@@ -259,6 +265,7 @@ async function main(): Promise<void> {
       [`${base(PORT.passthroughB)}/pricing`, undefined],
       [`${base(PORT.sgen)}/pricing`, returningCookie],
       [`${base(PORT.sgenNoCount)}/pricing`, undefined],
+      [`${base(PORT.floor)}/pricing`, undefined],
     ] as const) {
       wrk(url, { seconds: 2, ...(cookie === undefined ? {} : { cookie }) });
     }
@@ -271,6 +278,8 @@ async function main(): Promise<void> {
       newVisitor: () => wrk(`${base(PORT.sgenNoCount)}/pricing`),
       counting: () => wrk(`${base(PORT.sgen)}/pricing`, { script: visitScript }),
       homePlain: () => wrk(`${base(PORT.sgen)}/`, { cookie: "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-home-hero=a" }),
+      floorReturning: () => wrk(`${base(PORT.floor)}/pricing`, { cookie: returningCookie }),
+      floorNew: () => wrk(`${base(PORT.floor)}/pricing`),
       homeOverride: () => wrk(`${base(PORT.sgen)}/`, { cookie: "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-home-hero=b" }),
     };
     // Paired, alternating runs: each scenario is measured right beside its baseline (ABBA order), many
@@ -278,7 +287,16 @@ async function main(): Promise<void> {
     // together within seconds, so a ratio of neighbours is far steadier than a ratio of averages.
     type Name = keyof typeof scenarios;
     const only = process.env.BENCH_ONLY?.split(",");
-    type Key = "aa" | "returning" | "newVisitor" | "counting" | "override";
+    type Key =
+      | "aa"
+      | "returning"
+      | "newVisitor"
+      | "counting"
+      | "override"
+      | "floorReturning"
+      | "floorNew"
+      | "returningVsFloor"
+      | "newVsFloor";
     const pairs: Array<[Key, Name, Name]> = [
       // A/A: an identical passthrough against the first: how far a ratio moves when nothing differs.
       ["aa", "passthroughB", "passthrough"],
@@ -286,8 +304,23 @@ async function main(): Promise<void> {
       ["newVisitor", "newVisitor", "passthrough"],
       ["counting", "counting", "passthroughScripted"],
       ["override", "homeOverride", "homePlain"],
+      // The floor (bench/entries/floor.js): the runtime's share of the cost, and sgen-ab's own above it.
+      ["floorReturning", "floorReturning", "passthrough"],
+      ["floorNew", "floorNew", "passthrough"],
+      ["returningVsFloor", "returning", "floorReturning"],
+      ["newVsFloor", "newVisitor", "floorNew"],
     ];
-    const ratios: Record<Key, number[]> = { aa: [], returning: [], newVisitor: [], counting: [], override: [] };
+    const ratios: Record<Key, number[]> = {
+      aa: [],
+      returning: [],
+      newVisitor: [],
+      counting: [],
+      override: [],
+      floorReturning: [],
+      floorNew: [],
+      returningVsFloor: [],
+      newVsFloor: [],
+    };
     const rps: Record<Name, number[]> = {
       passthrough: [],
       passthroughB: [],
@@ -297,6 +330,8 @@ async function main(): Promise<void> {
       counting: [],
       homePlain: [],
       homeOverride: [],
+      floorReturning: [],
+      floorNew: [],
     };
     for (let r = 0; r < ROUNDS; r++) {
       const line: string[] = [];
@@ -360,6 +395,10 @@ async function main(): Promise<void> {
         newVisitor: median(ratios.newVisitor),
         counting: median(ratios.counting),
         overrideVsPlain: median(ratios.override),
+        floorReturning: median(ratios.floorReturning),
+        floorNewVisitor: median(ratios.floorNew),
+        returningVsFloor: median(ratios.returningVsFloor),
+        newVisitorVsFloor: median(ratios.newVsFloor),
       },
       ratioRange: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, [Math.min(...v), Math.max(...v)]])),
       addedMedianLatencyMs: median(latency.returning) - median(latency.passthrough),
@@ -388,6 +427,10 @@ async function main(): Promise<void> {
 | new visitor (new id and cookies, counting off), × passthrough | ${f(results.ratio.newVisitor)} (${range("newVisitor")}) | ≥ 0.92 |
 | new visitors converting, exposure and conversion counting on, × passthrough | ${f(results.ratio.counting)} (${range("counting")}) | ≥ 0.90 |
 | override variant (2 overrides on the home page), × the same page served plain through sgen-ab | ${f(results.ratio.overrideVsPlain)} (${range("override")}) | |
+| the floor (bench/entries/floor.js, the least any edge Worker does), returning visitor, × passthrough | ${f(results.ratio.floorReturning)} (${range("floorReturning")}) | |
+| the floor, new visitor, × passthrough | ${f(results.ratio.floorNewVisitor)} (${range("floorNew")}) | |
+| sgen-ab returning visitor × the floor (sgen-ab's own cost) | ${f(results.ratio.returningVsFloor)} (${range("returningVsFloor")}) | |
+| sgen-ab new visitor × the floor | ${f(results.ratio.newVisitorVsFloor)} (${range("newVsFloor")}) | |
 | added median latency at one connection | ${f(results.addedMedianLatencyMs * 1000, 0)} µs (${f(results.latencyMs.passthrough)} → ${f(results.latencyMs.returning)} ms) | |
 | Durable Object requests per 1,000 returning-visitor page views | ${f(results.per1000ReturningPageViews.durableObjectRequests, 2)} | ≤ 2 |
 | KV reads per 1,000 returning-visitor page views | ${f(results.per1000ReturningPageViews.kvReads, 2)} | ≤ 1 |

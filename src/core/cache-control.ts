@@ -2,8 +2,8 @@
 // before reusing it (a pause or a conclusion shows on the next visit). The edge says so with
 // `Cache-Control: private, no-cache`, unless the origin already said as much: then its header stays,
 // for two reasons. The origin may have said more (`no-store` on a sensitive page must not be weakened to
-// `private`), and leaving the response's headers alone is cheaper in the Workers runtime than any change
-// to them (bench/README.md: a header changed costs about 5% of a passthrough request).
+// `private`), and a response whose headers are left alone is served without the runtime work of
+// changing them (a few percent of a passthrough request here: npm run bench:steps, bench/README.md).
 
 /** True when `value` already keeps the response out of shared caches and from being reused unasked. */
 export function alreadyPrivate(value: string | null): boolean {

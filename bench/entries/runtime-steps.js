@@ -1,0 +1,47 @@
+// One Worker, many ways of answering the same page, chosen by the query string: what each step an edge
+// A/B layer takes costs the runtime, measured against forwarding the request untouched (?direct).
+const VISITOR = "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; Max-Age=34560000; Path=/; HttpOnly; SameSite=Lax";
+const ASSIGNMENT = "sgen-ab-pricing-page-layout=b; Max-Age=7776000; Path=/; SameSite=Lax";
+
+const steps = {
+  // Forward the request, return the subrequest's response: the passthrough.
+  direct: (request, env) => env.ORIGIN.fetch(request),
+  // Run JavaScript again once the origin answers, and return its response as it is.
+  "js-again": (request, env) => env.ORIGIN.fetch(request).then((r) => r),
+  // Rewrap the response (a fetched response's headers cannot be changed) but change nothing.
+  rewrap: (request, env) => env.ORIGIN.fetch(request).then((r) => new Response(r.body, r)),
+  // Rewrap and set Cache-Control: what a returning visitor's page needs.
+  "cache-control": (request, env) =>
+    env.ORIGIN.fetch(request).then((r) => {
+      const res = new Response(r.body, r);
+      res.headers.set("cache-control", "private, no-cache");
+      return res;
+    }),
+  // Rewrap and add the two Set-Cookie headers of a new visitor (and nothing else).
+  "set-cookies": (request, env) =>
+    env.ORIGIN.fetch(request).then((r) => {
+      const res = new Response(r.body, r);
+      res.headers.append("set-cookie", VISITOR);
+      res.headers.append("set-cookie", ASSIGNMENT);
+      return res;
+    }),
+  // Fetch another path with a new Request carrying the visitor's headers: a variant page.
+  "variant-request": (request, env) =>
+    env.ORIGIN.fetch(
+      new Request(`${request.url.slice(0, request.url.indexOf("?"))}-b`, {
+        method: request.method,
+        headers: request.headers,
+        redirect: "manual",
+      }),
+    ),
+  // A new visitor's random id, then the passthrough.
+  "random-uuid": (request, env) => (crypto.randomUUID() === "" ? new Response("") : env.ORIGIN.fetch(request)),
+};
+
+export default {
+  fetch(request, env) {
+    const url = request.url;
+    const step = steps[url.slice(url.indexOf("?") + 1)];
+    return step === undefined ? new Response(`steps: ${Object.keys(steps).join(", ")}`, { status: 404 }) : step(request, env);
+  },
+};

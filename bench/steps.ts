@@ -1,0 +1,80 @@
+// npm run bench:steps: what each runtime step of an edge A/B layer costs, as a share of a passthrough
+// request. One workerd runs the benchmark's origin and bench/entries/runtime-steps.js; wrk drives every
+// step in turn, the order rotating each round, and each step's throughput is divided by the ?direct
+// runs of the same round. Pinned like npm run bench (workerd on core 1, wrk on core 0) when it can be.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { cpus } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dirname, "..");
+const BUILD = join(ROOT, "bench", ".build-steps");
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const PORT = 9111;
+const STEPS = ["js-again", "rewrap", "cache-control", "set-cookies", "variant-request", "random-uuid"];
+const PIN = cpus().length >= 2;
+const pinned = (core: number, cmd: string, args: string[]): [string, string[]] =>
+  PIN ? ["taskset", ["-c", String(core), cmd, ...args]] : [cmd, args];
+
+rmSync(BUILD, { recursive: true, force: true });
+mkdirSync(BUILD, { recursive: true });
+for (const f of ["origin.js", "runtime-steps.js"]) writeFileSync(join(BUILD, f), readFileSync(join(ROOT, "bench/entries", f)));
+writeFileSync(
+  join(BUILD, "config.capnp"),
+  `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "origin", worker = (modules = [(name = "origin.js", esModule = embed "origin.js")], compatibilityDate = "2026-08-01")),
+    (name = "steps", worker = (
+      modules = [(name = "runtime-steps.js", esModule = embed "runtime-steps.js")],
+      compatibilityDate = "2026-08-01",
+      bindings = [(name = "ORIGIN", service = "origin")]
+    ))
+  ],
+  sockets = [(name = "steps", address = "127.0.0.1:${PORT}", http = (), service = "steps")]
+);
+`,
+);
+
+const rps = (step: string): number => {
+  const out = execFileSync(...pinned(0, "wrk", ["-t1", "-c32", `-d${SECONDS}s`, `http://127.0.0.1:${PORT}/pricing?${step}`]), {
+    encoding: "utf8",
+  });
+  return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+};
+
+const workerd = spawn(...pinned(1, join(ROOT, "node_modules/.bin/workerd"), ["serve", join(BUILD, "config.capnp")]), { stdio: "inherit" });
+try {
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = connect(PORT, "127.0.0.1", () => {
+        s.end();
+        resolve(true);
+      });
+      s.on("error", () => resolve(false));
+    });
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  for (const s of ["direct", ...STEPS]) rps(s); // warm up
+  const ratios: Record<string, number[]> = Object.fromEntries(STEPS.map((s) => [s, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = [...STEPS.slice(r % STEPS.length), ...STEPS.slice(0, r % STEPS.length)];
+    const before = rps("direct");
+    const got = order.map((s) => [s, rps(s)] as const);
+    const base = (before + rps("direct")) / 2;
+    for (const [s, x] of got) ratios[s]?.push(x / base);
+    console.log(`round ${r + 1}: direct ${base.toFixed(0)} req/s; ${got.map(([s, x]) => `${s} ×${(x / base).toFixed(3)}`).join(", ")}`);
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)) * (xs.length / (xs.length - 1)));
+  console.log("\n| step (each alone, on top of forwarding the request) | × direct, mean of rounds (± standard error) |\n|---|---|");
+  for (const s of STEPS) {
+    const xs = ratios[s] ?? [];
+    console.log(`| ${s} | ${mean(xs).toFixed(3)} (± ${(sd(xs) / Math.sqrt(xs.length)).toFixed(3)}) |`);
+  }
+} finally {
+  workerd.kill("SIGTERM");
+}
