@@ -4,41 +4,17 @@
 // rounds and every figure is the median of the rounds, as a ratio against the passthrough.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { hashString } from "../src/core/hash.ts";
 import { EDGE_CONFIG_KEY } from "../src/edge/options.ts";
+import { COMPAT, CONNECTIONS, needWrk, PIN, pinned, SECONDS, type WrkResult, waitForPort, wrk } from "./harness.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const BUILD = join(ROOT, "bench", ".build");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const PORT = { passthrough: 9101, sgen: 9102, sgenNoCount: 9103, kv: 9104, passthroughB: 9105, floor: 9106 };
-const COMPAT = "2026-08-01";
-
-function need(cmd: string, hint: string): void {
-  if (hasCommand(cmd)) return;
-  console.error(`npm run bench needs ${cmd}: ${hint}`);
-  process.exit(2);
-}
-
-// On a machine with two or more cores, workerd and wrk get a core each, so that neither takes turns with
-// the other on one core and the scheduler's choices do not move the figures.
-const PIN = cpus().length >= 2 && hasCommand("taskset");
-const pinned = (core: number, cmd: string, args: string[]): [string, string[]] =>
-  PIN ? ["taskset", ["-c", String(core), cmd, ...args]] : [cmd, args];
-
-function hasCommand(cmd: string): boolean {
-  try {
-    execFileSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const run = (cmd: string, args: string[]) =>
   execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } });
@@ -160,48 +136,6 @@ const config :Workerd.Config = (
   return { bundle: join(BUILD, "sgen", "sgen-bench.js"), deploySize: deployed.length, deployGzip: gzipSync(deployed).length };
 }
 
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, "127.0.0.1", () => {
-        s.end();
-        resolve(true);
-      });
-      s.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`port ${port} did not open`);
-}
-
-interface WrkResult {
-  rps: number;
-  requests: number;
-  p50ms: number;
-}
-
-function toMs(v: string): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(v.trim());
-  if (m === null) return Number.NaN;
-  const n = Number(m[1]);
-  return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
-}
-
-function wrk(url: string, opts: { connections?: number; seconds?: number; script?: string; cookie?: string } = {}): WrkResult {
-  const args = ["-t1", `-c${opts.connections ?? CONNECTIONS}`, `-d${opts.seconds ?? SECONDS}s`, "--latency"];
-  if (opts.script !== undefined) args.push("-s", opts.script);
-  if (opts.cookie !== undefined) args.push("-H", `Cookie: ${opts.cookie}`);
-  args.push(url);
-  const out = execFileSync(...pinned(0, "wrk", args), { encoding: "utf8" });
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
-  const p50ms = toMs(/ 50%\s+(\S+)/.exec(out)?.[1] ?? "");
-  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(out);
-  if (errors !== null) console.warn(`  wrk reported: ${errors[0]}`);
-  return { rps, requests, p50ms };
-}
-
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -243,7 +177,7 @@ function hashNanos(): number {
 }
 
 async function main(): Promise<void> {
-  need("wrk", "install it with `apt-get install -y wrk` (Debian)");
+  needWrk("npm run bench");
   console.log(
     `sgen-ab benchmark: ${ROUNDS} rounds of ${SECONDS} s, wrk -t1 -c${CONNECTIONS}, on ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}${
       PIN ? " (workerd on core 1, wrk on core 0)" : ""

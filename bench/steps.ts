@@ -2,22 +2,18 @@
 // request. One workerd runs the benchmark's origin and bench/entries/runtime-steps.js; wrk drives every
 // step in turn, the order rotating each round, and each step's throughput is divided by the ?direct
 // runs of the same round. Pinned like npm run bench (workerd on core 1, wrk on core 0) when it can be.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
-import { cpus } from "node:os";
 import { join } from "node:path";
+import { COMPAT, needWrk, pinned, waitForPort, wrk } from "./harness.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const BUILD = join(ROOT, "bench", ".build-steps");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const PORT = 9111;
 const STEPS = ["js-again", "rewrap", "cache-control", "set-cookies", "variant-request", "random-uuid"];
-const PIN = cpus().length >= 2;
-const pinned = (core: number, cmd: string, args: string[]): [string, string[]] =>
-  PIN ? ["taskset", ["-c", String(core), cmd, ...args]] : [cmd, args];
 
+needWrk("npm run bench:steps");
 rmSync(BUILD, { recursive: true, force: true });
 mkdirSync(BUILD, { recursive: true });
 for (const f of ["origin.js", "runtime-steps.js"]) writeFileSync(join(BUILD, f), readFileSync(join(ROOT, "bench/entries", f)));
@@ -26,10 +22,10 @@ writeFileSync(
   `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
-    (name = "origin", worker = (modules = [(name = "origin.js", esModule = embed "origin.js")], compatibilityDate = "2026-08-01")),
+    (name = "origin", worker = (modules = [(name = "origin.js", esModule = embed "origin.js")], compatibilityDate = "${COMPAT}")),
     (name = "steps", worker = (
       modules = [(name = "runtime-steps.js", esModule = embed "runtime-steps.js")],
-      compatibilityDate = "2026-08-01",
+      compatibilityDate = "${COMPAT}",
       bindings = [(name = "ORIGIN", service = "origin")]
     ))
   ],
@@ -38,26 +34,11 @@ const config :Workerd.Config = (
 `,
 );
 
-const rps = (step: string): number => {
-  const out = execFileSync(...pinned(0, "wrk", ["-t1", "-c32", `-d${SECONDS}s`, `http://127.0.0.1:${PORT}/pricing?${step}`]), {
-    encoding: "utf8",
-  });
-  return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-};
+const rps = (step: string): number => wrk(`http://127.0.0.1:${PORT}/pricing?${step}`).rps;
 
 const workerd = spawn(...pinned(1, join(ROOT, "node_modules/.bin/workerd"), ["serve", join(BUILD, "config.capnp")]), { stdio: "inherit" });
 try {
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = connect(PORT, "127.0.0.1", () => {
-        s.end();
-        resolve(true);
-      });
-      s.on("error", () => resolve(false));
-    });
-    if (up) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForPort(PORT);
   for (const s of ["direct", ...STEPS]) rps(s); // warm up
   const ratios: Record<string, number[]> = Object.fromEntries(STEPS.map((s) => [s, []]));
   for (let r = 0; r < ROUNDS; r++) {
