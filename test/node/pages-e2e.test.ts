@@ -178,6 +178,9 @@ describe("operators' pages in Chromium", () => {
     expect(await page.locator(".actions form").count()).toBe(0);
     expect(await page.locator("a:has-text('Edit')").count()).toBe(0);
     expect(await page.locator("svg.chart").count()).toBe(1 + (await page.locator("svg.chart[aria-label^='Cumulative']").count()));
+    // The editor's address typed in by hand: refused for the role, and unknown ids are not found.
+    expect((await page.goto(`${page.url()}/edit`))?.status()).toBe(403);
+    expect((await page.goto(`${demo.base}/sg-admin/experiments/999999/edit`))?.status()).toBe(404);
     await page.context().close();
   });
 });

@@ -216,25 +216,28 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
     return id === null ? c.html("<p>No such experiment.</p>", 404) : dashboard(c, id, null);
   });
 
-  app.get("/experiments/:id/edit", async (c) => {
+  /** The experiment the editor is about, if it exists and the operator may edit it in its state; else the answer. */
+  async function editable(c: C) {
     const id = idOf(c);
     const catalog = catalogOf(c);
     if (id === null || catalog === null) return c.html("<p>No such experiment.</p>", 404);
     const r = await catalog.get(id);
     if (!r.ok) return c.html("<p>No such experiment.</p>", 404);
-    const state = r.value.lifecycle_state;
+    const state: LifecycleState = r.value.lifecycle_state;
     if (!can(c, state === "draft" ? "experiments.edit_draft" : "experiments.edit_live")) return forbidden(c);
-    return c.html(editorPage(ctxOf(c), { id, state }, formFromRecord(r.value), [], null));
+    return { id, catalog, state, record: r.value };
+  }
+
+  app.get("/experiments/:id/edit", async (c) => {
+    const e = await editable(c);
+    if (e instanceof Response) return e;
+    return c.html(editorPage(ctxOf(c), { id: e.id, state: e.state }, formFromRecord(e.record), [], null));
   });
 
   app.post("/experiments/:id/edit", async (c) => {
-    const id = idOf(c);
-    const catalog = catalogOf(c);
-    if (id === null || catalog === null) return c.html("<p>No such experiment.</p>", 404);
-    const current = await catalog.get(id);
-    if (!current.ok) return c.html("<p>No such experiment.</p>", 404);
-    const state: LifecycleState = current.value.lifecycle_state;
-    if (!can(c, state === "draft" ? "experiments.edit_draft" : "experiments.edit_live")) return forbidden(c);
+    const e = await editable(c);
+    if (e instanceof Response) return e;
+    const { id, catalog, state } = e;
     const fields = await formFields(c);
     const parsed = ExperimentInput.safeParse(inputFromForm(fields));
     if (!parsed.success)
