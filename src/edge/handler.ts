@@ -252,21 +252,23 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     return res;
   }
 
+  /** The config could not be had, by a throw or a rejection: the page goes to the origin untouched. */
+  function withoutConfig(request: Request, origin: Origin, err: unknown): Promise<Response> {
+    o.log("sgen-ab: could not load the experiment config; serving the page untouched", err);
+    return origin(request);
+  }
+
   function handle(request: Request, env: Env, ctx: ExecutionContext, origin: Origin): Promise<Response> {
     let cached: ReturnType<ConfigCache["get"]>;
     try {
       cached = cache.get(o.configStore(env), ctx, Date.now());
     } catch (err) {
-      o.log("sgen-ab: could not load the experiment config; serving the page untouched", err);
-      return origin(request);
+      return withoutConfig(request, origin, err);
     }
     if (!(cached instanceof Promise)) return route(request, env, ctx, origin, cached);
     return cached.then(
       (config) => route(request, env, ctx, origin, config),
-      (err) => {
-        o.log("sgen-ab: could not load the experiment config; serving the page untouched", err);
-        return origin(request);
-      },
+      (err) => withoutConfig(request, origin, err),
     );
   }
 

@@ -19,6 +19,19 @@ describe("fail open", () => {
     expect(t.logs.join("\n")).toMatch(/could not read the experiment config/);
   });
 
+  it("a config store that throws instead of rejecting: the page is served untouched", async () => {
+    const t = await edgeWith([experiment()], {
+      configStore: () => {
+        throw new Error("binding misconfigured");
+      },
+    });
+    const res = await t.fetch("/pricing");
+    expect(res.status).toBe(200);
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(await titleOf(res)).toBe(TITLES.a);
+    expect(t.logs.join("\n")).toMatch(/could not load the experiment config/);
+  });
+
   it("KV binding missing: the page is served untouched", async () => {
     const t = await edgeWith([experiment()], { configStore: () => undefined });
     expect(await titleOf(await t.fetch("/pricing"))).toBe(TITLES.a);
