@@ -57,8 +57,7 @@ type ConversionRow = [number, string, string, number];
 const ROWS_PER_STATEMENT = 250;
 
 function* chunks<T>(rows: readonly T[]): Generator<readonly T[]> {
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT)
-    yield i === 0 && rows.length <= ROWS_PER_STATEMENT ? rows : rows.slice(i, i + ROWS_PER_STATEMENT);
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) yield rows.slice(i, i + ROWS_PER_STATEMENT);
 }
 
 // How a visitor id is stored: the ids the edge issues (lower-case UUIDs) as their 16 bytes, any other id
