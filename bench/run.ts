@@ -8,7 +8,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { hashString } from "../src/core/hash.ts";
-import { EDGE_CONFIG_KEY } from "../src/edge/options.ts";
+import { EDGE_CONFIG_KEY } from "../src/names.ts";
 import { COMPAT, CONNECTIONS, needWrk, PIN, pinned, SECONDS, type WrkResult, waitForPort, wrk } from "./harness.ts";
 
 const ROOT = join(import.meta.dirname, "..");

@@ -3,8 +3,8 @@
 // counters live in this module, which the Worker and its Durable Objects share in one workerd isolate.
 
 import { hashString } from "../../src/core/hash.ts";
-import type { RunEvent } from "../../src/run-data/events.ts";
-import { CatalogObject, createWorker, RunDataObject, type SgenEnv } from "../../src/worker.ts";
+import type { RunEvent } from "../../src/edge/ports.ts";
+import { CatalogObject, createWorker, RunDataObject, type SgenEnv } from "../../src/worker/index.ts";
 
 const counters = { runDataRequests: 0, catalogRequests: 0, events: 0 };
 

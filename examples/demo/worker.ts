@@ -1,10 +1,10 @@
 // The demo Worker behind `npm start`: the sgen-ab Worker in front of the demo site, with the site
 // served in-process as the origin and one live experiment seeded on first use.
-import { createWorker, type SgenEnv } from "../../src/worker.ts";
+import { createWorker, type SgenEnv } from "../../src/worker/index.ts";
 import { seedDemo } from "./seed.ts";
 import { demoSite } from "./site.ts";
 
-export { CatalogObject, RunDataObject } from "../../src/worker.ts";
+export { CatalogObject, RunDataObject } from "../../src/worker/index.ts";
 
 const worker = createWorker<SgenEnv>({
   origin: async (request) => demoSite(request),

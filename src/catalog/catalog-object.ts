@@ -21,7 +21,7 @@ import {
   type LifecycleState,
   startProblems,
 } from "../core/schema.ts";
-import { EDGE_CONFIG_KEY } from "../edge/options.ts";
+import { EDGE_CONFIG_KEY } from "../names.ts";
 import { freezeRunData, purgeRunData, type RunDataNamespace, readRunData, sumSnapshots } from "../run-data/client.ts";
 import type { ShardSnapshot } from "../run-data/run-data-object.ts";
 import { type AuditEntry, type AuditRow, auditEntry, CATALOG_SCHEMA, type ExperimentRow } from "./tables.ts";

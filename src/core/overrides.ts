@@ -3,7 +3,7 @@
 // Workers' HTMLRewriter supports, an action it supports with the fields that action needs, and whether
 // an override would make the page run script (an `on…` attribute, a `javascript:` URL, a <script> tag),
 // which only an Administrator may allow, explicitly, per experiment.
-import type { Override } from "./schema.ts";
+import { z } from "zod";
 
 const IDENT = String.raw`-?[_a-zA-Z][_a-zA-Z0-9-]*`;
 const VALUE = String.raw`(?:${IDENT}|"[^"\\]*"|'[^'\\]*')`;
@@ -32,6 +32,24 @@ export function overrideProblem(o: Override): { field: "attribute" | "value"; me
   if (o.action === "remove") return o.value === undefined ? null : { field: "value", message: "remove takes no value" };
   return o.value === undefined ? { field: "value", message: `${o.action} needs a value` } : null;
 }
+
+export const OVERRIDE_ACTIONS = ["set_text", "set_html", "set_attribute", "remove", "append", "prepend"] as const;
+
+/** One inline override, as an operator saves it (contract section 2). */
+export const Override = z
+  .strictObject({
+    selector: z.string().min(1).max(500),
+    action: z.enum(OVERRIDE_ACTIONS),
+    attribute: z.string().min(1).max(100).optional(),
+    value: z.string().max(65_536).optional(),
+  })
+  .superRefine((o, ctx) => {
+    const selector = selectorProblem(o.selector);
+    if (selector !== null) ctx.addIssue({ code: "custom", path: ["selector"], message: `the selector ${selector}` });
+    const incomplete = overrideProblem(o);
+    if (incomplete !== null) ctx.addIssue({ code: "custom", path: [incomplete.field], message: incomplete.message });
+  });
+export type Override = z.infer<typeof Override>;
 
 const SCRIPT_IN_HTML = /<\s*script\b|<[^>]*\s(?:on[a-z]+|srcdoc)\s*=|(?:java|vb)script\s*:|data\s*:\s*text\/html/i;
 const SCRIPT_URL = /^\s*(?:(?:java|vb)script\s*:|data\s*:\s*text\/html)/i;

@@ -2,7 +2,7 @@
 // KV config, event bodies) parses with these, and kv-schema/*.schema.json is generated from them.
 import { z } from "zod";
 import { shareInBuckets } from "./assignment.ts";
-import { overrideProblem, selectorProblem } from "./overrides.ts";
+import { Override } from "./overrides.ts";
 import { samePathProblem } from "./paths.ts";
 
 export const SLUG_PATTERN = /^[a-z0-9-]{1,64}$/;
@@ -18,23 +18,6 @@ export const TrafficShare = z
   .min(0)
   .max(100)
   .refine((s) => !Number.isNaN(shareInBuckets(s)), "at most two decimals");
-
-export const OVERRIDE_ACTIONS = ["set_text", "set_html", "set_attribute", "remove", "append", "prepend"] as const;
-
-export const Override = z
-  .strictObject({
-    selector: z.string().min(1).max(500),
-    action: z.enum(OVERRIDE_ACTIONS),
-    attribute: z.string().min(1).max(100).optional(),
-    value: z.string().max(65_536).optional(),
-  })
-  .superRefine((o, ctx) => {
-    const selector = selectorProblem(o.selector);
-    if (selector !== null) ctx.addIssue({ code: "custom", path: ["selector"], message: `the selector ${selector}` });
-    const incomplete = overrideProblem(o);
-    if (incomplete !== null) ctx.addIssue({ code: "custom", path: [incomplete.field], message: incomplete.message });
-  });
-export type Override = z.infer<typeof Override>;
 
 export const Variant = z.strictObject({
   slug: Slug,
@@ -146,6 +129,8 @@ export function startProblems(e: Pick<ExperimentInput, "variants">): Array<{ pat
   });
   return out;
 }
+
+export { OVERRIDE_ACTIONS, Override } from "./overrides.ts";
 
 // ---- The edge's view, published to KV ------------------------------------------------------------
 

@@ -3,7 +3,8 @@
 // except the first request of a fresh isolate, and that one waits at most `timeoutMs`.
 import { type CompiledConfig, compileConfig, EMPTY_CONFIG } from "../core/edge-plan.ts";
 import { EdgeConfig } from "../core/schema.ts";
-import { type ConfigStore, EDGE_CONFIG_KEY } from "./options.ts";
+import { EDGE_CONFIG_KEY } from "../names.ts";
+import type { ConfigStore } from "./ports.ts";
 
 export interface ConfigCacheOptions {
   ttlMs: number;

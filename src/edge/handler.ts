@@ -12,8 +12,9 @@ import { urlPath, withPath } from "../core/url.ts";
 import { ConfigCache } from "./config-cache.ts";
 import { assignmentCookie, cookieValue, parseCookies, usableVisitorId, visitorCookie } from "./cookies.ts";
 import { handleCustomEvents } from "./custom-events.ts";
-import { type EdgeOptions, type EventSink, type ResolvedEdgeOptions, withDefaults } from "./options.ts";
+import { type EdgeOptions, type ResolvedEdgeOptions, withDefaults } from "./options.ts";
 import { applyOverrides } from "./overrides.ts";
+import type { EventSink } from "./ports.ts";
 import { QA_PARAM, qaVariant } from "./qa-link.ts";
 
 export type Origin = (request: Request) => Promise<Response>;

@@ -1,14 +1,6 @@
 // Options of the edge middleware, with the defaults a site gets when it sets nothing.
 import { DEFAULT_BOT_PATTERN } from "../core/bots.ts";
-import type { EventSink } from "../run-data/sink.ts";
-export const EDGE_CONFIG_KEY = "sgen-ab:edge-config:v1";
-
-/** What the edge needs from a KV namespace: one text read. Tests inject slow or failing ones. */
-export interface ConfigStore {
-  get(key: string, options: { type: "text"; cacheTtl?: number }): Promise<string | null>;
-}
-
-export type { EventSink } from "../run-data/sink.ts";
+import type { ConfigStore, EventSink } from "./ports.ts";
 
 export interface EdgeOptions<Env> {
   /** The KV namespace holding the published config (`kv-schema/`). Missing → the edge passes everything through. */

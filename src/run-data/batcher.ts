@@ -2,7 +2,7 @@
 // `flushDelayMs` (or until `maxBatch`), then sends one request per shard. A failed send is retried with
 // backoff (run-data deduplicates, so a retry never double-counts); the buffer is bounded, and what cannot
 // be kept is counted and logged, never held without limit.
-import type { RunEvent } from "./events.ts";
+import type { RunEvent } from "../edge/ports.ts";
 
 export interface BatcherOptions {
   /** Sends one batch to one shard (a Durable Object name). */

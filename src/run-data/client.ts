@@ -1,6 +1,6 @@
 // How the catalog and the admin read an experiment's run-data: every shard's snapshot, summed.
 import { entry } from "../core/util.ts";
-import { runDataObjectName } from "./events.ts";
+import { runDataObjectName } from "../names.ts";
 import type { ShardSnapshot } from "./run-data-object.ts";
 import type { RunDataNamespace } from "./sink.ts";
 

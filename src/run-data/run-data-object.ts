@@ -8,9 +8,9 @@
 // - once the experiment is done the object is frozen and refuses writes.
 // After a change it tells the catalog (at most every REPORT_DELAY_MS), which re-evaluates the gate.
 import { DurableObject } from "cloudflare:workers";
-import { CATALOG_OBJECT_NAME } from "../catalog/names.ts";
 import { entry } from "../core/util.ts";
-import type { RunEvent } from "./events.ts";
+import type { RunEvent } from "../edge/ports.ts";
+import { CATALOG_OBJECT_NAME } from "../names.ts";
 
 const PENDING_TTL_MS = 15 * 60_000;
 const REPORT_DELAY_MS = 2_000;

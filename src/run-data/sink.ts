@@ -1,13 +1,11 @@
 // Sends the edge's events to the run-data Durable Objects: the visitor's shard, batched per isolate.
 import { shardOf } from "../core/shards.ts";
+import type { EventSink } from "../edge/ports.ts";
+import { runDataObjectName } from "../names.ts";
 import { type BatcherOptions, EventBatcher } from "./batcher.ts";
-import { type RunEvent, runDataObjectName } from "./events.ts";
 import type { RunDataObject } from "./run-data-object.ts";
 
 export type RunDataNamespace = DurableObjectNamespace<RunDataObject>;
-
-/** Receives the edge's events, off the response path. Must not throw. */
-export type EventSink<Env> = (event: RunEvent, shards: number, env: Env, ctx: ExecutionContext) => void;
 
 export interface RunDataSink<Env> {
   readonly sink: EventSink<Env>;

@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { catalogStub } from "../../src/admin/api.ts";
 import type { CatalogEnv, CatalogObject } from "../../src/catalog/catalog-object.ts";
-import { EDGE_CONFIG_KEY } from "../../src/edge/options.ts";
+import { EDGE_CONFIG_KEY } from "../../src/names.ts";
 import { api, created } from "./admin-helpers.ts";
 
 const admin = { name: "test-admin", role: "administrator" };

@@ -3,7 +3,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { demoSite } from "../../examples/demo/site.ts";
-import type { ConfigStore } from "../../src/edge/options.ts";
+import type { ConfigStore } from "../../src/edge/ports.ts";
 import { runDataSink } from "../../src/run-data/sink.ts";
 import { configOf, edgeWith, experiment, setCookies, TITLES, titleOf } from "./helpers.ts";
 

@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { demoSite } from "../../examples/demo/site.ts";
-import { sgenAb } from "../../src/edge/hono.ts";
+import { sgenAb } from "../../src/hono/index.ts";
 import { configOf, experiment, prefixedStore, setCookies, TITLES, titleOf, uniqueId } from "./helpers.ts";
 
 describe("Hono middleware", () => {

@@ -1,4 +1,4 @@
-import type { SgenEnv } from "../../src/worker.ts";
+import type { SgenEnv } from "../../src/worker/index.ts";
 
 declare global {
   namespace Cloudflare {

@@ -6,7 +6,9 @@ import { env } from "cloudflare:workers";
 import { demoSite } from "../../examples/demo/site.ts";
 import type { EdgeConfig, EdgeExperiment } from "../../src/core/schema.ts";
 import { createEdge, type Edge } from "../../src/edge/handler.ts";
-import { type ConfigStore, EDGE_CONFIG_KEY, type EdgeOptions } from "../../src/edge/options.ts";
+import type { EdgeOptions } from "../../src/edge/options.ts";
+import type { ConfigStore } from "../../src/edge/ports.ts";
+import { EDGE_CONFIG_KEY } from "../../src/names.ts";
 import { readRunData } from "../../src/run-data/client.ts";
 import { runDataSink } from "../../src/run-data/sink.ts";
 

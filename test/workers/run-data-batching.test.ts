@@ -1,8 +1,8 @@
 // The bill: Durable Object requests grow with new visitors and conversions, not with page views.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { runDataObjectName } from "../../src/names.ts";
 import { readRunData } from "../../src/run-data/client.ts";
-import { runDataObjectName } from "../../src/run-data/events.ts";
 import { runDataSink } from "../../src/run-data/sink.ts";
 import { edgeWith, experiment, setCookies } from "./helpers.ts";
 

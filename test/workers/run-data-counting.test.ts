@@ -2,7 +2,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { RunEvent } from "../../src/run-data/events.ts";
+import type { RunEvent } from "../../src/edge/ports.ts";
 import { RunDataObject } from "../../src/run-data/run-data-object.ts";
 import { uniqueId } from "./helpers.ts";
 

@@ -5,7 +5,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { CatalogObject } from "../../src/catalog/catalog-object.ts";
 import { catalogStub } from "../../src/catalog/names.ts";
-import { runDataObjectName } from "../../src/run-data/events.ts";
+import { runDataObjectName } from "../../src/names.ts";
 import { api, created } from "./admin-helpers.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

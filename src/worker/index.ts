@@ -2,17 +2,17 @@
 // `createWorker`. It wires the edge to Workers KV (config), the run-data Durable Object (exposures) and
 // the origin: a service binding `ORIGIN`, an `ORIGIN_URL`, or else the request's own URL (a Worker on a
 // route in front of its zone's origin).
-import { type AdminOptions, type CatalogNamespace, createAdminApi } from "./admin/api.ts";
-import { createAdminPages } from "./admin/pages/app.ts";
-import { urlPath } from "./core/url.ts";
-import { createEdge, type Edge, type Origin } from "./edge/handler.ts";
-import type { EdgeOptions } from "./edge/options.ts";
-import type { BatcherOptions } from "./run-data/batcher.ts";
-import type { RunDataObject } from "./run-data/run-data-object.ts";
-import { type RunDataSink, runDataSink } from "./run-data/sink.ts";
+import { type AdminOptions, type CatalogNamespace, createAdminApi } from "../admin/api.ts";
+import { createAdminPages } from "../admin/pages/app.ts";
+import { urlPath } from "../core/url.ts";
+import { createEdge, type Edge, type Origin } from "../edge/handler.ts";
+import type { EdgeOptions } from "../edge/options.ts";
+import type { BatcherOptions } from "../run-data/batcher.ts";
+import type { RunDataObject } from "../run-data/run-data-object.ts";
+import { type RunDataSink, runDataSink } from "../run-data/sink.ts";
 
-export { CatalogObject } from "./catalog/catalog-object.ts";
-export { RunDataObject } from "./run-data/run-data-object.ts";
+export { CatalogObject } from "../catalog/catalog-object.ts";
+export { RunDataObject } from "../run-data/run-data-object.ts";
 
 export interface SgenEnv {
   SGEN_CONFIG?: KVNamespace;

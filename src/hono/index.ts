@@ -3,8 +3,8 @@
 // The target page is produced by the app's own handler (`next()`); a variant page on another path is
 // fetched with `origin` (default: the app itself, re-entered with the variant's path).
 import type { Context, MiddlewareHandler } from "hono";
-import { createEdge } from "./handler.ts";
-import type { EdgeOptions } from "./options.ts";
+import { createEdge } from "../edge/handler.ts";
+import type { EdgeOptions } from "../edge/options.ts";
 
 export interface HonoEdgeOptions<Env extends object> extends EdgeOptions<Env> {
   /** Fetches a page other than the one being requested. Default: `fetch` of that URL. */
