@@ -1,0 +1,59 @@
+// The value rules of the targeting fields, shared by the admin's zod schemas (schema.ts) and the edge's
+// hand-checked parser (parse.ts), so that the two agree on what is valid by construction and the
+// property test between them only has to hold their structure together. Nothing here imports zod.
+import { shareInBuckets } from "../assignment.ts";
+import { samePathProblem } from "../paths.ts";
+
+/** The experiment slug rule of `src/core/schema.ts` (a test holds the two equal). */
+export const SLUG = /^[a-z0-9-]{1,64}$/;
+export const SLUG_MESSAGE = "use 1 to 64 of a-z, 0-9 and -";
+
+/** The custom-event name rule of `src/core/schema.ts` (a test holds the two equal). */
+export const CUSTOM_EVENT_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** Why `p` is not a percent of 0–100 with at most two decimals, or null. */
+export function percentProblem(p: number): string | null {
+  if (!(p >= 0 && p <= 100)) return "must be a percent from 0 to 100";
+  return Number.isNaN(shareInBuckets(p)) ? "may have at most two decimals" : null;
+}
+
+/** A valid percent in hundredths: the number of buckets of 10,000 it owns. */
+export const percentBuckets = (p: number): number => Math.round(p * 100);
+
+/** Most holdouts a published config carries. */
+export const MAX_HOLDOUTS = 20;
+
+export const BOTS_RULES = ["like_visitors", "control"] as const;
+export type BotsRule = (typeof BOTS_RULES)[number];
+
+/**
+ * Why `key` is not a goal key, or null. A goal key is how run-data names a goal (`goalKey` in
+ * goals.ts): `page_view:<path>`, `form_submission:<path>` or `custom:<event name>`.
+ */
+export function goalKeyProblem(key: string): string | null {
+  const colon = key.indexOf(":");
+  const type = colon === -1 ? "" : key.slice(0, colon);
+  const rest = key.slice(colon + 1);
+  if (type === "page_view" || type === "form_submission") {
+    const problem = samePathProblem(rest);
+    return problem === null ? null : `the path of ${type}:<path> ${problem}`;
+  }
+  if (type === "custom") return CUSTOM_EVENT_NAME.test(rest) ? null : "custom:<name> needs 1 to 64 of A-Z, a-z, 0-9, _ . : -";
+  return "a goal is page_view:<path>, form_submission:<path> or custom:<event name>";
+}
+
+const UTC_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z$/;
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Whether `s` is an instant as the published config carries it: ISO 8601 in UTC with seconds
+ * (`2026-03-01T09:00:00Z`, any fraction), a real calendar date. The same set as zod's `z.iso.datetime()`.
+ */
+export function isUtcInstant(s: string): boolean {
+  const m = UTC_INSTANT.exec(s);
+  if (m === null) return false;
+  const [y, mo, d, h, mi, sec] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || sec > 59 || d < 1) return false;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= (mo === 2 && leap ? 29 : (DAYS[mo - 1] as number));
+}
