@@ -4,6 +4,7 @@ import { z } from "zod";
 import { shareBoundaries, variantIndexForBucket } from "../src/core/assignment.ts";
 import { assignmentHash, BUCKETS } from "../src/core/hash.ts";
 import { EdgeConfig, ExperimentInput, ExperimentRecord } from "../src/core/schema.ts";
+import { targetingVectorFiles } from "./targeting-vectors.ts";
 
 const jsonFile = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
@@ -101,5 +102,6 @@ export function buildKvSchemaFiles(): Record<string, string> {
         "Contract section 1: key = UTF-8 bytes of `<slug>:<visitor id>`; hash = MurmurHash3 x86_32 seed 0 (unsigned); bucket = hash mod 10000; variant i owns buckets [100*(s_0+…+s_{i-1}), 100*(s_0+…+s_i)).",
       vectors: vectors(),
     }),
+    ...targetingVectorFiles(),
   };
 }

@@ -57,7 +57,7 @@ const conditionArb: fc.Arbitrary<PlainCondition> = fc.constantFrom(...Object.key
     const pool = POOLS[attribute] as string[];
     const values =
       operator === "exists" || operator === "not_exists"
-        ? fc.constant([])
+        ? fc.constant<string[]>([])
         : operator === "equals"
           ? fc.constantFrom(...pool).map((v) => [v])
           : operator === "contains"
