@@ -1,6 +1,7 @@
 // Who is in an experiment: audiences, coverage, exclusive layers, holdouts, schedules, crawlers, and
-// the one function that applies them in order (entry.ts). Pure, no zod on this import graph except
-// schema.ts, which the admin side imports on its own. docs/audiences.md is the specification.
+// the one function that applies them in order (entry.ts). Pure and zod-free: the zod schemas
+// (schema.ts) are for the admin side, which imports them on their own. docs/audiences.md is the
+// specification.
 export * from "./attributes.ts";
 export * from "./audience.ts";
 export * from "./coverage.ts";
@@ -12,6 +13,7 @@ export * from "./language.ts";
 export * from "./layers.ts";
 export * from "./parse.ts";
 export * from "./path-pattern.ts";
-export * from "./rules.ts";
+// SLUG and CUSTOM_EVENT_NAME stay inside: they repeat src/core/schema.ts's rules under the same names.
+export { BOTS_RULES, type BotsRule, goalKeyProblem, isUtcInstant, MAX_HOLDOUTS, percentBuckets, percentProblem } from "./rules.ts";
 export * from "./schedule.ts";
 export * from "./seo.ts";
