@@ -1,7 +1,7 @@
 // The order of the targeting rules and stickiness (entry.ts, docs/audiences.md).
 import { describe, expect, it } from "vitest";
-import type { RequestFacts } from "../../src/core/targeting/attributes.ts";
-import type { Audience } from "../../src/core/targeting/audience.ts";
+import { type RequestFacts, requestFacts } from "../../src/core/targeting/attributes.ts";
+import { type Audience, compileAudience, inAudience } from "../../src/core/targeting/audience.ts";
 import { crawlerDecision } from "../../src/core/targeting/crawlers.ts";
 import { compileTargeting, decideEntry, type EntryContext, type TargetedExperiment } from "../../src/core/targeting/entry.ts";
 import { referenceInCoverage, referenceInHoldout, referenceInLayer } from "../support/targeting-reference.ts";
@@ -208,5 +208,30 @@ describe("layers and sticky cookies", () => {
       });
       expect(inAfter, id).toEqual(Object.keys(cookies).map((c) => c.slice("sgen-ab-".length)));
     }
+  });
+});
+
+describe("a Workers request as facts", () => {
+  it("reads headers, the cf object and the caller's cookies", () => {
+    const iphone =
+      "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1.2 Mobile/15E148 Safari/604.1";
+    const request = new Request("https://shop.example/pricing?utm_source=newsletter", {
+      headers: { "User-Agent": iphone, "Accept-Language": "de-DE,de;q=0.9" },
+      cf: { country: "DE", city: "Berlin" },
+    } as RequestInit);
+    const facts = requestFacts(request, (name) => (name === "plan" ? "pro" : undefined));
+    const audience = compileAudience({
+      match: "all",
+      conditions: [
+        { attribute: "country", operator: "equals", values: ["de"] },
+        { attribute: "device", operator: "equals", values: ["mobile"] },
+        { attribute: "language", operator: "equals", values: ["de"] },
+        { attribute: "query.utm_source", operator: "equals", values: ["newsletter"] },
+        { attribute: "cookie.plan", operator: "equals", values: ["pro"] },
+        { attribute: "header.accept-language", operator: "contains", values: ["de-DE"] },
+      ],
+    });
+    expect(inAudience(audience, facts)).toBe(true);
+    expect(requestFacts(new Request("https://shop.example/"), () => undefined).cf).toBeUndefined();
   });
 });

@@ -48,6 +48,20 @@ export interface RequestFacts {
   readonly cf?: CfGeo | undefined;
 }
 
+/**
+ * RequestFacts for a Workers `Request`: headers and `cf` read from it when asked, cookies through
+ * the caller's getter (the edge's `cookieValue` over the Cookie header it has already read).
+ */
+export function requestFacts(request: Request, cookie: (name: string) => string | undefined, url: string = request.url): RequestFacts {
+  const cf = (request as { cf?: unknown }).cf;
+  return {
+    url,
+    header: (name) => request.headers.get(name),
+    cookie,
+    cf: typeof cf === "object" && cf !== null ? (cf as CfGeo) : undefined,
+  };
+}
+
 export const FIXED_ATTRIBUTES = ["country", "region", "city", "continent", "device", "language", "path"] as const;
 export type FixedAttribute = (typeof FIXED_ATTRIBUTES)[number];
 export const NAMED_ATTRIBUTE_PREFIXES = ["query", "cookie", "header"] as const;
