@@ -41,7 +41,8 @@ const targeting = compileTargeting(
       layer: { slug: "homepage", from: 0, to: 100 },
     },
   ],
-  [{ id: 1, slug: "global", percent: 0.01, layer: null, goals: [] }],
+  // A holdout of the layer (a global one would cover the experiment without targeting too).
+  [{ id: 1, slug: "homepage-holdout", percent: 0.01, layer: "homepage", goals: [] }],
   "sgen-ab-",
 );
 const open = targeting.bySlug.get("open");
