@@ -351,6 +351,9 @@ describe("the audience schema's messages", () => {
       "conditions: an audience may have at most 1000 values in all (it has 1250)",
     ]);
     expect(issues({ match: "most", conditions: [one] })).toEqual(['match: use "all" or "any"']);
+    expect(issues({ conditions: [{ attribute: "country", operator: "is", values: ["US"] }] })).toEqual([
+      "conditions.0.operator: use one of in, not_in, equals, contains, exists, not_exists",
+    ]);
     expect(issues({ conditions: [{ ...one, extra: 1 }] })[0]).toMatch(/extra/);
   });
 

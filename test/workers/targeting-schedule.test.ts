@@ -1,7 +1,15 @@
 // Scheduled starts and ends: what an operator may save, what "due" means, and the alarm's step.
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { isDue, nextScheduleAt, type ScheduledRecord, scheduledStep, scheduleProblems } from "../../src/core/targeting/schedule.ts";
+import { parseEdgeTargeting } from "../../src/core/targeting/parse.ts";
+import {
+  isDue,
+  nextScheduleAt,
+  type ScheduledRecord,
+  scheduledStep,
+  scheduleProblems,
+  utcInstant,
+} from "../../src/core/targeting/schedule.ts";
 import { targetingFields, targetingProblems } from "../../src/core/targeting/schema.ts";
 
 const NOW = Date.parse("2026-03-01T09:00:00Z");
@@ -69,6 +77,15 @@ describe("what an operator may save", () => {
       1,
     );
     expect(targetingProblems({ scheduled_start_at: "2026-03-01T10:00:00+01:00", scheduled_end_at: "2026-03-01T09:00:01Z" })).toEqual([]);
+  });
+});
+
+describe("publishing", () => {
+  it("an operator's time with an offset is published in UTC, which the edge accepts", () => {
+    const published = utcInstant("2026-03-01T10:00:00+01:00");
+    expect(published).toBe("2026-03-01T09:00:00.000Z");
+    expect(parseEdgeTargeting({ scheduled_end_at: published })).toMatchObject({ ok: true, value: { scheduled_end_at: published } });
+    expect(parseEdgeTargeting({ scheduled_end_at: "2026-03-01T10:00:00+01:00" }).ok).toBe(false);
   });
 });
 

@@ -1,10 +1,11 @@
 // What an audience can ask about a request, and how each attribute is read from it.
 //
 // A request is seen through `RequestFacts`: the URL string, a header getter, a cookie getter and the
-// `cf` object as Cloudflare Workers give it. Nothing is read until a condition asks for it, and each
-// derived value (the query string, the preferred language, the device) is worked out at most once
-// per evaluation, so an experiment without an audience costs nothing and one with a country
-// condition costs a property read. Every attribute yields a list of values (usually one; none when
+// `cf` object as Cloudflare Workers give it. Nothing is read until a condition asks for it; the
+// preferred language and the path are worked out at most once per evaluation, the device class once
+// per distinct User-Agent in an isolate (device.ts), and a query parameter by one scan of the URL.
+// So an experiment without an audience costs nothing and one with a country condition costs a
+// property read. Every attribute yields a list of values (usually one; none when
 // it is missing): see docs/audiences.md for the operators over such a list.
 import { normalizePath } from "../paths.ts";
 import { urlPath } from "../url.ts";

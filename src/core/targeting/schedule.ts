@@ -28,6 +28,12 @@ export function isDue(at: string | null | undefined, now: number): boolean {
   return instantMs(at) <= now;
 }
 
+/**
+ * A valid schedule time as the published config carries it: the same instant in UTC (`…Z`), for the
+ * publisher to turn `2026-03-01T10:00:00+01:00` into `2026-03-01T09:00:00.000Z`.
+ */
+export const utcInstant = (at: string): string => new Date(instantMs(at)).toISOString();
+
 /** The end must come after the start, when both are set (null when it does or either is unset). */
 export function scheduleOrderProblem(start: string | null, end: string | null): string | null {
   if (start === null || end === null) return null;
