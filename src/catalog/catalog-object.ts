@@ -21,6 +21,7 @@ import {
   type LifecycleState,
   startProblems,
 } from "../core/schema.ts";
+import { MAX_SHARDS } from "../core/shards.ts";
 import { EDGE_CONFIG_KEY } from "../names.ts";
 import { freezeRunData, purgeRunData, type RunDataNamespace, readRunData, sumSnapshots } from "../run-data/client.ts";
 import type { ShardSnapshot } from "../run-data/run-data-object.ts";
@@ -665,7 +666,7 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
 
   private shardsForNewExperiments(): number {
     const n = Number(this.env.SGEN_RUN_DATA_SHARDS ?? 4);
-    return Number.isInteger(n) && n >= 1 && n <= 64 ? n : 4;
+    return Number.isInteger(n) && n >= 1 && n <= MAX_SHARDS ? n : 4;
   }
 
   private publishPending(): boolean {

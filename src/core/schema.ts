@@ -4,6 +4,7 @@ import { z } from "zod";
 import { shareInBuckets } from "./assignment.ts";
 import { Override } from "./overrides.ts";
 import { samePathProblem } from "./paths.ts";
+import { MAX_SHARDS } from "./shards.ts";
 
 export const SLUG_PATTERN = /^[a-z0-9-]{1,64}$/;
 export const Slug = z.string().regex(SLUG_PATTERN, "use 1 to 64 of a-z, 0-9 and -");
@@ -158,7 +159,7 @@ export const EdgeExperiment = z
     /** Bumped when a live edit resets the sample; run-data is kept per epoch. */
     epoch: z.number().int().min(0),
     /** How many run-data objects share this experiment's visitors; fixed for the experiment's life. */
-    shards: z.number().int().min(1).max(64).default(1),
+    shards: z.number().int().min(1).max(MAX_SHARDS).default(1),
     /** Once done: the share of visitors (by the assignment hash) who get the shipped variant. */
     rollout_percent: z.number().min(0).max(100).default(100),
   })
