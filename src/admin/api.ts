@@ -5,7 +5,7 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { type CatalogNamespace, catalogStub } from "../catalog/names.ts";
 import { type ApiError, errorBody, fail, type Result } from "../core/errors.ts";
-import { ACTION_CAPABILITY, ACTIONS, type Action } from "../core/lifecycle.ts";
+import { ACTION_CAPABILITY, ACTIONS, type Action, editCapability } from "../core/lifecycle.ts";
 import { ListQuery } from "../core/list-query.ts";
 import { type Capability, type Operator, roleCan } from "../core/permissions.ts";
 import { DecisionRecord, ExperimentInput, Slug } from "../core/schema.ts";
@@ -149,7 +149,7 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>) {
     if (id === null) return send(c, { status: 404, code: "not_found", message: "no such experiment" });
     const current = await catalog.get(id);
     if (!current.ok) return send(c, current);
-    const denied = can(c, current.value.lifecycle_state === "draft" ? "experiments.edit_draft" : "experiments.edit_live");
+    const denied = can(c, editCapability(current.value.lifecycle_state));
     if (denied) return send(c, denied);
     const body = await readJson(c, ExperimentInput, maxBody);
     if (!body.ok) return send(c, body);

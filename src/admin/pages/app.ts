@@ -8,7 +8,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { type CatalogNamespace, catalogStub } from "../../catalog/names.ts";
 import { type ApiError, issuesOf } from "../../core/errors.ts";
 import { gateState } from "../../core/gate.ts";
-import { ACTION_CAPABILITY, ACTIONS, type Action, transition } from "../../core/lifecycle.ts";
+import { ACTION_CAPABILITY, ACTIONS, type Action, editCapability, transition } from "../../core/lifecycle.ts";
 import { ListQuery } from "../../core/list-query.ts";
 import { type Capability, type Operator, roleCan } from "../../core/permissions.ts";
 import { DecisionRecord, ExperimentInput, type ExperimentRecord, type LifecycleState } from "../../core/schema.ts";
@@ -203,8 +203,7 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
     if (!st.ok) return c.html(`<p>${st.status === 404 ? "No such experiment." : "Unavailable."}</p>`, st.status);
     const state = st.value.record.lifecycle_state;
     const actions = ACTIONS.filter((a) => transition(state, a, null).ok && can(c, ACTION_CAPABILITY[a]));
-    const canEdit =
-      state === "draft" ? can(c, "experiments.edit_draft") : (state === "live" || state === "paused") && can(c, "experiments.edit_live");
+    const canEdit = (state === "draft" || state === "live" || state === "paused") && can(c, editCapability(state));
     const canRollout = state === "done" && st.value.record.shipped_variant_slug !== null && can(c, "experiments.conclude");
     const log = await catalog.activity(id, 20);
     return c.html(dashboardPage(ctxOf(c), buildDashboard(st.value), { actions, canEdit, canRollout }, log, message), status);
@@ -224,7 +223,7 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
     const r = await catalog.get(id);
     if (!r.ok) return c.html("<p>No such experiment.</p>", 404);
     const state: LifecycleState = r.value.lifecycle_state;
-    if (!can(c, state === "draft" ? "experiments.edit_draft" : "experiments.edit_live")) return forbidden(c);
+    if (!can(c, editCapability(state))) return forbidden(c);
     return { id, catalog, state, record: r.value };
   }
 
