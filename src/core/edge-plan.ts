@@ -2,8 +2,9 @@
 // reads cookies and config, calls `planRequest`, and carries out the plan.
 import { shareBoundaries, variantIndexForBucket } from "./assignment.ts";
 import { goalKey } from "./goals.ts";
-import { bucketOf } from "./hash.ts";
+import { BUCKETS, bucketOf } from "./hash.ts";
 import { normalizePath } from "./paths.ts";
+import { inRolloutBuckets, rolloutBuckets } from "./rollout.ts";
 import type { ConversionEvent, EdgeConfig, EdgeExperiment, Override } from "./schema.ts";
 
 export interface CompiledVariant {
@@ -94,7 +95,7 @@ function compileExperiment(e: EdgeExperiment, cookiePrefix: string): CompiledExp
     conversionEvent: e.conversion_event,
     secondaryGoals: e.secondary_goals,
     shards: e.shards,
-    rolloutBuckets: Math.round(e.rollout_percent * 100),
+    rolloutBuckets: rolloutBuckets(e.rollout_percent),
   };
 }
 
@@ -167,7 +168,7 @@ export function fixedPlan(variant: CompiledVariant): Plan {
 export function identifiesVisitor(experiment: CompiledExperiment): boolean {
   return (
     experiment.state === "live" ||
-    (experiment.state === "done" && experiment.rolloutBuckets < 10_000 && experiment.shipped !== experiment.control)
+    (experiment.state === "done" && experiment.rolloutBuckets < BUCKETS && experiment.shipped !== experiment.control)
   );
 }
 
@@ -181,13 +182,13 @@ export function planRequest(experiment: CompiledExperiment, assignedSlug: string
     case "paused":
       return PAUSED_PLAN(experiment);
     case "done": {
-      if (experiment.rolloutBuckets >= 10_000 || experiment.shipped === experiment.control) {
+      if (experiment.rolloutBuckets >= BUCKETS || experiment.shipped === experiment.control) {
         return { variant: experiment.shipped, isPrivate: false, writeAssignment: null, countExposure: false, needsVisitor: false };
       }
       // A gradual rollout: the same bucket as assignment, so raising the share only adds visitors.
-      const inRollout = bucketOf(experiment.slug, visitorId()) < experiment.rolloutBuckets;
+      const rolledOut = inRolloutBuckets(experiment.slug, visitorId(), experiment.rolloutBuckets);
       return {
-        variant: inRollout ? experiment.shipped : experiment.control,
+        variant: rolledOut ? experiment.shipped : experiment.control,
         isPrivate: true,
         writeAssignment: null,
         countExposure: false,
