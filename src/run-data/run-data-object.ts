@@ -126,24 +126,6 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
         PRIMARY KEY (epoch, day, goal, variant)
       ) WITHOUT ROWID;
     `);
-    this.migrateExposures();
-  }
-
-  /**
-   * Objects written before the sample table kept visitors as text in `exposures`: their sample moves
-   * over, and their conversions and pending rows take the same visitor keys, so that a visitor exposed
-   * before the upgrade still converts once, and only once, after it.
-   */
-  private migrateExposures(): void {
-    const sql = this.ctx.storage.sql;
-    if (sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'exposures'").toArray().length === 0) return;
-    this.ctx.storage.transactionSync(() => {
-      sql.exec(`INSERT OR IGNORE INTO sample (epoch, visitor, variant, day)
-                SELECT epoch, ${visitorKey("visitor")}, variant, CAST(at / ${DAY_MS} AS INTEGER) FROM exposures`);
-      sql.exec(`UPDATE OR IGNORE conversions SET visitor = ${visitorKey("visitor")} WHERE typeof(visitor) = 'text'`);
-      sql.exec(`UPDATE OR IGNORE pending SET visitor = ${visitorKey("visitor")} WHERE typeof(visitor) = 'text'`);
-      sql.exec("DROP TABLE exposures");
-    });
   }
 
   /** Applies a batch; repeats are counted once, conversions without an exposure wait. */

@@ -3,7 +3,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RunEvent } from "../../src/edge/ports.ts";
-import { RunDataObject } from "../../src/run-data/run-data-object.ts";
+import type { RunDataObject } from "../../src/run-data/run-data-object.ts";
 import { uniqueId } from "./helpers.ts";
 
 const fresh = () => {
@@ -181,35 +181,5 @@ describe("run-data counting", () => {
         .toArray(),
     );
     expect(stored.filter((s) => s.t === "blob")).toEqual([{ t: "blob", n: 16 }]);
-  });
-
-  it("an object written with the earlier schema keeps its sample, conversions and pending rows", async () => {
-    const { id, stub } = fresh();
-    const [exposedAndConverted, exposed, early] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
-    const day1 = Date.UTC(2026, 10, 20, 12);
-    await runInDurableObject(stub, (_: RunDataObject, state) => {
-      const sql = state.storage.sql;
-      // The earlier layout: visitors as text in `exposures`, conversions and pending keyed by the text id.
-      sql.exec("DROP TABLE sample");
-      sql.exec(`CREATE TABLE exposures (epoch INTEGER NOT NULL, visitor TEXT NOT NULL, variant TEXT NOT NULL, at INTEGER NOT NULL,
-                PRIMARY KEY (epoch, visitor)) WITHOUT ROWID`);
-      sql.exec("INSERT INTO exposures VALUES (0, ?, 'a', ?), (0, ?, 'b', ?)", exposedAndConverted, day1, exposed, day1);
-      sql.exec("INSERT INTO conversions VALUES (0, 'page_view:/thanks', ?, 'a', ?)", exposedAndConverted, day1);
-      sql.exec("INSERT INTO pending VALUES (0, 'page_view:/thanks', ?, ?)", early, Date.now());
-      sql.exec("INSERT INTO counts VALUES (0, '', 'a', 1, NULL), (0, '', 'b', 1, NULL), (0, 'page_view:/thanks', 'a', 1, ?)", day1);
-    });
-    await runInDurableObject(stub, (_: RunDataObject, state) => {
-      new RunDataObject(state, env as never); // what the runtime does when the upgraded object first wakes
-    });
-    const r = await stub.ingest(0, [
-      exposure(id, exposedAndConverted, "a"), // already in the sample
-      conversion(id, exposedAndConverted), // already converted
-      conversion(id, exposed), // in the sample: converts now, under b
-      exposure(id, early, "a"), // its conversion was waiting
-    ]);
-    expect(r).toMatchObject({ exposures: 1, conversions: 2, duplicates: 2 });
-    const snap = await stub.snapshot(0);
-    expect(snap.samples).toEqual({ a: 2, b: 1 });
-    expect(snap.conversions).toEqual({ "page_view:/thanks": { a: 2, b: 1 } });
   });
 });
