@@ -1,6 +1,7 @@
 // The demo's seeded experiment (contract section 6), created and started in the catalog on first use so
-// that the first visit to /pricing already shows the split.
-import { type CatalogNamespace, catalogStub } from "../../src/admin/api.ts";
+// that the first visit to /pricing already shows the split. It goes through the catalog's public
+// methods, as an operator's would: the catalog knows nothing of demos.
+import { type CatalogNamespace, catalogStub } from "../../src/catalog/names.ts";
 import type { ExperimentInput } from "../../src/core/schema.ts";
 
 export const DEMO_EXPERIMENT: ExperimentInput = {
@@ -20,16 +21,26 @@ export const DEMO_EXPERIMENT: ExperimentInput = {
   allow_script_overrides: false,
 };
 
+const SEEDER = { name: "demo-seed", role: "system" };
+
 let seeded: Promise<void> | undefined;
 
-/** Creates and starts the demo experiment in the catalog unless the catalog has history. Once per isolate. */
+/**
+ * Creates and starts the demo experiment unless the catalog has history (any audit entry: an operator
+ * has been at work, or the demo was seeded before). Once per isolate; another isolate seeding at the
+ * same moment is refused by the unique slug, so the experiment is never created twice.
+ */
 export function seedDemo(catalog: CatalogNamespace | undefined): Promise<void> {
   if (catalog === undefined) return Promise.resolve();
-  seeded ??= catalogStub(catalog)
-    .seed({ name: "demo-seed", role: "system" }, DEMO_EXPERIMENT)
-    .catch((err) => {
-      seeded = undefined;
-      console.warn("demo: could not seed the experiment", err);
-    });
+  seeded ??= seed(catalogStub(catalog)).catch((err) => {
+    seeded = undefined;
+    console.warn("demo: could not seed the experiment", err);
+  });
   return seeded;
+}
+
+async function seed(stub: ReturnType<typeof catalogStub>): Promise<void> {
+  if ((await stub.activity(null, 1)).length > 0) return;
+  const created = await stub.create(SEEDER, DEMO_EXPERIMENT);
+  if (created.ok) await stub.act(SEEDER, created.value.value.id, "start", {});
 }

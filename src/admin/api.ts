@@ -11,12 +11,11 @@ import { type Capability, type Operator, roleCan } from "../core/permissions.ts"
 import { DecisionRecord, ExperimentInput, Slug } from "../core/schema.ts";
 import { operatorFor } from "./auth.ts";
 import { readJson } from "./body.ts";
-import { clientKey, rolesFrom } from "./roles.ts";
-
-export { clientKey } from "./roles.ts";
-
 import { buildDashboard } from "./dashboard.ts";
+import { reminderText } from "./reminder.ts";
 import { resultsCsv, resultsJson } from "./results.ts";
+import { rolesFrom } from "./roles.ts";
+import { clientKey, noteFailedSignIn, retryAfterSeconds } from "./signin-limit.ts";
 
 export { type CatalogNamespace, catalogStub } from "../catalog/names.ts";
 
@@ -59,7 +58,7 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>) {
     // Guessing tokens is rate limited per client address, before the token is even looked at.
     const ns = options.catalog(c.env);
     const client = clientKey(c.req.raw);
-    const retryAfter = ns === undefined ? 0 : await catalogStub(ns).signInRetryAfter(client);
+    const retryAfter = ns === undefined ? 0 : await retryAfterSeconds(catalogStub(ns), client, c.env as Record<string, unknown>);
     if (retryAfter > 0) {
       c.header("retry-after", String(retryAfter));
       return send(c, {
@@ -70,7 +69,7 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>) {
     }
     const operator = await operatorFor(c.req.header("authorization"), options.tokens(c.env));
     if (operator === null) {
-      if (ns !== undefined) await catalogStub(ns).noteFailedSignIn(client);
+      if (ns !== undefined) await noteFailedSignIn(catalogStub(ns), client);
       c.header("www-authenticate", 'Bearer realm="sgen-ab"');
       return send(c, { status: 401, code: "unauthorized", message: "a valid operator token is required (Authorization: Bearer …)" });
     }
@@ -113,7 +112,8 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>) {
       });
     const catalog = catalogOf(c);
     if (catalog === null) return send(c, unavailable);
-    return c.json(await catalog.list(q.data));
+    const { rows, total } = await catalog.list(q.data);
+    return c.json({ rows: rows.map((r) => ({ ...r, reminder: reminderText(r.reminder) })), total });
   });
 
   app.post("/experiments", async (c) => {

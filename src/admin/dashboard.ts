@@ -5,6 +5,7 @@ import type { PostTestApplied, RunState } from "../catalog/catalog-object.ts";
 import { gateState } from "../core/gate.ts";
 import { goalKey } from "../core/goals.ts";
 import { analyzeGoal } from "../core/run-analysis.ts";
+import { reminderText } from "./reminder.ts";
 
 export function buildDashboard(s: RunState) {
   const r = s.record;
@@ -43,10 +44,10 @@ export function buildDashboard(s: RunState) {
     post_test: { configured: r.post_test, applied: s.postTestApplied satisfies PostTestApplied | null, blocked_at: s.srmBlockedAt },
     shipped_variant_slug: r.shipped_variant_slug,
     significance_override_reason: r.significance_override_reason,
-    decision_record: r.decision_record ?? null,
-    rollout_percent: r.rollout_percent ?? 100,
+    decision_record: r.decision_record,
+    rollout_percent: r.rollout_percent,
     concluded_at: r.concluded_at,
-    reminder: s.reminder,
+    reminder: reminderText(s.reminder),
     conclusion: s.conclusion === null ? null : { at: s.conclusion.at, analysis: analyzeGoal(r, s.conclusion.run, r.conversion_event) },
     timeseries: cumulativeDaily(s, primary, slugs),
   };

@@ -20,8 +20,3 @@ export function rolesFrom(raw: string | undefined): Roles {
   parsed = { raw, roles };
   return roles;
 }
-
-/** Who is signing in, for the rate limit: Cloudflare's client address, or one shared bucket without it. */
-export function clientKey(request: Request): string {
-  return request.headers.get("cf-connecting-ip") ?? "unknown";
-}

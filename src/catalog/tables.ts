@@ -1,5 +1,7 @@
-// The catalog's SQLite tables. Records are kept whole as JSON (the contract's shape), with the columns
-// the list filters and sorts on alongside.
+// The catalog's SQLite tables and the shape of their rows. Records are kept whole as JSON (the
+// contract's shape, read back only through records.ts's readRecord), with the columns the list filters
+// and sorts on alongside. Which module owns which table: experiments → records.ts, audit → audit.ts,
+// meta → publishing.ts (the revision), shard_snapshots → evaluation.ts, failed_signins → counters.ts.
 export const CATALOG_SCHEMA = `
   CREATE TABLE IF NOT EXISTS experiments (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -45,6 +47,8 @@ export const CATALOG_SCHEMA = `
 export interface ExperimentRow extends Record<string, SqlStorageValue> {
   id: number;
   slug: string;
+  name: string;
+  target_page: string;
   lifecycle_state: string;
   restore_to: string | null;
   epoch: number;
@@ -55,8 +59,11 @@ export interface ExperimentRow extends Record<string, SqlStorageValue> {
   /** JSON of the automated post-test action that concluded the experiment, if one did. */
   post_test_applied: string | null;
   srm_blocked_at: string | null;
-  /** JSON { at, epoch, run, analysis }: the statistics as they stood when the experiment was concluded. */
+  /** JSON { at, epoch, run }: the run-data as it stood when the experiment was concluded. */
   conclusion_snapshot: string | null;
+  created_at: string;
+  updated_at: string;
+  /** JSON of the ExperimentRecord: read it with readRecord (records.ts), never with a cast. */
   record: string;
 }
 
@@ -74,21 +81,3 @@ export interface AuditRow extends Record<string, SqlStorageValue> {
   reason: string | null;
   shipped_variant_slug: string | null;
 }
-
-/** An audit entry as the API returns it. */
-export function auditEntry(r: AuditRow) {
-  return {
-    id: r.id,
-    at: r.at,
-    operator: r.operator,
-    role: r.role,
-    experiment_id: r.experiment_id,
-    experiment_slug: r.experiment_slug,
-    action: r.action,
-    transition: r.from_state === null && r.to_state === null ? null : { from: r.from_state, to: r.to_state },
-    changes: JSON.parse(r.changes) as unknown,
-    reason: r.reason,
-    shipped_variant_slug: r.shipped_variant_slug,
-  };
-}
-export type AuditEntry = ReturnType<typeof auditEntry>;

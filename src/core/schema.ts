@@ -196,6 +196,6 @@ export function edgeViewOf(r: ExperimentRecord, epoch: number, shards: number): 
     secondary_goals: r.secondary_goals,
     epoch,
     shards,
-    rollout_percent: r.rollout_percent ?? 100, // records saved before rollouts existed ship to everyone
+    rollout_percent: r.rollout_percent,
   };
 }

@@ -16,9 +16,11 @@ import { withPath } from "../../core/url.ts";
 import { applyOverrides } from "../../edge/overrides.ts";
 import { fromHex, operatorForDigest, sha256, toHex } from "../auth.ts";
 import { buildDashboard } from "../dashboard.ts";
+import { reminderText } from "../reminder.ts";
 import { resultsCsv, resultsJson } from "../results.ts";
-import { clientKey, rolesFrom } from "../roles.ts";
+import { rolesFrom } from "../roles.ts";
 import { createSession, csrfToken, csrfValid, readSession, SESSION_COOKIE, SESSION_HOURS, type Session } from "../session.ts";
+import { clientKey, noteFailedSignIn, retryAfterSeconds } from "../signin-limit.ts";
 import { ADMIN_CSS } from "./admin.css.ts";
 import { formFromRecord, inputFromForm } from "./form.ts";
 import { archivePage, dashboardPage, editorPage, listPage, loginPage, type PageContext } from "./views.ts";
@@ -71,7 +73,7 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
   app.post("/login", async (c) => {
     const ns = o.catalog(c.env);
     const client = clientKey(c.req.raw);
-    const retryAfter = ns === undefined ? 0 : await catalogStub(ns).signInRetryAfter(client);
+    const retryAfter = ns === undefined ? 0 : await retryAfterSeconds(catalogStub(ns), client, c.env as Record<string, unknown>);
     if (retryAfter > 0)
       return c.html(loginPage(anonymous, `Too many failed sign-ins; try again in ${retryAfter} seconds.`), 429, {
         "retry-after": String(retryAfter),
@@ -82,7 +84,7 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
     const digest = await sha256(token);
     const operator = secret === undefined || token === "" ? null : operatorForDigest(digest, o.tokens(c.env));
     if (operator === null || secret === undefined) {
-      if (ns !== undefined) await catalogStub(ns).noteFailedSignIn(client);
+      if (ns !== undefined) await noteFailedSignIn(catalogStub(ns), client);
       return c.html(loginPage(anonymous, "That token is not valid."), 401);
     }
     // A fresh session value on every sign-in: a cookie planted before sign-in is never promoted (fixation).
@@ -139,7 +141,9 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
     const q = parsed.success ? parsed.data : ListQuery.parse({});
     const catalog = catalogOf(c);
     if (catalog === null) return c.text("The catalog is not bound.", 503);
-    const { rows, total } = await catalog.list(q);
+    const page = await catalog.list(q);
+    const rows = page.rows.map((r) => ({ ...r, reminder: reminderText(r.reminder) }));
+    const total = page.total;
     // Each row's gate and sample are read fresh from run-data, as the dashboard does; a draft has none.
     const gates = await Promise.all(
       rows.map(async (r) => {

@@ -1,7 +1,7 @@
 // The operators' pages, rendered on the server as plain HTML: no script at all (the CSP forbids it),
 // every operator-entered string escaped with `esc`.
 
-import type { AuditEntry } from "../../catalog/tables.ts";
+import type { AuditEntry } from "../../catalog/audit.ts";
 import type { Issue } from "../../core/errors.ts";
 import type { Capability } from "../../core/permissions.ts";
 import type { ExperimentRecord } from "../../core/schema.ts";

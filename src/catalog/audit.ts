@@ -1,0 +1,88 @@
+// The audit log: one entry per write, naming the operator, the experiment, what changed and the
+// transition (contract section 4). Entries outlive a deleted record and are kept for the retention
+// setting's number of days.
+import type { Operator } from "../core/permissions.ts";
+import type { AuditRow } from "./tables.ts";
+
+/** What an audit entry names beside the change itself. */
+export interface AuditExtra {
+  reason?: string;
+  shipped?: string;
+}
+
+/** An audit entry as the API returns it. */
+export function auditEntry(r: AuditRow) {
+  return {
+    id: r.id,
+    at: r.at,
+    operator: r.operator,
+    role: r.role,
+    experiment_id: r.experiment_id,
+    experiment_slug: r.experiment_slug,
+    action: r.action,
+    transition: r.from_state === null && r.to_state === null ? null : { from: r.from_state, to: r.to_state },
+    changes: storedChanges(r.changes),
+    reason: r.reason,
+    shipped_variant_slug: r.shipped_variant_slug,
+  };
+}
+export type AuditEntry = ReturnType<typeof auditEntry>;
+
+/**
+ * The changes as written (JSON of a plain object, by `write`). Text that is not such JSON (a row damaged
+ * by hand) is shown as it is, never thrown: an activity page must not fail on one bad row.
+ */
+function storedChanges(text: string): object {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === "object" && parsed !== null) return parsed;
+  } catch {}
+  return { unreadable: text };
+}
+
+export class AuditLog {
+  private readonly sql: SqlStorage;
+  private readonly retentionDays: () => number;
+
+  constructor(sql: SqlStorage, retentionDays: () => number) {
+    this.sql = sql;
+    this.retentionDays = retentionDays;
+  }
+
+  /** Writes one entry, and drops the entries older than the retention setting. */
+  write(
+    op: Operator,
+    experiment: { id: number; slug: string },
+    action: string,
+    from: string | null,
+    to: string | null,
+    changes: object,
+    extra: AuditExtra = {},
+  ): void {
+    const now = new Date();
+    this.sql.exec(
+      "INSERT INTO audit (at, operator, role, experiment_id, experiment_slug, action, from_state, to_state, changes, reason, shipped_variant_slug) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      now.toISOString(),
+      op.name,
+      op.role,
+      experiment.id,
+      experiment.slug,
+      action,
+      from,
+      to,
+      JSON.stringify(changes),
+      extra.reason ?? null,
+      extra.shipped ?? null,
+    );
+    this.sql.exec("DELETE FROM audit WHERE at < ?", new Date(now.getTime() - this.retentionDays() * 86_400_000).toISOString());
+  }
+
+  /** The newest `limit` entries, of one experiment or of all. */
+  entries(experimentId: number | null, limit: number): AuditEntry[] {
+    const rows =
+      experimentId === null
+        ? this.sql.exec<AuditRow>("SELECT * FROM audit ORDER BY id DESC LIMIT ?", limit)
+        : this.sql.exec<AuditRow>("SELECT * FROM audit WHERE experiment_id = ? ORDER BY id DESC LIMIT ?", experimentId, limit);
+    return rows.toArray().map(auditEntry);
+  }
+}

@@ -1,0 +1,294 @@
+// The writes operators make: create, replace the configuration, the lifecycle actions and the gradual
+// rollout. Each checks what only the catalog can know (a slug in use, a busy target page, a chain of
+// experiments, the gate) on top of the core's rules, saves the record and its audit entry together, and
+// says which effects must follow (publish, freeze run-data, reschedule the alarm); the Durable Object
+// carries those out, in that order, with its input still closed.
+import { checkEdit, scriptOverrideProblem, selfReferenceIssues } from "../core/edit-rules.ts";
+import { fail, ok, type Result } from "../core/errors.ts";
+import { gateState } from "../core/gate.ts";
+import { type Action, transition } from "../core/lifecycle.ts";
+import type { Operator } from "../core/permissions.ts";
+import { type DecisionRecord, type ExperimentInput, type ExperimentRecord, startProblems } from "../core/schema.ts";
+import type { AuditExtra, AuditLog } from "./audit.ts";
+import type { Evaluation } from "./evaluation.ts";
+import { seenByEdge } from "./publishing.ts";
+import { type Records, readRecord, type UnreadableRecord } from "./records.ts";
+import type { RunDataAccess } from "./run-data.ts";
+import type { ExperimentRow } from "./tables.ts";
+
+export interface ActionBody {
+  shipped_variant_slug?: string | undefined;
+  reason?: string | undefined;
+  decision_record?: DecisionRecord | undefined;
+  rollout_percent?: number | undefined;
+}
+
+/** A write's answer, and the effects outside the object's tables that must follow it. */
+export interface Change<T> {
+  readonly result: Result<T>;
+  /** Publish the edge's view. */
+  readonly publish: boolean;
+  /** Freeze this experiment's run-data, after publishing. */
+  readonly freeze: ExperimentRow | null;
+  /** Recompute the alarm (a runtime limit may have changed). */
+  readonly reschedule: boolean;
+}
+
+const refused = (result: Result<never>): Change<never> => ({ result, publish: false, freeze: null, reschedule: false });
+
+export function notFound(id: number): Result<never> {
+  return fail(404, "not_found", `no experiment with id ${id}`);
+}
+
+/** A stored record that does not parse cannot be acted on; it is reported with its problems, as a conflict. */
+export function unreadable(u: UnreadableRecord): Result<never> {
+  return fail(
+    409,
+    "record_unreadable",
+    `the stored record of experiment ${u.id} (${u.slug}) does not match the schema; it is left as it is`,
+    u.issues,
+  );
+}
+
+function slugTaken(slug: string): Result<never> {
+  return fail(409, "slug_taken", `an experiment with slug ${slug} already exists`, [{ path: "slug", message: "already used" }]);
+}
+
+const selfReference = (issues: ReturnType<typeof selfReferenceIssues>) =>
+  fail(422, "validation_failed", "a variant points back at the target page", issues);
+
+/** Top-level fields that differ, as { field: { from, to } }. */
+function diff(a: ExperimentRecord, b: ExperimentRecord): Record<string, { from: unknown; to: unknown }> {
+  const out: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of Object.keys(b) as Array<keyof ExperimentRecord>) {
+    if (key === "updated_at") continue;
+    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) out[key] = { from: a[key], to: b[key] };
+  }
+  return out;
+}
+
+export class Editing {
+  private readonly records: Records;
+  private readonly audit: AuditLog;
+  private readonly evaluation: Evaluation;
+  private readonly runData: RunDataAccess;
+  private readonly shardsForNew: () => number;
+
+  constructor(records: Records, audit: AuditLog, evaluation: Evaluation, runData: RunDataAccess, shardsForNew: () => number) {
+    this.records = records;
+    this.audit = audit;
+    this.evaluation = evaluation;
+    this.runData = runData;
+    this.shardsForNew = shardsForNew;
+  }
+
+  /** The row and its readable record, or the answer for a missing or unreadable one. */
+  private load(id: number): { row: ExperimentRow; record: ExperimentRecord } | Result<never> {
+    const row = this.records.row(id);
+    if (row === undefined) return notFound(id);
+    const read = readRecord(row);
+    return read.ok ? { row, record: read.record } : unreadable(read.unreadable);
+  }
+
+  /** `mayAllowScripts`: the operator's role may allow script-running overrides. */
+  create(op: Operator, input: ExperimentInput, mayAllowScripts: boolean): Change<ExperimentRecord> {
+    const scripts = scriptOverrideProblem(input, mayAllowScripts);
+    if (scripts !== null) return refused(scripts);
+    const issues = selfReferenceIssues(input);
+    if (issues.length > 0) return refused(selfReference(issues));
+    if (this.records.slugTaken(input.slug, null)) return refused(slugTaken(input.slug));
+    const now = new Date().toISOString();
+    const id = this.records.insertDraft(input, this.shardsForNew(), now);
+    const record: ExperimentRecord = {
+      id,
+      ...input,
+      lifecycle_state: "draft",
+      shipped_variant_slug: null,
+      significance_override_reason: null,
+      created_at: now,
+      updated_at: now,
+      started_at: null,
+      concluded_at: null,
+      decision_record: null,
+      rollout_percent: 100,
+    };
+    this.records.save(record);
+    this.audit.write(op, record, "create", null, "draft", { created: input });
+    // A draft is not published: the edge has nothing to learn.
+    return { result: ok(record), publish: false, freeze: null, reschedule: false };
+  }
+
+  /** `mayEditLive`: the operator's role may edit a started experiment (checked here, against the state now). */
+  replace(
+    op: Operator,
+    id: number,
+    input: ExperimentInput,
+    confirmReset: boolean,
+    mayEditLive: boolean,
+    mayAllowScripts: boolean,
+  ): Change<ExperimentRecord> {
+    const scripts = scriptOverrideProblem(input, mayAllowScripts);
+    if (scripts !== null) return refused(scripts);
+    const loaded = this.load(id);
+    if (!("row" in loaded)) return refused(loaded);
+    const { row, record: current } = loaded;
+    if (current.lifecycle_state !== "draft" && !mayEditLive) {
+      return refused(fail(403, "forbidden", `the role ${op.role} may not edit an experiment that is ${current.lifecycle_state}`));
+    }
+    const edit = checkEdit(current, input, confirmReset);
+    if (!edit.ok) return refused(edit);
+    const issues = selfReferenceIssues(input);
+    if (issues.length > 0) return refused(selfReference(issues));
+    if (this.records.slugTaken(input.slug, id)) return refused(slugTaken(input.slug));
+    if (current.lifecycle_state !== "draft") {
+      const chain = this.chainProblem(id, input);
+      if (chain !== null) return refused(chain);
+    }
+    const next: ExperimentRecord = { ...current, ...input, updated_at: new Date().toISOString() };
+    const changes: Record<string, unknown> = diff(current, next);
+    if (edit.value.resetsSample) {
+      this.records.startNewEpoch(id);
+      changes.sample_reset = { from: row.epoch, to: row.epoch + 1 };
+    }
+    this.records.save(next);
+    this.audit.write(op, next, edit.value.resetsSample ? "edit_reset" : "edit", null, null, changes);
+    // max_runtime_days may have changed: the alarm is recomputed.
+    return { result: ok(next), publish: seenByEdge(current.lifecycle_state), freeze: null, reschedule: true };
+  }
+
+  async act(op: Operator, id: number, action: Action, body: ActionBody): Promise<Change<ExperimentRecord | { deleted: number }>> {
+    const loaded = this.load(id);
+    if (!("row" in loaded)) return refused(loaded);
+    const { row, record: current } = loaded;
+    const t = transition(current.lifecycle_state, action, this.records.restoreTo(row));
+    if (!t.ok) return refused(fail(409, t.code, t.message));
+    const now = new Date().toISOString();
+
+    if (t.to === "removed") {
+      await this.runData.purge(row);
+      this.records.remove(id);
+      this.evaluation.forgetReports(id);
+      this.audit.write(op, current, "delete", current.lifecycle_state, "removed", { deleted: current });
+      return { result: ok({ deleted: id }), publish: false, freeze: null, reschedule: false };
+    }
+
+    const next: ExperimentRecord = { ...current, lifecycle_state: t.to, updated_at: now };
+    const extra: AuditExtra = {};
+    if (action === "start") {
+      const problems = startProblems(current);
+      if (problems.length > 0) return refused(fail(422, "validation_failed", "the experiment cannot start as configured", problems));
+      const busy = this.records.runningOn(current.target_page, id);
+      if (busy.length > 0) {
+        return refused(fail(409, "target_page_busy", `${current.target_page} already has a running experiment: ${busy.join(", ")}`));
+      }
+      const chain = this.chainProblem(id, current);
+      if (chain !== null) return refused(chain);
+      next.started_at = current.started_at ?? now;
+    }
+    if (action === "conclude" || action === "override") {
+      const shipped = body.shipped_variant_slug;
+      if (shipped === undefined || !current.variants.some((v) => v.slug === shipped)) {
+        return refused(
+          fail(422, "validation_failed", "name the variant to ship", [
+            { path: "shipped_variant_slug", message: `one of: ${current.variants.map((v) => v.slug).join(", ")}` },
+          ]),
+        );
+      }
+      if (action === "conclude") {
+        const run = await this.runData.read(row);
+        const gate = gateState(
+          current.min_sample_threshold,
+          current.variants.map((v) => v.slug),
+          run.samples,
+          null,
+        );
+        if (gate !== "reached") {
+          return refused(
+            fail(
+              409,
+              "gate_pending",
+              `every variant needs a sample of ${current.min_sample_threshold} before conclusion; use override with a reason`,
+            ),
+          );
+        }
+      } else {
+        const reason = body.reason?.trim() ?? "";
+        if (reason === "") {
+          return refused(fail(422, "validation_failed", "an override needs a reason", [{ path: "reason", message: "required" }]));
+        }
+        next.significance_override_reason = reason;
+        extra.reason = reason;
+      }
+      next.shipped_variant_slug = shipped;
+      next.concluded_at = now;
+      next.decision_record = body.decision_record ?? null;
+      next.rollout_percent = body.rollout_percent ?? 100;
+      extra.shipped = shipped;
+      await this.evaluation.snapshotConclusion(row);
+    }
+    if (action === "archive") this.records.setRestoreTo(id, current.lifecycle_state);
+    if (action === "restore") this.records.setRestoreTo(id, null);
+
+    this.records.save(next);
+    const changes: Record<string, unknown> = { lifecycle_state: { from: current.lifecycle_state, to: t.to } };
+    if (next.decision_record !== current.decision_record && next.decision_record !== null) changes.decision_record = next.decision_record;
+    if (next.rollout_percent !== current.rollout_percent)
+      changes.rollout_percent = { from: current.rollout_percent, to: next.rollout_percent };
+    this.audit.write(op, next, action, current.lifecycle_state, t.to, changes, extra);
+    return {
+      result: ok(next),
+      publish: seenByEdge(current.lifecycle_state) || seenByEdge(t.to),
+      freeze: t.to === "done" ? row : null,
+      reschedule: true,
+    };
+  }
+
+  /**
+   * Gradual rollout of the shipped variant of a done experiment: `percent` of visitors (by the assignment
+   * hash, so raising it only adds visitors) get it, the rest the control; 0 rolls back to the control.
+   */
+  setRollout(op: Operator, id: number, percent: number): Change<ExperimentRecord> {
+    const loaded = this.load(id);
+    if (!("row" in loaded)) return refused(loaded);
+    const current = loaded.record;
+    if (current.lifecycle_state !== "done") {
+      return refused(
+        fail(409, `cannot_rollout_${current.lifecycle_state}`, "only a concluded experiment's shipped variant can be rolled out"),
+      );
+    }
+    if (current.shipped_variant_slug === null) {
+      return refused(fail(409, "nothing_shipped", "this experiment shipped no variant; there is nothing to roll out"));
+    }
+    if (!(percent >= 0 && percent <= 100) || Math.round(percent * 100) !== percent * 100) {
+      return refused(
+        fail(422, "validation_failed", "a percentage from 0 to 100 with at most two decimals", [{ path: "percent", message: "0 to 100" }]),
+      );
+    }
+    const next: ExperimentRecord = { ...current, rollout_percent: percent, updated_at: new Date().toISOString() };
+    this.records.save(next);
+    this.audit.write(
+      op,
+      next,
+      percent === 0 ? "rollback" : "rollout",
+      null,
+      null,
+      { rollout_percent: { from: current.rollout_percent, to: percent } },
+      { shipped: current.shipped_variant_slug },
+    );
+    return { result: ok(next), publish: true, freeze: null, reschedule: false };
+  }
+
+  /** A running experiment whose variant page is another running experiment's target page (or the reverse). */
+  private chainProblem(id: number, e: Pick<ExperimentInput, "target_page" | "variants">): Result<never> | null {
+    const pages = new Set(e.variants.map((v) => v.page ?? e.target_page));
+    for (const { record: o } of this.records.recordsInStates(["live", "paused"], id)) {
+      if (pages.has(o.target_page) && o.target_page !== e.target_page) {
+        return fail(409, "experiment_chain", `a variant page is the target page of running experiment ${o.slug}`);
+      }
+      if (o.variants.some((v) => (v.page ?? o.target_page) === e.target_page) && o.target_page !== e.target_page) {
+        return fail(409, "experiment_chain", `the target page is a variant page of running experiment ${o.slug}`);
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,291 @@
+// The experiments table: every statement that reads or writes it, and the one way a stored record
+// becomes an ExperimentRecord again: readRecord, which parses the JSON with the zod schema (so a record
+// saved before a field existed gets that field's default, and a damaged one is reported, never cast).
+import { z } from "zod";
+import { type Issue, issuesOf } from "../core/errors.ts";
+import type { ListQuery } from "../core/list-query.ts";
+import { type ExperimentInput, ExperimentRecord, type LifecycleState } from "../core/schema.ts";
+import type { ShardSnapshot } from "../run-data/run-data-object.ts";
+import type { ExperimentRow } from "./tables.ts";
+
+/** A stored record that does not parse: it is left as it is, reported, and kept out of what the edge sees. */
+export interface UnreadableRecord {
+  readonly id: number;
+  readonly slug: string;
+  readonly issues: readonly Issue[];
+}
+
+export type RecordRead =
+  | { readonly ok: true; readonly record: ExperimentRecord }
+  | { readonly ok: false; readonly unreadable: UnreadableRecord };
+
+// Each damaged record is logged once per isolate and version (its updated_at), not on every list.
+const reported = new Set<string>();
+
+/** The record a row holds, parsed with the ExperimentRecord schema (defaults for fields added since). */
+export function readRecord(row: Pick<ExperimentRow, "id" | "slug" | "updated_at" | "record">): RecordRead {
+  let json: unknown;
+  let issues: Issue[];
+  try {
+    json = JSON.parse(row.record);
+    const parsed = ExperimentRecord.safeParse(json);
+    if (parsed.success && parsed.data.id === row.id) return { ok: true, record: parsed.data };
+    issues = parsed.success ? [{ path: "id", message: `is ${parsed.data.id}, but the row is ${row.id}` }] : issuesOf(parsed.error);
+  } catch (err) {
+    issues = [{ path: "(record)", message: `not JSON: ${(err as Error).message}` }];
+  }
+  const key = `${row.id}@${row.updated_at}`;
+  if (!reported.has(key)) {
+    if (reported.size > 1000) reported.clear();
+    reported.add(key);
+    console.warn(
+      `sgen-ab catalog: the stored record of experiment ${row.id} (${row.slug}) does not match the schema; it is left untouched and skipped`,
+      issues,
+    );
+  }
+  return { ok: false, unreadable: { id: row.id, slug: row.slug, issues } };
+}
+
+// ---- The JSON columns beside the record -----------------------------------------------------------
+
+const Counts = z.record(z.string(), z.number());
+
+/** A run-data shard's counts as stored (run-data's ShardSnapshot). */
+export const StoredSnapshot = z.object({
+  epoch: z.number().int().min(0),
+  samples: Counts,
+  conversions: z.record(z.string(), Counts),
+  lastConversionAt: Counts,
+  daily: z.record(z.string(), z.record(z.string(), Counts)),
+});
+
+// These two are parsed loosely: a field a later version adds (more of the outcome, say) is kept as it
+// was written, not dropped on the way to the dashboard. Their types are declared, not inferred, so that
+// they hold no index signature of unknowns (which Durable Object RPC cannot type).
+
+/** The run-data as it stood at conclusion, kept with the record for the result archive. */
+export interface ConclusionSnapshot {
+  at: string;
+  epoch: number;
+  run: ShardSnapshot;
+}
+export const ConclusionSnapshot: z.ZodType<ConclusionSnapshot> = z.looseObject({
+  at: z.string(),
+  epoch: z.number().int().min(0),
+  run: StoredSnapshot,
+});
+
+/** The automated post-test action that concluded an experiment. */
+export interface PostTestApplied {
+  action: string;
+  outcome: { state: "winner" | "inconclusive"; winner: string | null };
+  shipped_variant_slug: string | null;
+  at: string;
+}
+export const PostTestApplied: z.ZodType<PostTestApplied> = z.looseObject({
+  action: z.string(),
+  outcome: z.looseObject({ state: z.enum(["winner", "inconclusive"]), winner: z.string().nullable() }),
+  shipped_variant_slug: z.string().nullable(),
+  at: z.string(),
+});
+
+/** The running minimum of each comparison's always-valid p-value, for one epoch. */
+const AlwaysValidMin = z.object({ epoch: z.number().int().min(0), byVariant: Counts });
+
+/** A JSON column parsed with `schema`; null when empty, and null (logged) when it does not parse. */
+export function readColumn<T>(schema: z.ZodType<T>, text: string | null, what: string): T | null {
+  if (text === null) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  console.warn(`sgen-ab catalog: ignoring an unreadable ${what}`, parsed.error.issues);
+  return null;
+}
+
+/** The always-valid minimum of the row's current epoch, if any. */
+export function alwaysValidMin(row: ExperimentRow): Record<string, number> | undefined {
+  const stored = readColumn(AlwaysValidMin, row.avp_min, `always-valid minimum of experiment ${row.id}`);
+  return stored !== null && stored.epoch === row.epoch ? stored.byVariant : undefined;
+}
+
+const SORT_COLUMNS: Record<ListQuery["sort"], string> = {
+  name: "name COLLATE NOCASE",
+  state: "lifecycle_state",
+  sample: "sample",
+  created: "created_at",
+  updated: "updated_at",
+  id: "id",
+};
+
+export interface ListedRecord {
+  readonly record: ExperimentRecord;
+  /** The sample as of the last run-data report (the list sorts on it). */
+  readonly sample: number;
+}
+
+export class Records {
+  private readonly sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
+  }
+
+  row(id: number): ExperimentRow | undefined {
+    return this.sql.exec<ExperimentRow>("SELECT * FROM experiments WHERE id = ?", id).toArray()[0];
+  }
+
+  /** Rows in `states`, by id; `exceptId` leaves one experiment out. */
+  inStates(states: readonly LifecycleState[], exceptId: number | null = null): ExperimentRow[] {
+    return this.sql
+      .exec<ExperimentRow>(
+        `SELECT * FROM experiments WHERE lifecycle_state IN (${states.map(() => "?").join(", ")}) AND id IS NOT ? ORDER BY id`,
+        ...states,
+        exceptId,
+      )
+      .toArray();
+  }
+
+  /** The readable records in `states`; unreadable ones are skipped (readRecord reports them). */
+  recordsInStates(
+    states: readonly LifecycleState[],
+    exceptId: number | null = null,
+  ): Array<{ row: ExperimentRow; record: ExperimentRecord }> {
+    const out: Array<{ row: ExperimentRow; record: ExperimentRecord }> = [];
+    for (const row of this.inStates(states, exceptId)) {
+      const read = readRecord(row);
+      if (read.ok) out.push({ row, record: read.record });
+    }
+    return out;
+  }
+
+  /** Slugs of the live or paused experiments on `targetPage` other than `exceptId`. */
+  runningOn(targetPage: string, exceptId: number): string[] {
+    return this.sql
+      .exec<{ slug: string }>(
+        "SELECT slug FROM experiments WHERE target_page = ? AND lifecycle_state IN ('live', 'paused') AND id != ?",
+        targetPage,
+        exceptId,
+      )
+      .toArray()
+      .map((r) => r.slug);
+  }
+
+  slugTaken(slug: string, exceptId: number | null): boolean {
+    return this.sql.exec("SELECT id FROM experiments WHERE slug = ? AND id IS NOT ?", slug, exceptId).toArray().length > 0;
+  }
+
+  /** A new draft's row, with its shard count fixed for life; the record is written by `save`. */
+  insertDraft(input: ExperimentInput, shards: number, now: string): number {
+    return this.sql
+      .exec<{ id: number }>(
+        "INSERT INTO experiments (slug, name, target_page, lifecycle_state, shards, created_at, updated_at, record) VALUES (?, ?, ?, 'draft', ?, ?, ?, '{}') RETURNING id",
+        input.slug,
+        input.name,
+        input.target_page,
+        shards,
+        now,
+        now,
+      )
+      .one().id;
+  }
+
+  save(r: ExperimentRecord): void {
+    this.sql.exec(
+      "UPDATE experiments SET slug = ?, name = ?, target_page = ?, lifecycle_state = ?, updated_at = ?, record = ? WHERE id = ?",
+      r.slug,
+      r.name,
+      r.target_page,
+      r.lifecycle_state,
+      r.updated_at,
+      JSON.stringify(r),
+      r.id,
+    );
+  }
+
+  remove(id: number): void {
+    this.sql.exec("DELETE FROM experiments WHERE id = ?", id);
+  }
+
+  /** A live edit that changes variants or shares: a new epoch, counted from zero. */
+  startNewEpoch(id: number): void {
+    this.sql.exec("UPDATE experiments SET epoch = epoch + 1, sample = 0, avp_min = NULL, srm_blocked_at = NULL WHERE id = ?", id);
+  }
+
+  /** The state a restore returns an archived record to (null once restored). */
+  setRestoreTo(id: number, state: LifecycleState | null): void {
+    this.sql.exec("UPDATE experiments SET restore_to = ? WHERE id = ?", state, id);
+  }
+
+  /** The state a restore returns `row` to, or null when the column holds none (or no state). */
+  restoreTo(row: ExperimentRow): LifecycleState | null {
+    const parsed = ExperimentRecord.shape.lifecycle_state.safeParse(row.restore_to);
+    return parsed.success ? parsed.data : null;
+  }
+
+  /** The figures of the latest run-data report: the sample (the list sorts on it) and the always-valid minimum. */
+  noteRun(id: number, epoch: number, sample: number, alwaysValid: Record<string, number>): void {
+    this.sql.exec(
+      "UPDATE experiments SET sample = ?, avp_min = ? WHERE id = ?",
+      sample,
+      JSON.stringify({ epoch, byVariant: alwaysValid }),
+      id,
+    );
+  }
+
+  markSrmBlocked(id: number, at: string): void {
+    this.sql.exec("UPDATE experiments SET srm_blocked_at = ? WHERE id = ?", at, id);
+  }
+
+  setPostTestApplied(id: number, applied: PostTestApplied): void {
+    this.sql.exec("UPDATE experiments SET post_test_applied = ? WHERE id = ?", JSON.stringify(applied), id);
+  }
+
+  setConclusion(id: number, snapshot: ConclusionSnapshot): void {
+    this.sql.exec("UPDATE experiments SET conclusion_snapshot = ? WHERE id = ?", JSON.stringify(snapshot), id);
+  }
+
+  postTestApplied(row: ExperimentRow): PostTestApplied | null {
+    return readColumn(PostTestApplied, row.post_test_applied, `post-test action of experiment ${row.id}`);
+  }
+
+  conclusion(row: ExperimentRow): ConclusionSnapshot | null {
+    return readColumn(ConclusionSnapshot, row.conclusion_snapshot, `conclusion snapshot of experiment ${row.id}`);
+  }
+
+  /** One page of the list: filter, sort, page (contract section 4). Unreadable records are reported apart. */
+  list(q: ListQuery): { rows: ListedRecord[]; total: number; unreadable: UnreadableRecord[] } {
+    const where: string[] = [];
+    const args: SqlStorageValue[] = [];
+    if (q.state === "") where.push("lifecycle_state != 'archived'");
+    else {
+      where.push("lifecycle_state = ?");
+      args.push(q.state);
+    }
+    if (q.q !== "") {
+      where.push("(name LIKE ? ESCAPE '\\' OR target_page LIKE ? ESCAPE '\\' OR slug LIKE ? ESCAPE '\\')");
+      const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      args.push(like, like, like);
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+    const total = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM experiments ${clause}`, ...args).one().n;
+    const direction = q.order === "asc" ? "ASC" : "DESC";
+    const rows: ListedRecord[] = [];
+    const unreadable: UnreadableRecord[] = [];
+    for (const row of this.sql.exec<ExperimentRow>(
+      `SELECT * FROM experiments ${clause} ORDER BY ${SORT_COLUMNS[q.sort]} ${direction}, id ${direction} LIMIT ? OFFSET ?`,
+      ...args,
+      q.per_page,
+      (q.page - 1) * q.per_page,
+    )) {
+      const read = readRecord(row);
+      if (read.ok) rows.push({ record: read.record, sample: row.sample });
+      else unreadable.push(read.unreadable);
+    }
+    return { rows, total, unreadable };
+  }
+}
