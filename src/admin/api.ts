@@ -1,36 +1,25 @@
 // The admin API (contract section 4) as a Hono sub-app: mount it in your own Worker, or let the ready
 // Worker mount it. Authentication and capability checks run before a body is read; every write goes to
 // the catalog Durable Object, which validates the transition and writes the audit entry in one step.
+// What an operator may do is decided by the admin service (service.ts), which the pages share; this
+// file only speaks HTTP and JSON.
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { type CatalogNamespace, catalogStub } from "../catalog/names.ts";
-import { type ApiError, errorBody, fail, type Result } from "../core/errors.ts";
-import { ACTION_CAPABILITY, ACTIONS, type Action, editCapability } from "../core/lifecycle.ts";
+import { type ApiError, errorBody, type Result } from "../core/errors.ts";
+import { ACTION_CAPABILITY, ACTIONS, type Action } from "../core/lifecycle.ts";
 import { ListQuery } from "../core/list-query.ts";
-import { type Capability, type Operator, roleCan } from "../core/permissions.ts";
 import { DecisionRecord, ExperimentInput, Slug } from "../core/schema.ts";
-import { operatorFor } from "./auth.ts";
+import { bearerToken } from "./auth.ts";
 import { readJson } from "./body.ts";
-import { buildDashboard } from "./dashboard.ts";
-import { reminderText } from "./reminder.ts";
-import { resultsCsv, resultsJson } from "./results.ts";
-import { rolesFrom } from "./roles.ts";
-import { clientKey, noteFailedSignIn, retryAfterSeconds } from "./signin-limit.ts";
+import { type Access, AdminService, type AdminServiceOptions, parseId } from "./service.ts";
 
 export { type CatalogNamespace, catalogStub } from "../catalog/names.ts";
 
-export interface AdminOptions<Env> {
+export interface AdminOptions<Env> extends AdminServiceOptions<Env> {
   /** Where the API is mounted. Default `/sg-admin/api`. */
   basePath?: string;
-  catalog: (env: Env) => CatalogNamespace | undefined;
-  /** The `SGEN_ADMIN_TOKENS` secret: JSON `[{ "sha256", "operator", "role" }]`. */
-  tokens: (env: Env) => string | undefined;
-  /** Custom roles, JSON `{ "role": ["capability", …] }`; they replace defaults of the same name. */
-  roles?: (env: Env) => string | undefined;
   /** Largest accepted body. Default 64 KiB. */
   maxBodyBytes?: number;
-  /** Called after a write that changed what the edge sees (the ready Worker drops its config copy). */
-  onPublished?: () => void;
 }
 
 const ActionBody = z.strictObject({
@@ -42,65 +31,50 @@ const ActionBody = z.strictObject({
 
 const RolloutBody = z.strictObject({ percent: z.number().min(0).max(100) });
 
-type Vars = { operator: Operator; roles: Readonly<Record<string, readonly Capability[]>> };
+type Vars = { access: Access };
+type C<Env extends object> = Context<{ Bindings: Env; Variables: Vars }>;
 
 const send = (c: Context, e: ApiError) => c.json(errorBody(e), e.status);
 
-function parseId(raw: string): number | null {
-  return /^[1-9][0-9]{0,14}$/.test(raw) ? Number(raw) : null;
-}
-
 export function createAdminApi<Env extends object>(options: AdminOptions<Env>) {
   const maxBody = options.maxBodyBytes ?? 65_536;
+  const service = new AdminService<Env>(options);
   const app = new Hono<{ Bindings: Env; Variables: Vars }>().basePath(options.basePath ?? "/sg-admin/api");
 
   app.use("*", async (c, next) => {
     // Guessing tokens is rate limited per client address, before the token is even looked at.
-    const ns = options.catalog(c.env);
-    const client = clientKey(c.req.raw);
-    const retryAfter = ns === undefined ? 0 : await retryAfterSeconds(catalogStub(ns), client, c.env as Record<string, unknown>);
-    if (retryAfter > 0) {
-      c.header("retry-after", String(retryAfter));
+    const signIn = await service.signIn(c.env, c.req.raw, bearerToken(c.req.header("authorization")));
+    if (!signIn.ok && signIn.status === 429) {
+      c.header("retry-after", String(signIn.retryAfter));
       return send(c, {
         status: 429,
         code: "too_many_attempts",
-        message: `too many failed sign-ins from this address; try again in ${retryAfter} s`,
+        message: `too many failed sign-ins from this address; try again in ${signIn.retryAfter} s`,
       });
     }
-    const operator = await operatorFor(c.req.header("authorization"), options.tokens(c.env));
-    if (operator === null) {
-      if (ns !== undefined) await noteFailedSignIn(catalogStub(ns), client);
+    if (!signIn.ok) {
       c.header("www-authenticate", 'Bearer realm="sgen-ab"');
       return send(c, { status: 401, code: "unauthorized", message: "a valid operator token is required (Authorization: Bearer …)" });
     }
-    c.set("operator", operator);
-    c.set("roles", rolesFrom(options.roles?.(c.env)));
+    c.set("access", service.access(c.env, signIn.operator));
     c.header("cache-control", "no-store");
     await next();
   });
 
-  const can = (c: Context<{ Bindings: Env; Variables: Vars }>, capability: Capability): ApiError | null =>
-    roleCan(c.get("roles"), c.get("operator").role, capability)
-      ? null
-      : { status: 403, code: "forbidden", message: `the role ${c.get("operator").role} may not ${capability.replace("experiments.", "")}` };
+  /** Answers a service result as JSON, or the error. */
+  const reply = <T>(c: C<Env>, r: Result<T>) => (r.ok ? c.json(r.value as object) : send(c, r));
 
-  const catalogOf = (c: Context<{ Bindings: Env; Variables: Vars }>) => {
-    const ns = options.catalog(c.env);
-    return ns === undefined ? null : catalogStub(ns);
-  };
-
-  /** Answers a catalog result: the value as JSON, or the error; marks a change the edge has not seen yet. */
-  const answer = <T>(c: Context, r: Result<{ value: T; published: boolean }>, status: 200 | 201 = 200) => {
+  /** Answers a write: the value as JSON, or the error; marks a change the edge has not seen yet. */
+  const answer = <T>(c: C<Env>, r: Result<{ value: T; published: boolean }>, status: 200 | 201 = 200) => {
     if (!r.ok) return send(c, r);
-    if (r.value.published) options.onPublished?.();
-    else c.header("sgen-publish", "pending");
+    if (!r.value.published) c.header("sgen-publish", "pending");
     return c.json(r.value.value as object, status);
   };
 
-  const unavailable: ApiError = { status: 503, code: "catalog_unavailable", message: "the catalog Durable Object is not bound" };
+  const notFound = (c: C<Env>) => send(c, { status: 404, code: "not_found", message: "no such experiment" });
 
   app.get("/experiments", async (c) => {
-    const denied = can(c, "experiments.list");
+    const denied = c.get("access").denied("experiments.list");
     if (denied) return send(c, denied);
     const q = ListQuery.safeParse(c.req.query());
     if (!q.success)
@@ -110,113 +84,73 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>) {
         message: "the query string is not valid",
         issues: q.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
       });
-    const catalog = catalogOf(c);
-    if (catalog === null) return send(c, unavailable);
-    const { rows, total } = await catalog.list(q.data);
-    return c.json({ rows: rows.map((r) => ({ ...r, reminder: reminderText(r.reminder) })), total });
+    return reply(c, await service.list(c.env, q.data));
   });
 
   app.post("/experiments", async (c) => {
-    const denied = can(c, "experiments.create");
+    const who = c.get("access");
+    const denied = who.denied("experiments.create");
     if (denied) return send(c, denied);
     const body = await readJson(c, ExperimentInput, maxBody);
     if (!body.ok) return send(c, body);
-    const catalog = catalogOf(c);
-    if (catalog === null) return send(c, unavailable);
-    return answer(c, await catalog.create(c.get("operator"), body.value, can(c, "experiments.script_overrides") === null), 201);
+    return answer(c, await service.create(c.env, who, body.value), 201);
   });
 
   app.get("/experiments/:id", async (c) => {
-    const denied = can(c, "experiments.view");
+    const denied = c.get("access").denied("experiments.view");
     if (denied) return send(c, denied);
-    const id = parseId(c.req.param("id"));
-    if (id === null) return send(c, fail(404, "not_found", "no such experiment") as ApiError);
-    const catalog = catalogOf(c);
-    if (catalog === null) return send(c, unavailable);
-    const r = await catalog.get(id);
-    return r.ok ? c.json(r.value) : send(c, r);
+    return reply(c, await service.record(c.env, c.req.param("id")));
   });
 
   app.put("/experiments/:id", async (c) => {
-    const id = parseId(c.req.param("id"));
-    const catalog = catalogOf(c);
-    if (catalog === null) return send(c, unavailable);
-    const roles = c.get("roles");
-    const role = c.get("operator").role;
-    if (!roleCan(roles, role, "experiments.edit_draft") && !roleCan(roles, role, "experiments.edit_live")) {
-      return send(c, { status: 403, code: "forbidden", message: `the role ${role} may not edit experiments` });
+    const who = c.get("access");
+    if (!who.can("experiments.edit_draft") && !who.can("experiments.edit_live")) {
+      return send(c, { status: 403, code: "forbidden", message: `the role ${who.operator.role} may not edit experiments` });
     }
-    if (id === null) return send(c, { status: 404, code: "not_found", message: "no such experiment" });
-    const current = await catalog.get(id);
+    const current = await service.editable(c.env, who, c.req.param("id"));
     if (!current.ok) return send(c, current);
-    const denied = can(c, editCapability(current.value.lifecycle_state));
-    if (denied) return send(c, denied);
     const body = await readJson(c, ExperimentInput, maxBody);
     if (!body.ok) return send(c, body);
-    const confirm = c.req.query("confirm") === "reset";
-    return answer(
-      c,
-      await catalog.replace(
-        c.get("operator"),
-        id,
-        body.value,
-        confirm,
-        roleCan(roles, role, "experiments.edit_live"),
-        roleCan(roles, role, "experiments.script_overrides"),
-      ),
-    );
+    return answer(c, await service.replace(c.env, who, current.value.id, body.value, c.req.query("confirm") === "reset"));
   });
 
-  const act = async (c: Context<{ Bindings: Env; Variables: Vars }>, action: Action) => {
-    const denied = can(c, ACTION_CAPABILITY[action]);
+  const act = async (c: C<Env>, action: Action) => {
+    const who = c.get("access");
+    const denied = who.denied(ACTION_CAPABILITY[action]);
     if (denied) return send(c, denied);
-    const id = parseId(c.req.param("id") ?? "");
-    if (id === null) return send(c, { status: 404, code: "not_found", message: "no such experiment" });
+    if (parseId(c.req.param("id")) === null) return notFound(c);
     const body = await readJson(c, ActionBody, maxBody, true);
     if (!body.ok) return send(c, body);
-    const catalog = catalogOf(c);
-    if (catalog === null) return send(c, unavailable);
-    return answer(c, await catalog.act(c.get("operator"), id, action, body.value));
+    return answer(c, await service.act(c.env, who, c.req.param("id"), action, body.value));
   };
 
   // Gradual rollout of a concluded experiment's shipped variant, and the way back to the control.
-  const rollout = async (c: Context<{ Bindings: Env; Variables: Vars }>, fixed: number | null) => {
-    const denied = can(c, "experiments.conclude");
+  const rollout = async (c: C<Env>, fixed: number | null) => {
+    const who = c.get("access");
+    const denied = who.denied("experiments.conclude");
     if (denied) return send(c, denied);
-    const id = parseId(c.req.param("id") ?? "");
-    if (id === null) return send(c, { status: 404, code: "not_found", message: "no such experiment" });
+    if (parseId(c.req.param("id")) === null) return notFound(c);
     let percent = fixed;
     if (percent === null) {
       const body = await readJson(c, RolloutBody, maxBody);
       if (!body.ok) return send(c, body);
       percent = body.value.percent;
     }
-    const catalog = catalogOf(c);
-    if (catalog === null) return send(c, unavailable);
-    return answer(c, await catalog.setRollout(c.get("operator"), id, percent));
+    return answer(c, await service.setRollout(c.env, who, c.req.param("id"), percent));
   };
   app.post("/experiments/:id/rollout", (c) => rollout(c, null));
   app.post("/experiments/:id/rollback", (c) => rollout(c, 0));
 
   // One experiment's results, per variant and per day, for a spreadsheet or a notebook.
-  const results = async (c: Context<{ Bindings: Env; Variables: Vars }>, format: "json" | "csv") => {
-    const denied = can(c, "dashboard.view");
+  const results = async (c: C<Env>, format: "json" | "csv") => {
+    const denied = c.get("access").denied("dashboard.view");
     if (denied) return send(c, denied);
-    const id = parseId(c.req.param("id") ?? "");
-    if (id === null) return send(c, { status: 404, code: "not_found", message: "no such experiment" });
-    const catalog = catalogOf(c);
-    if (catalog === null) return send(c, unavailable);
-    const state = await catalog.runState(id);
-    if (!state.ok) return send(c, state);
-    const name = `sgen-ab-${state.value.record.slug}-results`;
-    if (format === "csv") {
-      return c.body(resultsCsv(state.value), 200, {
-        "content-type": "text/csv; charset=utf-8",
-        "content-disposition": `attachment; filename="${name}.csv"`,
-      });
-    }
-    c.header("content-disposition", `attachment; filename="${name}.json"`);
-    return c.json(resultsJson(state.value));
+    const file = await service.results(c.env, c.req.param("id"), format);
+    if (!file.ok) return send(c, file);
+    return c.body(file.value.body, 200, {
+      "content-type": file.value.contentType,
+      "content-disposition": `attachment; filename="${file.value.filename}"`,
+    });
   };
   app.get("/experiments/:id/results.json", (c) => results(c, "json"));
   app.get("/experiments/:id/results.csv", (c) => results(c, "csv"));
@@ -232,18 +166,13 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>) {
   app.delete("/experiments/:id", (c) => act(c, "delete"));
 
   app.get("/experiments/:id/dashboard", async (c) => {
-    const denied = can(c, "dashboard.view");
+    const denied = c.get("access").denied("dashboard.view");
     if (denied) return send(c, denied);
-    const id = parseId(c.req.param("id"));
-    if (id === null) return send(c, { status: 404, code: "not_found", message: "no such experiment" });
-    const catalog = catalogOf(c);
-    if (catalog === null) return send(c, unavailable);
-    const state = await catalog.runState(id);
-    return state.ok ? c.json(buildDashboard(state.value)) : send(c, state);
+    return reply(c, await service.dashboard(c.env, c.req.param("id")));
   });
 
   app.get("/activity", async (c) => {
-    const denied = can(c, "activity.view");
+    const denied = c.get("access").denied("activity.view");
     if (denied) return send(c, denied);
     const rawId = c.req.query("experiment_id");
     const id = rawId === undefined || rawId === "" ? null : parseId(rawId);
@@ -256,9 +185,8 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>) {
       });
     }
     const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 100) || 100, 1), 1000);
-    const catalog = catalogOf(c);
-    if (catalog === null) return send(c, unavailable);
-    return c.json({ entries: await catalog.activity(id, limit) });
+    const entries = await service.activity(c.env, id, limit);
+    return entries.ok ? c.json({ entries: entries.value }) : send(c, entries);
   });
 
   app.notFound((c) => send(c, { status: 404, code: "not_found", message: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }));

@@ -45,16 +45,13 @@ export async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
 }
 
-/** The operator a bearer token belongs to, or null. Every digest is compared, match or not. */
-export async function operatorFor(authorization: string | null | undefined, secret: string | undefined): Promise<Operator | null> {
+/** The token of an `Authorization: Bearer …` header, or null when there is none or it is malformed. */
+export function bearerToken(authorization: string | null | undefined): string | null {
   const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(authorization ?? "");
-  return m === null ? null : operatorForToken(m[1] as string, secret);
+  return m === null ? null : (m[1] as string);
 }
 
-export async function operatorForToken(token: string, secret: string | undefined): Promise<Operator | null> {
-  return operatorForDigest(await sha256(token), secret);
-}
-
+/** The operator whose token has this SHA-256 digest, or null. Every digest is compared, match or not. */
 export function operatorForDigest(digest: Uint8Array, secret: string | undefined): Operator | null {
   const entries = tokensOf(secret);
   let found: Operator | null = null;

@@ -1,44 +1,35 @@
 // The operators' web pages (reference: the four views of the Experiments module), as a Hono sub-app.
 // Sign-in turns an operator token into a signed session cookie; every state-changing form carries a
-// CSRF token; every response carries security headers and no-store. Pages talk to the catalog directly,
-// with the same core rules and the same capability checks as the API.
+// CSRF token; every response carries security headers and no-store. Sign-in, the capability checks and
+// every read and write go through the admin service (../service.ts), the same one the API uses.
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { type CatalogNamespace, catalogStub } from "../../catalog/names.ts";
 import { type ApiError, issuesOf } from "../../core/errors.ts";
 import { gateState } from "../../core/gate.ts";
 import { ACTION_CAPABILITY, ACTIONS, type Action, editCapability, transition } from "../../core/lifecycle.ts";
 import { ListQuery } from "../../core/list-query.ts";
-import { type Capability, type Operator, roleCan } from "../../core/permissions.ts";
-import { DecisionRecord, ExperimentInput, type ExperimentRecord, type LifecycleState } from "../../core/schema.ts";
+import { DecisionRecord, ExperimentInput } from "../../core/schema.ts";
 import { withPath } from "../../core/url.ts";
 import { applyOverrides } from "../../edge/overrides.ts";
-import { fromHex, operatorForDigest, sha256, toHex } from "../auth.ts";
-import { buildDashboard } from "../dashboard.ts";
-import { reminderText } from "../reminder.ts";
-import { resultsCsv, resultsJson } from "../results.ts";
-import { rolesFrom } from "../roles.ts";
+import { toHex } from "../auth.ts";
+import { type Access, AdminService, type AdminServiceOptions, parseId } from "../service.ts";
 import { createSession, csrfToken, csrfValid, readSession, SESSION_COOKIE, SESSION_HOURS, type Session } from "../session.ts";
-import { clientKey, noteFailedSignIn, retryAfterSeconds } from "../signin-limit.ts";
 import { ADMIN_CSS } from "./admin.css.ts";
+import { esc } from "./charts.ts";
 import { formFromRecord, inputFromForm } from "./form.ts";
 import { archivePage, dashboardPage, editorPage, listPage, loginPage, type PageContext } from "./views.ts";
 
-export interface AdminPagesOptions<Env> {
+export interface AdminPagesOptions<Env> extends AdminServiceOptions<Env> {
   /** Where the pages live. Default `/sg-admin`; views under `/experiments/`. */
   basePath?: string;
-  catalog: (env: Env) => CatalogNamespace | undefined;
-  tokens: (env: Env) => string | undefined;
-  roles?: (env: Env) => string | undefined;
   /** Secret that signs session cookies (`SGEN_SESSION_SECRET`); without it nobody can sign in. */
   sessionSecret: (env: Env) => string | undefined;
   /** Fetches a page of the site, for previews of a variant (never through the edge, so never counted). */
   origin?: (request: Request, env: Env) => Promise<Response>;
-  onPublished?: () => void;
 }
 
-type Vars = { session: Session; operator: Operator; csrf: string; roles: Readonly<Record<string, readonly Capability[]>> };
+type Vars = { session: Session; access: Access; csrf: string };
 
 const SECURITY_HEADERS: Record<string, string> = {
   "content-security-policy":
@@ -51,6 +42,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) {
   const base = o.basePath ?? "/sg-admin";
+  const service = new AdminService<Env>(o);
   const app = new Hono<{ Bindings: Env; Variables: Vars }>().basePath(base);
   type C = Context<{ Bindings: Env; Variables: Vars }>;
 
@@ -71,24 +63,18 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
 
   app.get("/login", (c) => c.html(loginPage(anonymous, null)));
   app.post("/login", async (c) => {
-    const ns = o.catalog(c.env);
-    const client = clientKey(c.req.raw);
-    const retryAfter = ns === undefined ? 0 : await retryAfterSeconds(catalogStub(ns), client, c.env as Record<string, unknown>);
-    if (retryAfter > 0)
-      return c.html(loginPage(anonymous, `Too many failed sign-ins; try again in ${retryAfter} seconds.`), 429, {
-        "retry-after": String(retryAfter),
-      });
     const secret = o.sessionSecret(c.env);
     const form = await c.req.parseBody();
     const token = typeof form.token === "string" ? form.token : "";
-    const digest = await sha256(token);
-    const operator = secret === undefined || token === "" ? null : operatorForDigest(digest, o.tokens(c.env));
-    if (operator === null || secret === undefined) {
-      if (ns !== undefined) await noteFailedSignIn(catalogStub(ns), client);
-      return c.html(loginPage(anonymous, "That token is not valid."), 401);
-    }
+    // Without a session secret nobody can sign in; an empty token is a failed attempt like a wrong one.
+    const signIn = await service.signIn(c.env, c.req.raw, secret === undefined || token === "" ? null : token);
+    if (!signIn.ok && signIn.status === 429)
+      return c.html(loginPage(anonymous, `Too many failed sign-ins; try again in ${signIn.retryAfter} seconds.`), 429, {
+        "retry-after": String(signIn.retryAfter),
+      });
+    if (!signIn.ok || secret === undefined) return c.html(loginPage(anonymous, "That token is not valid."), 401);
     // A fresh session value on every sign-in: a cookie planted before sign-in is never promoted (fixation).
-    setCookie(c, SESSION_COOKIE, await createSession(secret, operator, toHex(digest)), {
+    setCookie(c, SESSION_COOKIE, await createSession(secret, signIn.operator, toHex(signIn.digest)), {
       httpOnly: true,
       sameSite: "Strict",
       secure: new URL(c.req.url).protocol === "https:",
@@ -102,7 +88,7 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
   app.use("*", async (c, next) => {
     const secret = o.sessionSecret(c.env);
     const session = secret === undefined ? null : await readSession(secret, getCookie(c, SESSION_COOKIE));
-    const operator = session === null ? null : operatorForDigest(fromHex(session.digest), o.tokens(c.env));
+    const operator = session === null ? null : service.operatorForSession(c.env, session.digest);
     if (session === null || operator === null || secret === undefined) {
       if (c.req.method === "GET") return c.redirect(`${base}/login`, 303);
       return c.text("Sign in first.", 401);
@@ -114,19 +100,22 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
         return c.text("This form has expired or did not come from this site. Reload and try again.", 403);
     }
     c.set("session", session);
-    c.set("operator", operator);
+    c.set("access", service.access(c.env, operator));
     c.set("csrf", csrf);
-    c.set("roles", rolesFrom(o.roles?.(c.env)));
     await next();
   });
 
-  const ctxOf = (c: C): PageContext => ({ base, operator: c.get("operator"), csrf: c.get("csrf") });
-  const can = (c: C, cap: Capability) => roleCan(c.get("roles"), c.get("operator").role, cap);
-  const catalogOf = (c: C) => {
-    const ns = o.catalog(c.env);
-    return ns === undefined ? null : catalogStub(ns);
-  };
+  const ctxOf = (c: C): PageContext => ({ base, operator: c.get("access").operator, csrf: c.get("csrf") });
+  const can = (c: C, cap: Parameters<Access["can"]>[0]) => c.get("access").can(cap);
   const forbidden = (c: C) => c.html(`<p>Your role may not do that.</p>`, 403);
+  const unavailable = (c: C) => c.text("The catalog is not bound.", 503);
+  /** A refusal of the service as a page: the forbidden page, the catalog's absence, or the reason. */
+  const refusal = (c: C, e: ApiError, notFound = "<p>No such experiment.</p>") => {
+    if (e.status === 403) return forbidden(c);
+    if (e.status === 503) return unavailable(c);
+    if (e.status === 404) return c.html(notFound, 404);
+    return c.html(`<p>${esc(e.message)}</p>`, e.status);
+  };
   const formFields = async (c: C): Promise<Record<string, string>> =>
     Object.fromEntries(Object.entries(await c.req.parseBody()).filter((e): e is [string, string] => typeof e[1] === "string"));
 
@@ -139,16 +128,13 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
     if (!can(c, "experiments.list")) return forbidden(c);
     const parsed = ListQuery.safeParse(c.req.query());
     const q = parsed.success ? parsed.data : ListQuery.parse({});
-    const catalog = catalogOf(c);
-    if (catalog === null) return c.text("The catalog is not bound.", 503);
-    const page = await catalog.list(q);
-    const rows = page.rows.map((r) => ({ ...r, reminder: reminderText(r.reminder) }));
-    const total = page.total;
+    const page = await service.list(c.env, q);
+    if (!page.ok) return unavailable(c);
     // Each row's gate and sample are read fresh from run-data, as the dashboard does; a draft has none.
     const gates = await Promise.all(
-      rows.map(async (r) => {
+      page.value.rows.map(async (r) => {
         if (r.lifecycle_state === "draft") return { ...r, gate: "—" };
-        const st = await catalog.runState(r.id);
+        const st = await service.runState(c.env, r.id);
         if (!st.ok) return { ...r, gate: r.significance_override_reason !== null ? "override" : r.sample === 0 ? "pending" : "—" };
         const samples = st.value.run.samples;
         const gate = gateState(
@@ -160,21 +146,20 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
         return { ...r, gate, sample: Object.values(samples).reduce((x, y) => x + y, 0) };
       }),
     );
-    return c.html(listPage(ctxOf(c), q, gates, total, can(c, "experiments.create")));
+    return c.html(listPage(ctxOf(c), q, gates, page.value.total, can(c, "experiments.create")));
   };
   app.get("/experiments", list);
   app.get("/experiments/", list);
 
   app.get("/experiments/archive", async (c) => {
     if (!can(c, "dashboard.view")) return forbidden(c);
-    const catalog = catalogOf(c);
-    if (catalog === null) return c.text("The catalog is not bound.", 503);
-    const done = (await catalog.list(ListQuery.parse({ state: "done", per_page: 100 }))).rows;
-    const archived = (await catalog.list(ListQuery.parse({ state: "archived", per_page: 100 }))).rows;
+    const done = await service.list(c.env, ListQuery.parse({ state: "done", per_page: 100 }));
+    const archived = await service.list(c.env, ListQuery.parse({ state: "archived", per_page: 100 }));
+    if (!done.ok || !archived.ok) return unavailable(c);
     const rows = [];
-    for (const r of [...done, ...archived]) {
-      const st = await catalog.runState(r.id);
-      if (st.ok) rows.push({ record: r as ExperimentRecord, dashboard: buildDashboard(st.value) });
+    for (const r of [...done.value.rows, ...archived.value.rows]) {
+      const d = await service.dashboard(c.env, r.id);
+      if (d.ok) rows.push({ record: r, dashboard: d.value });
     }
     return c.html(archivePage(ctxOf(c), rows));
   });
@@ -191,68 +176,48 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
         editorPage(ctxOf(c), { id: null, state: "draft" }, fields, issuesOf(parsed.error), "Please correct the fields below."),
         422,
       );
-    const catalog = catalogOf(c);
-    if (catalog === null) return c.text("The catalog is not bound.", 503);
-    const r = await catalog.create(c.get("operator"), parsed.data, can(c, "experiments.script_overrides"));
+    const r = await service.create(c.env, c.get("access"), parsed.data);
+    if (!r.ok && r.status === 503) return unavailable(c);
     if (!r.ok) return c.html(editorPage(ctxOf(c), { id: null, state: "draft" }, fields, r.issues ?? [], r.message), r.status);
     return c.redirect(`${base}/experiments/${r.value.value.id}`, 303);
   });
 
-  const idOf = (c: C) => (/^[1-9][0-9]{0,14}$/.test(c.req.param("id") ?? "") ? Number(c.req.param("id")) : null);
-
   async function dashboard(c: C, id: number, message: string | null, status: 200 | ApiError["status"] = 200) {
-    const catalog = catalogOf(c);
-    if (catalog === null) return c.text("The catalog is not bound.", 503);
-    const st = await catalog.runState(id);
-    if (!st.ok) return c.html(`<p>${st.status === 404 ? "No such experiment." : "Unavailable."}</p>`, st.status);
-    const state = st.value.record.lifecycle_state;
+    const d = await service.dashboard(c.env, id);
+    if (!d.ok)
+      return d.status === 503 ? unavailable(c) : c.html(`<p>${d.status === 404 ? "No such experiment." : "Unavailable."}</p>`, d.status);
+    const state = d.value.lifecycle_state;
     const actions = ACTIONS.filter((a) => transition(state, a, null).ok && can(c, ACTION_CAPABILITY[a]));
     const canEdit = (state === "draft" || state === "live" || state === "paused") && can(c, editCapability(state));
-    const canRollout = state === "done" && st.value.record.shipped_variant_slug !== null && can(c, "experiments.conclude");
-    const log = await catalog.activity(id, 20);
-    return c.html(dashboardPage(ctxOf(c), buildDashboard(st.value), { actions, canEdit, canRollout }, log, message), status);
+    const canRollout = state === "done" && d.value.shipped_variant_slug !== null && can(c, "experiments.conclude");
+    const log = await service.activity(c.env, id, 20);
+    return c.html(dashboardPage(ctxOf(c), d.value, { actions, canEdit, canRollout }, log.ok ? log.value : [], message), status);
   }
 
   app.get("/experiments/:id", async (c) => {
     if (!can(c, "dashboard.view")) return forbidden(c);
-    const id = idOf(c);
+    const id = parseId(c.req.param("id"));
     return id === null ? c.html("<p>No such experiment.</p>", 404) : dashboard(c, id, null);
   });
 
-  /** The experiment the editor is about, if it exists and the operator may edit it in its state; else the answer. */
-  async function editable(c: C) {
-    const id = idOf(c);
-    const catalog = catalogOf(c);
-    if (id === null || catalog === null) return c.html("<p>No such experiment.</p>", 404);
-    const r = await catalog.get(id);
-    if (!r.ok) return c.html("<p>No such experiment.</p>", 404);
-    const state: LifecycleState = r.value.lifecycle_state;
-    if (!can(c, editCapability(state))) return forbidden(c);
-    return { id, catalog, state, record: r.value };
-  }
-
   app.get("/experiments/:id/edit", async (c) => {
-    const e = await editable(c);
-    if (e instanceof Response) return e;
-    return c.html(editorPage(ctxOf(c), { id: e.id, state: e.state }, formFromRecord(e.record), [], null));
+    const e = await service.editable(c.env, c.get("access"), c.req.param("id"));
+    if (!e.ok) return refusal(c, e);
+    return c.html(
+      editorPage(ctxOf(c), { id: e.value.id, state: e.value.record.lifecycle_state }, formFromRecord(e.value.record), [], null),
+    );
   });
 
   app.post("/experiments/:id/edit", async (c) => {
-    const e = await editable(c);
-    if (e instanceof Response) return e;
-    const { id, catalog, state } = e;
+    const e = await service.editable(c.env, c.get("access"), c.req.param("id"));
+    if (!e.ok) return refusal(c, e);
+    const { id } = e.value;
+    const state = e.value.record.lifecycle_state;
     const fields = await formFields(c);
     const parsed = ExperimentInput.safeParse(inputFromForm(fields));
     if (!parsed.success)
       return c.html(editorPage(ctxOf(c), { id, state }, fields, issuesOf(parsed.error), "Please correct the fields below."), 422);
-    const r = await catalog.replace(
-      c.get("operator"),
-      id,
-      parsed.data,
-      fields.confirm_reset === "reset",
-      can(c, "experiments.edit_live"),
-      can(c, "experiments.script_overrides"),
-    );
+    const r = await service.replace(c.env, c.get("access"), id, parsed.data, fields.confirm_reset === "reset");
     if (!r.ok) {
       const message =
         r.code === "confirm_reset_required"
@@ -260,7 +225,6 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
           : r.message;
       return c.html(editorPage(ctxOf(c), { id, state }, fields, r.issues ?? [], message), r.status);
     }
-    if (r.value.published) o.onPublished?.();
     return c.redirect(`${base}/experiments/${id}`, 303);
   });
 
@@ -268,10 +232,9 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
   // directly (not through the edge, so nothing is assigned or counted) with its overrides applied.
   app.get("/experiments/:id/preview/:variant", async (c) => {
     if (!can(c, "dashboard.view")) return forbidden(c);
-    const id = idOf(c);
-    const catalog = catalogOf(c);
-    if (id === null || catalog === null || o.origin === undefined) return c.html("<p>No preview.</p>", 404);
-    const r = await catalog.get(id);
+    if (o.origin === undefined || parseId(c.req.param("id")) === null) return c.html("<p>No preview.</p>", 404);
+    const r = await service.record(c.env, c.req.param("id"));
+    if (!r.ok && r.status === 503) return c.html("<p>No preview.</p>", 404);
     const variant = r.ok ? r.value.variants.find((v) => v.slug === c.req.param("variant")) : undefined;
     if (!r.ok || variant === undefined) return c.html("<p>No such variant.</p>", 404);
     const page = withPath(c.req.url, variant.page ?? r.value.target_page).replace(/\?.*$/, "");
@@ -286,43 +249,32 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
   });
 
   app.post("/experiments/:id/rollout", async (c) => {
-    const id = idOf(c);
+    const id = parseId(c.req.param("id"));
     if (id === null) return c.html("<p>Not found.</p>", 404);
     if (!can(c, "experiments.conclude")) return forbidden(c);
-    const catalog = catalogOf(c);
-    if (catalog === null) return c.text("The catalog is not bound.", 503);
     const fields = await formFields(c);
-    const r = await catalog.setRollout(c.get("operator"), id, Number(fields.percent));
-    if (!r.ok) return dashboard(c, id, r.message, r.status);
-    if (r.value.published) o.onPublished?.();
+    const r = await service.setRollout(c.env, c.get("access"), id, Number(fields.percent));
+    if (!r.ok) return r.status === 503 ? unavailable(c) : dashboard(c, id, r.message, r.status);
     return c.redirect(`${base}/experiments/${id}`, 303);
   });
 
   const results = async (c: C, format: "csv" | "json") => {
     if (!can(c, "dashboard.view")) return forbidden(c);
-    const id = idOf(c);
-    const catalog = catalogOf(c);
-    if (id === null || catalog === null) return c.html("<p>Not found.</p>", 404);
-    const st = await catalog.runState(id);
-    if (!st.ok) return c.html("<p>Not found.</p>", 404);
-    const name = `sgen-ab-${st.value.record.slug}-results.${format}`;
-    return format === "csv"
-      ? c.body(resultsCsv(st.value), 200, {
-          "content-type": "text/csv; charset=utf-8",
-          "content-disposition": `attachment; filename="${name}"`,
-        })
-      : c.json(resultsJson(st.value), 200, { "content-disposition": `attachment; filename="${name}"` });
+    const file = await service.results(c.env, c.req.param("id"), format);
+    if (!file.ok) return c.html("<p>Not found.</p>", 404);
+    return c.body(file.value.body, 200, {
+      "content-type": file.value.contentType,
+      "content-disposition": `attachment; filename="${file.value.filename}"`,
+    });
   };
   app.get("/experiments/:id/results.csv", (c) => results(c, "csv"));
   app.get("/experiments/:id/results.json", (c) => results(c, "json"));
 
   app.post("/experiments/:id/:action", async (c) => {
-    const id = idOf(c);
+    const id = parseId(c.req.param("id"));
     const action = c.req.param("action");
     if (id === null || !(ACTIONS as readonly string[]).includes(action)) return c.html("<p>Not found.</p>", 404);
     if (!can(c, ACTION_CAPABILITY[action as Action])) return forbidden(c);
-    const catalog = catalogOf(c);
-    if (catalog === null) return c.text("The catalog is not bound.", 503);
     const fields = await formFields(c);
     const hasDecision = [fields.key_learning, fields.decision, fields.follow_up].some((v) => (v ?? "").trim() !== "");
     const percent = Number(fields.rollout_percent ?? "100");
@@ -340,7 +292,8 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
         : {}),
       ...(Number.isFinite(percent) && percent >= 0 && percent <= 100 ? { rollout_percent: Math.round(percent * 100) / 100 } : {}),
     };
-    const r = await catalog.act(c.get("operator"), id, action as Action, body);
+    const r = await service.act(c.env, c.get("access"), id, action as Action, body);
+    if (!r.ok && r.status === 503) return unavailable(c);
     if (!r.ok)
       return dashboard(
         c,
@@ -348,7 +301,6 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
         r.issues?.length ? `${r.message}: ${r.issues.map((i) => `${i.path} ${i.message}`).join("; ")}` : r.message,
         r.status,
       );
-    if (r.value.published) o.onPublished?.();
     return c.redirect(action === "delete" ? `${base}/experiments/` : `${base}/experiments/${id}`, 303);
   });
 

@@ -1,0 +1,262 @@
+// The admin's one service, behind both the JSON API (api.ts) and the operators' pages (pages/app.ts):
+// sign-in (a token to an operator, under the rate limit), authorisation (the operator's role against a
+// capability), id parsing, loading what an operator may see or edit, the writes with the flags their
+// role allows, and the results exports. The two front ends differ only in how they speak (JSON errors
+// or HTML pages); what an operator may do, and how it is checked, is decided here once.
+import type { ActionBody, RunState, WriteOutcome } from "../catalog/catalog-object.ts";
+import { type CatalogNamespace, catalogStub } from "../catalog/names.ts";
+import { type ApiError, fail, ok, type Result } from "../core/errors.ts";
+import { ACTION_CAPABILITY, type Action, editCapability } from "../core/lifecycle.ts";
+import type { ListQuery } from "../core/list-query.ts";
+import { type Capability, type Operator, roleCan } from "../core/permissions.ts";
+import type { ExperimentInput, ExperimentRecord } from "../core/schema.ts";
+import { fromHex, operatorForDigest, sha256 } from "./auth.ts";
+import { buildDashboard } from "./dashboard.ts";
+import { reminderText } from "./reminder.ts";
+import { resultsCsv, resultsJson } from "./results.ts";
+import { type Roles, rolesFrom } from "./roles.ts";
+import { clientKey, noteFailedSignIn, retryAfterSeconds } from "./signin-limit.ts";
+
+export interface AdminServiceOptions<Env> {
+  catalog: (env: Env) => CatalogNamespace | undefined;
+  /** The `SGEN_ADMIN_TOKENS` secret: JSON `[{ "sha256", "operator", "role" }]`. */
+  tokens: (env: Env) => string | undefined;
+  /** Custom roles, JSON `{ "role": ["capability", …] }`; they replace defaults of the same name. */
+  roles?: (env: Env) => string | undefined;
+  /** Called after a write that changed what the edge sees (the ready Worker drops its config copy). */
+  onPublished?: () => void;
+}
+
+export type CatalogStub = ReturnType<typeof catalogStub>;
+
+/** An authenticated operator and what their role may do. */
+export interface Access {
+  readonly operator: Operator;
+  readonly roles: Roles;
+  can(capability: Capability): boolean;
+  /** The 403 answer when the role lacks `capability`, else null. */
+  denied(capability: Capability): ApiError | null;
+}
+
+export type SignIn =
+  | { readonly ok: true; readonly operator: Operator; readonly digest: Uint8Array }
+  | { readonly ok: false; readonly status: 401 }
+  | { readonly ok: false; readonly status: 429; readonly retryAfter: number };
+
+/** A list row as the API and the pages show it: the reminder in words. */
+export type ListRow = ExperimentRecord & { sample: number; reminder: string | null };
+
+export type Dashboard = ReturnType<typeof buildDashboard>;
+
+export interface ResultsFile {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** An experiment id from a path or a query: a positive integer in its plain decimal spelling, else null. */
+export function parseId(raw: string | number | null | undefined): number | null {
+  if (typeof raw === "number") return Number.isSafeInteger(raw) && raw > 0 ? raw : null;
+  return raw !== null && raw !== undefined && /^[1-9][0-9]{0,14}$/.test(raw) ? Number(raw) : null;
+}
+
+/** An id as it came in a path or a query, or an id already known. */
+type RawId = string | number | undefined;
+
+const NO_SUCH_EXPERIMENT: Result<never> = fail(404, "not_found", "no such experiment");
+export const CATALOG_UNAVAILABLE: Result<never> = fail(503, "catalog_unavailable", "the catalog Durable Object is not bound");
+
+export function access(operator: Operator, roles: Roles): Access {
+  const can = (capability: Capability) => roleCan(roles, operator.role, capability);
+  return {
+    operator,
+    roles,
+    can,
+    denied: (capability) =>
+      can(capability)
+        ? null
+        : { status: 403, code: "forbidden", message: `the role ${operator.role} may not ${capability.replace("experiments.", "")}` },
+  };
+}
+
+const denial = (a: Access, capability: Capability): Result<never> | null => {
+  const d = a.denied(capability);
+  return d === null ? null : fail(d.status, d.code, d.message);
+};
+
+export class AdminService<Env extends object> {
+  private readonly o: AdminServiceOptions<Env>;
+
+  constructor(options: AdminServiceOptions<Env>) {
+    this.o = options;
+  }
+
+  /** The catalog object of `env`, or the 503 answer when it is not bound. */
+  catalog(env: Env): Result<CatalogStub> {
+    const ns = this.o.catalog(env);
+    return ns === undefined ? CATALOG_UNAVAILABLE : ok(catalogStub(ns));
+  }
+
+  /** The role map in force for `env`. */
+  roles(env: Env): Roles {
+    return rolesFrom(this.o.roles?.(env));
+  }
+
+  access(env: Env, operator: Operator): Access {
+    return access(operator, this.roles(env));
+  }
+
+  // ---- sign-in ------------------------------------------------------------------------------------
+
+  /**
+   * Signs in with `token` (null: none was presented, or the front end refuses it, which counts as a
+   * failure). A client over the failure limit is refused before the token is looked at; a wrong token
+   * is counted against the client.
+   */
+  async signIn(env: Env, request: Request, token: string | null): Promise<SignIn> {
+    const ns = this.o.catalog(env);
+    const store = ns === undefined ? null : catalogStub(ns);
+    const client = clientKey(request);
+    const retryAfter = store === null ? 0 : await retryAfterSeconds(store, client, env as Record<string, unknown>);
+    if (retryAfter > 0) return { ok: false, status: 429, retryAfter };
+    const digest = token === null ? null : await sha256(token);
+    const operator = digest === null ? null : operatorForDigest(digest, this.o.tokens(env));
+    if (operator === null || digest === null) {
+      if (store !== null) await noteFailedSignIn(store, client);
+      return { ok: false, status: 401 };
+    }
+    return { ok: true, operator, digest };
+  }
+
+  /** The operator a session's token digest (hex) still belongs to; null once the token is removed. */
+  operatorForSession(env: Env, digestHex: string): Operator | null {
+    return operatorForDigest(fromHex(digestHex), this.o.tokens(env));
+  }
+
+  // ---- reads --------------------------------------------------------------------------------------
+
+  /** One experiment's record, by the id as it came in the path. */
+  async record(env: Env, rawId: RawId): Promise<Result<ExperimentRecord>> {
+    const id = parseId(rawId);
+    if (id === null) return NO_SUCH_EXPERIMENT;
+    const catalog = this.catalog(env);
+    return catalog.ok ? await catalog.value.get(id) : catalog;
+  }
+
+  /**
+   * The experiment the editor is about, if it exists and `who` may edit it in its state: a draft needs
+   * `experiments.edit_draft`, anything started `experiments.edit_live` (core/lifecycle.ts).
+   */
+  async editable(env: Env, who: Access, rawId: RawId): Promise<Result<{ id: number; record: ExperimentRecord }>> {
+    const r = await this.record(env, rawId);
+    if (!r.ok) return r;
+    return denial(who, editCapability(r.value.lifecycle_state)) ?? ok({ id: r.value.id, record: r.value });
+  }
+
+  /** One page of the list, with each row's reminder in words. Records that do not parse are left out. */
+  async list(env: Env, q: ListQuery): Promise<Result<{ rows: ListRow[]; total: number }>> {
+    const catalog = this.catalog(env);
+    if (!catalog.ok) return catalog;
+    const page = await catalog.value.list(q);
+    return ok({ rows: page.rows.map((r) => ({ ...r, reminder: reminderText(r.reminder) })), total: page.total });
+  }
+
+  /** The record with its run-data, read fresh from every shard. */
+  async runState(env: Env, rawId: RawId): Promise<Result<RunState>> {
+    const id = parseId(rawId);
+    if (id === null) return NO_SUCH_EXPERIMENT;
+    const catalog = this.catalog(env);
+    return catalog.ok ? await catalog.value.runState(id) : catalog;
+  }
+
+  async dashboard(env: Env, rawId: RawId): Promise<Result<Dashboard>> {
+    const state = await this.runState(env, rawId);
+    return state.ok ? ok(buildDashboard(state.value)) : state;
+  }
+
+  /** One experiment's results as a file to download: per variant and per day, JSON or CSV. */
+  async results(env: Env, rawId: RawId, format: "json" | "csv"): Promise<Result<ResultsFile>> {
+    const state = await this.runState(env, rawId);
+    if (!state.ok) return state;
+    const filename = `sgen-ab-${state.value.record.slug}-results.${format}`;
+    return ok(
+      format === "csv"
+        ? { filename, contentType: "text/csv; charset=utf-8", body: resultsCsv(state.value) }
+        : { filename, contentType: "application/json", body: JSON.stringify(resultsJson(state.value)) },
+    );
+  }
+
+  async activity(env: Env, experimentId: number | null, limit: number) {
+    const catalog = this.catalog(env);
+    return catalog.ok ? ok(await catalog.value.activity(experimentId, limit)) : catalog;
+  }
+
+  // ---- writes -------------------------------------------------------------------------------------
+  // Each checks the capability again (the front ends check it before reading a body) and passes the
+  // role's flags; a write the edge must learn of calls onPublished.
+
+  async create(env: Env, who: Access, input: ExperimentInput): Promise<Result<WriteOutcome<ExperimentRecord>>> {
+    const denied = denial(who, "experiments.create");
+    if (denied !== null) return denied;
+    const catalog = this.catalog(env);
+    if (!catalog.ok) return catalog;
+    return this.published(await catalog.value.create(who.operator, input, who.can("experiments.script_overrides")));
+  }
+
+  /** Replaces an experiment's configuration; the catalog checks the edit capability against the state it holds now. */
+  async replace(
+    env: Env,
+    who: Access,
+    id: number,
+    input: ExperimentInput,
+    confirmReset: boolean,
+  ): Promise<Result<WriteOutcome<ExperimentRecord>>> {
+    if (!who.can("experiments.edit_draft") && !who.can("experiments.edit_live")) {
+      return fail(403, "forbidden", `the role ${who.operator.role} may not edit experiments`);
+    }
+    const catalog = this.catalog(env);
+    if (!catalog.ok) return catalog;
+    return this.published(
+      await catalog.value.replace(
+        who.operator,
+        id,
+        input,
+        confirmReset,
+        who.can("experiments.edit_live"),
+        who.can("experiments.script_overrides"),
+      ),
+    );
+  }
+
+  async act(
+    env: Env,
+    who: Access,
+    rawId: RawId,
+    action: Action,
+    body: ActionBody,
+  ): Promise<Result<WriteOutcome<ExperimentRecord | { deleted: number }>>> {
+    const denied = denial(who, ACTION_CAPABILITY[action]);
+    if (denied !== null) return denied;
+    const id = parseId(rawId);
+    if (id === null) return NO_SUCH_EXPERIMENT;
+    const catalog = this.catalog(env);
+    if (!catalog.ok) return catalog;
+    return this.published(await catalog.value.act(who.operator, id, action, body));
+  }
+
+  /** A gradual rollout of a concluded experiment's shipped variant (0 rolls back); an Administrator's step. */
+  async setRollout(env: Env, who: Access, rawId: RawId, percent: number): Promise<Result<WriteOutcome<ExperimentRecord>>> {
+    const denied = denial(who, "experiments.conclude");
+    if (denied !== null) return denied;
+    const id = parseId(rawId);
+    if (id === null) return NO_SUCH_EXPERIMENT;
+    const catalog = this.catalog(env);
+    if (!catalog.ok) return catalog;
+    return this.published(await catalog.value.setRollout(who.operator, id, percent));
+  }
+
+  private published<T>(r: Result<WriteOutcome<T>>): Result<WriteOutcome<T>> {
+    if (r.ok && r.value.published) this.o.onPublished?.();
+    return r;
+  }
+}
