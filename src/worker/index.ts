@@ -3,7 +3,7 @@
 // the origin: a service binding `ORIGIN`, an `ORIGIN_URL`, or else the request's own URL (a Worker on a
 // route in front of its zone's origin).
 import { type AdminOptions, type CatalogNamespace, createAdminApi } from "../admin/api.ts";
-import { createAdminPages } from "../admin/pages/app.ts";
+import { type AdminPagesOptions, createAdminPages } from "../admin/pages/app.ts";
 import { urlPath } from "../core/url.ts";
 import { createEdge, type Edge, type Origin } from "../edge/handler.ts";
 import type { EdgeOptions } from "../edge/options.ts";
@@ -44,8 +44,13 @@ export interface WorkerOptions<Env extends SgenEnv> {
   edge?: Partial<EdgeOptions<Env>>;
   /** Batching of run-data events (flush delay, batch size, buffer bound). */
   runData?: Omit<BatcherOptions, "send">;
-  /** Overrides of the admin API's options (base path, body limit …), or false for no admin API. */
+  /** Overrides of the admin API's options (base path, body limit …), or false for no admin API (and no pages). */
   admin?: Partial<AdminOptions<Env>> | false;
+  /**
+   * Overrides of the operators' pages' options, or false for no pages. `basePath` is where they are
+   * mounted (default `/sg-admin`, the views under `/sg-admin/experiments/`), whatever the API's path.
+   */
+  pages?: Partial<AdminPagesOptions<Env>> | false;
 }
 
 export function defaultOrigin(request: Request, env: SgenEnv): Promise<Response> {
@@ -77,8 +82,12 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
     ...options.edge,
   });
   const origin = options.origin ?? defaultOrigin;
+  const adminOptions = options.admin === false ? undefined : (options.admin ?? {});
+  const pagesOptions = options.admin === false || options.pages === false ? undefined : (options.pages ?? {});
+  const adminBase = adminOptions?.basePath ?? "/sg-admin/api";
+  const pagesBase = pagesOptions?.basePath ?? "/sg-admin";
   const admin =
-    options.admin === false
+    adminOptions === undefined
       ? undefined
       : createAdminApi<Env>({
           catalog: (env) => env.SGEN_CATALOG,
@@ -86,35 +95,34 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
           roles: (env) => env.SGEN_ROLES,
           // This isolate learns of its own publications at once; others within the config TTL.
           onPublished: () => edge.invalidateConfig(),
-          ...options.admin,
+          ...adminOptions,
+          basePath: adminBase,
         });
-  const adminBase = options.admin === false ? "" : (options.admin?.basePath ?? "/sg-admin/api");
-  // The pages live beside the API: `/sg-admin/api` → `/sg-admin/experiments/`.
-  const pagesBase = adminBase.replace(/\/api$/, "");
   const pages =
-    options.admin === false || pagesBase === adminBase
+    pagesOptions === undefined
       ? undefined
       : createAdminPages<Env>({
-          basePath: pagesBase,
           catalog: (env) => env.SGEN_CATALOG,
           tokens: (env) => env.SGEN_ADMIN_TOKENS,
           roles: (env) => env.SGEN_ROLES,
           sessionSecret: (env) => env.SGEN_SESSION_SECRET,
-          origin: (request, env) =>
-            origin(request, env, { waitUntil: () => {}, passThroughOnException: () => {} } as unknown as ExecutionContext),
+          // Previews get the request's own context, so an origin's background work (ctx.waitUntil) is kept.
+          origin,
           onPublished: () => edge.invalidateConfig(),
+          ...pagesOptions,
+          basePath: pagesBase,
         });
+  const inAdmin = under(adminBase);
+  const inPages = under(pagesBase);
   return {
     edge,
     runData,
     fetch(request, env, ctx) {
-      if (pagesBase !== "") {
+      if (admin !== undefined || pages !== undefined) {
         // One look at the path for both sub-apps; site traffic never reaches them.
         const path = urlPath(request.url);
-        if (path.startsWith(pagesBase)) {
-          if (admin !== undefined && isUnder(path, adminBase)) return Promise.resolve(admin.fetch(request, env, ctx));
-          if (pages !== undefined && isUnder(path, pagesBase)) return Promise.resolve(pages.fetch(request, env, ctx));
-        }
+        if (admin !== undefined && inAdmin(path)) return Promise.resolve(admin.fetch(request, env, ctx));
+        if (pages !== undefined && inPages(path)) return Promise.resolve(pages.fetch(request, env, ctx));
       }
       const toOrigin: Origin = (r) => origin(r, env, ctx);
       return edge.handle(request, env, ctx, toOrigin);
@@ -122,8 +130,10 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
   };
 }
 
-function isUnder(path: string, base: string): boolean {
-  return path === base || path.startsWith(`${base}/`);
+/** Whether a path is `base` or below it. */
+function under(base: string): (path: string) => boolean {
+  const prefix = `${base}/`;
+  return (path) => path === base || path.startsWith(prefix);
 }
 
 export default createWorker<SgenEnv>();

@@ -1,7 +1,13 @@
 // The API and the pages share one admin service (src/admin/service.ts): one sign-in limit, counted the
-// same whichever door a guess comes through.
-import { exports } from "cloudflare:workers";
+// same whichever door a guess comes through; the pages live where the `pages.basePath` option says,
+// not where a rewrite of the API's path would put them; and a preview's origin gets the request's own
+// ExecutionContext.
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { demoSite } from "../../examples/demo/site.ts";
+import { createWorker, type SgenEnv } from "../../src/worker/index.ts";
+import { newExperiment } from "./admin-helpers.ts";
 
 const form = (body: string, headers: Record<string, string> = {}): RequestInit => ({
   method: "POST",
@@ -36,5 +42,59 @@ describe("one admin service behind the API and the pages", () => {
     );
     expect(page.status).toBe(429);
     expect(Number(page.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  it("mounts the pages at the pages option's basePath, and a preview's origin gets the request's ExecutionContext", async () => {
+    const seen: ExecutionContext[] = [];
+    const worker = createWorker<SgenEnv>({
+      origin: async (request, _env, ctx) => {
+        seen.push(ctx);
+        return demoSite(request);
+      },
+      admin: { basePath: "/ops-api" },
+      pages: { basePath: "/ops" },
+    });
+    const call = async (url: string, init?: RequestInit) => {
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(new Request(`http://localhost:8787${url}`, init), env as SgenEnv, ctx);
+      await waitOnExecutionContext(ctx);
+      return { res, ctx };
+    };
+    const created = await call("/ops-api/experiments", {
+      method: "POST",
+      headers: { authorization: "Bearer demo-admin", "content-type": "application/json" },
+      body: JSON.stringify(newExperiment({ target_page: "/thanks" })),
+    });
+    expect(created.res.status).toBe(201);
+    const { id } = (await created.res.json()) as { id: number };
+
+    const login = await call("/ops/login", form("token=demo-viewer"));
+    expect(login.res.status).toBe(303);
+    expect(login.res.headers.get("location")).toBe("/ops/experiments/");
+    const cookie = (login.res.headers.getSetCookie()[0] ?? "").split(";")[0] ?? "";
+    expect((await call("/ops/experiments/", { headers: { cookie } })).res.status).toBe(200);
+    // Nothing is mounted where the old rewrite of the API path would have put the pages, nor at the default.
+    seen.length = 0;
+    expect((await call("/sg-admin/login")).res.status).toBe(404); // the demo site's answer
+    expect(seen).toHaveLength(1);
+
+    seen.length = 0;
+    const preview = await call(`/ops/experiments/${id}/preview/a`, { headers: { cookie } });
+    expect(preview.res.status).toBe(200);
+    expect(preview.res.headers.get("x-sgen-preview")).toMatch(/\/a$/);
+    expect(seen).toEqual([preview.ctx]);
+  });
+
+  it("keeps today's URLs by default: the API at /sg-admin/api, the pages at /sg-admin/experiments/", async () => {
+    const worker = createWorker<SgenEnv>({ origin: async (request) => demoSite(request) });
+    const fetchOf = (url: string, init?: RequestInit) =>
+      worker.fetch(new Request(`http://localhost:8787${url}`, init), env as SgenEnv, createExecutionContext());
+    expect((await fetchOf("/sg-admin/api/experiments", { headers: { authorization: "Bearer demo-viewer" } })).status).toBe(200);
+    const login = await fetchOf("/sg-admin/login", form("token=demo-viewer"));
+    expect(login.headers.get("location")).toBe("/sg-admin/experiments/");
+    const none = createWorker<SgenEnv>({ origin: async (request) => demoSite(request), pages: false });
+    expect((await none.fetch(new Request("http://localhost:8787/sg-admin/login"), env as SgenEnv, createExecutionContext())).status).toBe(
+      404,
+    );
   });
 });

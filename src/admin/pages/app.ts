@@ -25,11 +25,26 @@ export interface AdminPagesOptions<Env> extends AdminServiceOptions<Env> {
   basePath?: string;
   /** Secret that signs session cookies (`SGEN_SESSION_SECRET`); without it nobody can sign in. */
   sessionSecret: (env: Env) => string | undefined;
-  /** Fetches a page of the site, for previews of a variant (never through the edge, so never counted). */
-  origin?: (request: Request, env: Env) => Promise<Response>;
+  /**
+   * Fetches a page of the site, for previews of a variant (never through the edge, so never counted).
+   * `ctx` is the request's own ExecutionContext, so an origin may hand work to `ctx.waitUntil`.
+   */
+  origin?: (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>;
 }
 
 type Vars = { session: Session; access: Access; csrf: string };
+
+// Hono throws when an app is called without an execution context (`app.request` in a test); a preview
+// then runs its origin's background work unawaited rather than fail the page.
+const DETACHED = { waitUntil: (p: Promise<unknown>) => void p.catch(() => {}), passThroughOnException: () => {}, props: {} };
+
+function executionContextOf(c: Context): ExecutionContext {
+  try {
+    return c.executionCtx as unknown as ExecutionContext;
+  } catch {
+    return DETACHED as unknown as ExecutionContext;
+  }
+}
 
 const SECURITY_HEADERS: Record<string, string> = {
   "content-security-policy":
@@ -238,7 +253,7 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
     const variant = r.ok ? r.value.variants.find((v) => v.slug === c.req.param("variant")) : undefined;
     if (!r.ok || variant === undefined) return c.html("<p>No such variant.</p>", 404);
     const page = withPath(c.req.url, variant.page ?? r.value.target_page).replace(/\?.*$/, "");
-    const upstream = await o.origin(new Request(page, { headers: { accept: "text/html" } }), c.env);
+    const upstream = await o.origin(new Request(page, { headers: { accept: "text/html" } }), c.env, executionContextOf(c));
     const shown = variant.overrides === undefined ? upstream : applyOverrides(upstream, variant.overrides);
     const res = new Response(shown.body, shown);
     // The site's own page: its scripts and styles may run here, but not be framed, nor cached.
