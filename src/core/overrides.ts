@@ -1,47 +1,18 @@
-// Inline overrides (contract section 2): edits to the HTML of a variant's page, applied at the edge as
-// the page streams. What is checked here, before anything is saved: a selector of the CSS subset that
-// Workers' HTMLRewriter supports, an action it supports with the fields that action needs, and whether
-// an override would make the page run script (an `on…` attribute, a `javascript:` URL, a <script> tag),
-// which only an Administrator may allow, explicitly, per experiment.
+// Inline overrides (contract section 2) as operators save them: the zod schema, which applies the rules
+// of override-rules.ts (selector, fields per action) to every override before anything is saved.
 import { z } from "zod";
+import { LIMITS, OVERRIDE_ACTIONS } from "./field-rules.ts";
+import { overrideProblem, selectorProblem } from "./override-rules.ts";
 
-const IDENT = String.raw`-?[_a-zA-Z][_a-zA-Z0-9-]*`;
-const VALUE = String.raw`(?:${IDENT}|"[^"\\]*"|'[^'\\]*')`;
-const ATTR = String.raw`\[\s*${IDENT}\s*(?:(?:=|~=|\^=|\$=|\*=|\|=)\s*${VALUE}(?:\s+i)?\s*)?\]`;
-const NTH = String.raw`\s*(?:odd|even|[+-]?\d*n(?:\s*[+-]\s*\d+)?|[+-]?\d+)\s*`;
-const SIMPLE = String.raw`(?:#${IDENT}|\.${IDENT}|${ATTR}|:first-child|:first-of-type|:nth-child\(${NTH}\)|:nth-of-type\(${NTH}\))`;
-const NOT = String.raw`:not\(\s*(?:${IDENT}|\*)?${SIMPLE}*\s*\)`;
-const COMPOUND = String.raw`(?:(?:${IDENT}|\*)(?:${SIMPLE}|${NOT})*|(?:${SIMPLE}|${NOT})+)`;
-const COMPLEX = String.raw`${COMPOUND}(?:\s*>\s*${COMPOUND}|\s+${COMPOUND})*`;
-const SELECTOR = new RegExp(String.raw`^\s*${COMPLEX}(?:\s*,\s*${COMPLEX})*\s*$`);
-
-/** Why `selector` is not one HTMLRewriter accepts, or null. */
-export function selectorProblem(selector: string): string | null {
-  if (selector.length > 500) return "must be at most 500 characters";
-  return SELECTOR.test(selector)
-    ? null
-    : "is not a selector HTMLRewriter supports (tags, #id, .class, [attr] forms, :first-child, :nth-child(), :first-of-type, :nth-of-type(), :not(), descendant and > combinators)";
-}
-
-/** Why `o` is incomplete for its action, or null. */
-export function overrideProblem(o: Override): { field: "attribute" | "value"; message: string } | null {
-  if (o.action === "set_attribute" && (o.attribute === undefined || !/^[a-zA-Z_:][-a-zA-Z0-9_:.]*$/.test(o.attribute))) {
-    return { field: "attribute", message: "set_attribute needs an attribute name" };
-  }
-  if (o.action !== "set_attribute" && o.attribute !== undefined) return { field: "attribute", message: `${o.action} takes no attribute` };
-  if (o.action === "remove") return o.value === undefined ? null : { field: "value", message: "remove takes no value" };
-  return o.value === undefined ? { field: "value", message: `${o.action} needs a value` } : null;
-}
-
-export const OVERRIDE_ACTIONS = ["set_text", "set_html", "set_attribute", "remove", "append", "prepend"] as const;
+export { OVERRIDE_ACTIONS, overrideProblem, runsScript, selectorProblem } from "./override-rules.ts";
 
 /** One inline override, as an operator saves it (contract section 2). */
 export const Override = z
   .strictObject({
-    selector: z.string().min(1).max(500),
+    selector: z.string().min(1).max(LIMITS.maxSelectorLength),
     action: z.enum(OVERRIDE_ACTIONS),
-    attribute: z.string().min(1).max(100).optional(),
-    value: z.string().max(65_536).optional(),
+    attribute: z.string().min(1).max(LIMITS.maxAttributeLength).optional(),
+    value: z.string().max(LIMITS.maxOverrideValueLength).optional(),
   })
   .superRefine((o, ctx) => {
     const selector = selectorProblem(o.selector);
@@ -50,24 +21,3 @@ export const Override = z
     if (incomplete !== null) ctx.addIssue({ code: "custom", path: [incomplete.field], message: incomplete.message });
   });
 export type Override = z.infer<typeof Override>;
-
-const SCRIPT_IN_HTML = /<\s*script\b|<[^>]*\s(?:on[a-z]+|srcdoc)\s*=|(?:java|vb)script\s*:|data\s*:\s*text\/html/i;
-const SCRIPT_URL = /^\s*(?:(?:java|vb)script\s*:|data\s*:\s*text\/html)/i;
-
-/** The value without spaces and control characters, which browsers skip in a URL's scheme ("java\tscript:"). */
-function stripControls(value: string): string {
-  let out = "";
-  for (const ch of value) if (ch.charCodeAt(0) > 0x20) out += ch;
-  return out;
-}
-
-/** Whether the override could make a visitor's browser run script. */
-export function runsScript(o: Override): boolean {
-  const value = o.value ?? "";
-  if (o.action === "set_attribute") {
-    const name = (o.attribute ?? "").toLowerCase();
-    return name.startsWith("on") || name === "srcdoc" || SCRIPT_URL.test(stripControls(value));
-  }
-  if (o.action === "set_html" || o.action === "append" || o.action === "prepend") return SCRIPT_IN_HTML.test(value);
-  return false;
-}

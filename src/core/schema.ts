@@ -1,13 +1,24 @@
-// The experiment record and the view of it the edge reads, as zod schemas. Every boundary (admin API,
-// KV config, event bodies) parses with these, and kv-schema/*.schema.json is generated from them.
+// The experiment record and the view of it the edge reads, as zod schemas. The admin parses with these,
+// and kv-schema/*.schema.json is generated from them. The edge reads the published document with the
+// hand-checked parser of edge-config.ts instead (no zod on a visitor's request), which a property test
+// holds to EdgeConfig here: a field added to the published config goes into both, and into kv-schema/.
 import { z } from "zod";
 import { shareInBuckets } from "./assignment.ts";
+import {
+  CUSTOM_EVENT_MESSAGE,
+  CUSTOM_EVENT_NAME,
+  EDGE_CONFIG_SCHEMA_VERSION,
+  EDGE_STATES,
+  LIMITS,
+  SLUG_MESSAGE,
+  SLUG_PATTERN,
+} from "./field-rules.ts";
 import { Override } from "./overrides.ts";
 import { samePathProblem } from "./paths.ts";
-import { MAX_SHARDS } from "./shards.ts";
 
-export const SLUG_PATTERN = /^[a-z0-9-]{1,64}$/;
-export const Slug = z.string().regex(SLUG_PATTERN, "use 1 to 64 of a-z, 0-9 and -");
+export { CUSTOM_EVENT_NAME, EDGE_CONFIG_SCHEMA_VERSION, EDGE_STATES, SLUG_PATTERN } from "./field-rules.ts";
+
+export const Slug = z.string().regex(SLUG_PATTERN, SLUG_MESSAGE);
 
 export const SitePath = z.string().superRefine((path, ctx) => {
   const problem = samePathProblem(path);
@@ -24,19 +35,17 @@ export const Variant = z.strictObject({
   slug: Slug,
   label: z.string().min(1).max(200),
   page: SitePath.optional(),
-  overrides: z.array(Override).max(50).optional(),
+  overrides: z.array(Override).max(LIMITS.maxOverrides).optional(),
   traffic_share: TrafficShare,
 });
 export type Variant = z.infer<typeof Variant>;
-
-export const CUSTOM_EVENT_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export const ConversionEvent = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("page_view"), path: SitePath }),
   z.strictObject({ type: z.literal("form_submission"), path: SitePath }),
   z.strictObject({
     type: z.literal("custom"),
-    name: z.string().regex(CUSTOM_EVENT_NAME, "use 1 to 64 of A-Z, a-z, 0-9, _ . : -"),
+    name: z.string().regex(CUSTOM_EVENT_NAME, CUSTOM_EVENT_MESSAGE),
   }),
 ]);
 export type ConversionEvent = z.infer<typeof ConversionEvent>;
@@ -75,13 +84,13 @@ const experimentFields = {
   slug: Slug,
   name: z.string().trim().min(1).max(200),
   target_page: SitePath,
-  variants: z.array(Variant).min(2).max(20),
+  variants: z.array(Variant).min(LIMITS.minVariants).max(LIMITS.maxVariants),
   conversion_event: ConversionEvent,
   min_sample_threshold: z.number().int().min(1).max(1_000_000_000),
   max_runtime_days: z.number().int().min(1).max(3650).nullable().default(null),
   notes: z.string().max(10_000).default(""),
   post_test: PostTest.default({ on_winner: "assign_winner", on_inconclusive: "keep_running" }),
-  secondary_goals: z.array(ConversionEvent).max(20).default([]),
+  secondary_goals: z.array(ConversionEvent).max(LIMITS.maxSecondaryGoals).default([]),
   /** Lets overrides that run script (on… attributes, javascript: URLs, <script>) be saved. Administrators only. */
   allow_script_overrides: z.boolean().default(false),
 };
@@ -90,6 +99,7 @@ const experimentFields = {
 export const ExperimentInput = z.strictObject(experimentFields).superRefine((e, ctx) => checkVariants(e.variants, ctx));
 export type ExperimentInput = z.infer<typeof ExperimentInput>;
 
+// zod's own iso.datetime(), which accepts exactly what UTC_TIMESTAMP (the edge's check) does.
 const Timestamp = z.iso.datetime();
 
 /** The decision record kept at conclusion (post-experiment steps of the reference). */
@@ -135,12 +145,10 @@ export { OVERRIDE_ACTIONS, Override } from "./overrides.ts";
 
 // ---- The edge's view, published to KV ------------------------------------------------------------
 
-export const EDGE_STATES = ["live", "paused", "done"] as const;
-
 export const EdgeVariant = z.strictObject({
   slug: Slug,
   page: SitePath.optional(),
-  overrides: z.array(Override).max(50).optional(),
+  overrides: z.array(Override).max(LIMITS.maxOverrides).optional(),
   traffic_share: TrafficShare,
 });
 export type EdgeVariant = z.infer<typeof EdgeVariant>;
@@ -152,28 +160,26 @@ export const EdgeExperiment = z
     slug: Slug,
     target_page: SitePath,
     state: z.enum(EDGE_STATES),
-    variants: z.array(EdgeVariant).min(2).max(20),
+    variants: z.array(EdgeVariant).min(LIMITS.minVariants).max(LIMITS.maxVariants),
     shipped_variant_slug: Slug.nullable(),
     conversion_event: ConversionEvent,
-    secondary_goals: z.array(ConversionEvent).max(20),
+    secondary_goals: z.array(ConversionEvent).max(LIMITS.maxSecondaryGoals),
     /** Bumped when a live edit resets the sample; run-data is kept per epoch. */
     epoch: z.number().int().min(0),
     /** How many run-data objects share this experiment's visitors; fixed for the experiment's life. */
-    shards: z.number().int().min(1).max(MAX_SHARDS).default(1),
+    shards: z.number().int().min(1).max(LIMITS.maxShards).default(1),
     /** Once done: the share of visitors (by the assignment hash) who get the shipped variant. */
     rollout_percent: z.number().min(0).max(100).default(100),
   })
   .superRefine((e, ctx) => checkVariants(e.variants, ctx));
 export type EdgeExperiment = z.infer<typeof EdgeExperiment>;
 
-export const EDGE_CONFIG_SCHEMA_VERSION = 1;
-
 /** The whole document under the KV key `sgen-ab:edge-config:v1`. */
 export const EdgeConfig = z.strictObject({
   schema_version: z.literal(EDGE_CONFIG_SCHEMA_VERSION),
   revision: z.number().int().min(0),
   published_at: Timestamp,
-  experiments: z.array(EdgeExperiment).max(1000),
+  experiments: z.array(EdgeExperiment).max(LIMITS.maxPublishedExperiments),
 });
 export type EdgeConfig = z.infer<typeof EdgeConfig>;
 

@@ -1,6 +1,6 @@
 // Applies a variant's inline overrides to an HTML response as it streams, with Workers' HTMLRewriter:
 // no buffering of the page, no script in the browser, no flicker. Only text/html is touched.
-import type { Override } from "../core/schema.ts";
+import type { OverrideFields as Override } from "../core/override-rules.ts";
 
 function handlerFor(o: Override): HTMLRewriterElementContentHandlers {
   const value = o.value ?? "";
