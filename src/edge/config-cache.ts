@@ -1,8 +1,9 @@
 // The edge's copy of the published config. Steady traffic reads it from isolate memory; KV is read when
 // the copy is older than the TTL, in the background (stale-while-revalidate), so no visitor waits on KV
 // except the first request of a fresh isolate, and that one waits at most `timeoutMs`.
+
+import { parseEdgeConfig } from "../core/edge-config.ts";
 import { type CompiledConfig, compileConfig, EMPTY_CONFIG } from "../core/edge-plan.ts";
-import { EdgeConfig } from "../core/schema.ts";
 import { EDGE_CONFIG_KEY } from "../names.ts";
 import type { ConfigStore } from "./ports.ts";
 
@@ -126,11 +127,12 @@ export class ConfigCache {
       this.o.log("sgen-ab: the published config is not JSON; keeping the last good copy", err);
       return undefined;
     }
-    const parsed = EdgeConfig.safeParse(json);
-    if (!parsed.success) {
-      this.o.log(`sgen-ab: the published config does not match kv-schema: ${parsed.error.message}`);
+    const parsed = parseEdgeConfig(json);
+    if (!parsed.ok) {
+      const problems = parsed.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
+      this.o.log(`sgen-ab: the published config does not match kv-schema (${problems}); keeping the last good copy`);
       return undefined;
     }
-    return compileConfig(parsed.data, this.o.cookiePrefix);
+    return compileConfig(parsed.value, this.o.cookiePrefix);
   }
 }

@@ -1,8 +1,8 @@
 // `POST /__sgen/events` (contract section 3): custom conversion events from the site's own script,
 // the visitor known by its cookies. Answered 202 whatever is counted; bad bodies get the error shape.
-import { customEventsBody } from "../core/custom-events.ts";
+import { parseCustomEvents } from "../core/custom-events.ts";
 import type { CompiledConfig, GoalTarget } from "../core/edge-plan.ts";
-import { errorBody, issuesOf } from "../core/errors.ts";
+import { errorBody } from "../core/errors.ts";
 import { readBodyText } from "../http/read-body.ts";
 import type { ResolvedEdgeOptions } from "./options.ts";
 
@@ -32,17 +32,14 @@ export async function handleCustomEvents<Env>(
   } catch {
     return json(400, errorBody({ status: 400, code: "invalid_json", message: "the body is not JSON" }));
   }
-  const parsed = customEventsBody(o.maxEventsPerRequest).safeParse(body);
-  if (!parsed.success) {
-    return json(
-      422,
-      errorBody({ status: 422, code: "validation_failed", message: "not a valid events body", issues: issuesOf(parsed.error) }),
-    );
+  const parsed = parseCustomEvents(body, o.maxEventsPerRequest);
+  if (!parsed.ok) {
+    return json(422, errorBody({ status: 422, code: "validation_failed", message: "not a valid events body", issues: parsed.problems }));
   }
   let counted = 0;
-  for (const e of parsed.data.events) {
+  for (const e of parsed.value.events) {
     const goals = config.customGoals.get(e.name); // unknown names are ignored
     if (goals !== undefined) counted += count(goals);
   }
-  return json(202, { accepted: parsed.data.events.length, counted });
+  return json(202, { accepted: parsed.value.events.length, counted });
 }
