@@ -5,5 +5,6 @@ export * from "./cache-control.ts";
 export * from "./edge-plan.ts";
 export * from "./hash.ts";
 export * from "./paths.ts";
-export * from "./rollout.ts";
+// The rollout rule itself; the bucket-level helpers the edge uses stay internal.
+export { inRollout } from "./rollout.ts";
 export * from "./schema.ts";
