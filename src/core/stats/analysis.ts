@@ -1,9 +1,20 @@
-// The analysis of contract section 5, pure: per-variant Wilson intervals, comparisons against the
-// control (Wald difference interval, delta-method relative lift, unpooled z-test, an always-valid
-// p-value from a mixture sequential probability ratio test, Bayesian chance to beat the control), a
-// sample-ratio-mismatch check, and the outcome after a Holm correction.
+// The analysis of contract section 5, pure: per-variant Wilson intervals; per comparison against the
+// control the fixed-horizon difference (Wald, or Newcombe and Fisher where the normal approximation
+// fails), the delta-method relative lift, the always-valid p-value and confidence sequence, the Bayesian
+// chance to beat the control and expected loss; the sample-ratio check; the outcome after Holm.
+//
+// One look is `analyzeLook(input, previous)`: it takes the running state of the earlier looks in the
+// same epoch (or nothing) and returns the analysis with the new state. `analyze(input)` is a single look,
+// which is what `sgen-ab analyze` computes. Specification: docs/analysis.md.
 import { z } from "zod";
-import { chiSquareUpperTail, logBeta, normalCdf, normalQuantile, twoSidedP } from "./distributions.ts";
+import { chanceToBeat, expectedLoss } from "./bayes.ts";
+import { normalQuantile } from "./distributions.ts";
+import { fixedHorizon, wilsonInterval } from "./fixed-horizon.ts";
+import { decideOutcome, type Outcome } from "./outcome.ts";
+import { confidenceSequence, type SequentialTestState, sequentialLook } from "./sequential.ts";
+import { type Srm, type SrmState, srmLook } from "./srm.ts";
+
+export { holmRejects } from "./outcome.ts";
 
 export const AnalysisVariant = z.strictObject({
   slug: z.string().min(1).max(64),
@@ -16,22 +27,18 @@ export const AnalysisInput = z
   .strictObject({
     variants: z.array(AnalysisVariant).min(2).max(20),
     alpha: z.number().gt(0).lt(1).default(0.05),
+    planned_sample_per_variant: z.number().int().positive().max(1e12).optional(),
   })
   .superRefine((input, ctx) => {
+    const seen = new Set<string>();
     input.variants.forEach((v, i) => {
       if (v.conversions > v.sample) ctx.addIssue({ code: "custom", path: ["variants", i, "conversions"], message: "cannot exceed sample" });
+      if (seen.has(v.slug)) ctx.addIssue({ code: "custom", path: ["variants", i, "slug"], message: "duplicate slug" });
+      seen.add(v.slug);
     });
   });
 export type AnalysisInput = z.input<typeof AnalysisInput>;
-
-/**
- * The mSPRT's mixing distribution on the difference of rates is N(0, τ²), with τ = MIXING_SD × σ̄, where
- * σ̄ = √(p̄(1−p̄)) is the per-visitor standard deviation at the pooled rate. τ sets the effect size the
- * test is most sensitive to: 0.05 σ̄ is a 1.5-point difference at a 10% base rate (15% relative), the
- * middle of the lifts web experiments usually look for. Any τ keeps the false-positive guarantee; a
- * smaller one finds small effects sooner and large ones later. See README, "Statistics".
- */
-export const MIXING_SD = 0.05;
+export type ParsedAnalysisInput = z.output<typeof AnalysisInput>;
 
 const Z95 = normalQuantile(0.975);
 
@@ -39,200 +46,172 @@ export interface VariantResult {
   slug: string;
   sample: number;
   conversions: number;
-  conversion_rate: number;
-  ci_low: number;
-  ci_high: number;
+  /** null with no visitors; so are the interval's ends. */
+  conversion_rate: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
 }
 
+/** One non-control variant against the control. Every field is null when either arm has no visitors. */
 export interface Comparison {
   variant: string;
-  absolute_diff: number;
-  absolute_ci_low: number;
-  absolute_ci_high: number;
+  absolute_diff: number | null;
+  absolute_ci_low: number | null;
+  absolute_ci_high: number | null;
+  /** Also null when the control's rate is 0. */
   relative_lift: number | null;
   relative_ci_low: number | null;
   relative_ci_high: number | null;
-  p_value: number;
-  always_valid_p_value: number;
-  chance_to_beat_control: number;
+  p_value: number | null;
+  /** Also null when either arm's traffic share is 0 (no split to test against). */
+  always_valid_p_value: number | null;
+  absolute_cs_low: number | null;
+  absolute_cs_high: number | null;
+  chance_to_beat_control: number | null;
+  expected_loss: number | null;
 }
 
 export interface Analysis {
   variants: VariantResult[];
   comparisons: Comparison[];
-  srm: { p_value: number; mismatch: boolean };
-  outcome: { state: "winner" | "inconclusive"; winner: string | null };
+  srm: Srm;
+  outcome: Outcome;
 }
 
-/** The rate's Wilson score interval at 95%. With no sample, the uninformative [0, 1]. */
-export function wilson(x: number, n: number, zq = Z95): { rate: number; low: number; high: number } {
-  if (n === 0) return { rate: 0, low: 0, high: 1 };
-  const p = x / n;
-  const z2 = zq * zq;
-  const denom = 1 + z2 / n;
-  const center = (p + z2 / (2 * n)) / denom;
-  const half = (zq * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
-  return { rate: p, low: Math.max(0, center - half), high: Math.min(1, center + half) };
-}
-
-/** 1/Λ of the mSPRT at one look: the always-valid p-value if this is the only look. */
-export function msprtPValue(xc: number, nc: number, xv: number, nv: number, mixingSd = MIXING_SD): number {
-  if (nc === 0 || nv === 0) return 1;
-  const pooled = (xc + xv) / (nc + nv);
-  const sigma2 = pooled * (1 - pooled);
-  if (sigma2 === 0) return 1; // every visitor alike (all or none converted): no evidence of a difference
-  const v = sigma2 * (1 / nc + 1 / nv); // variance of the difference under the null
-  const tau2 = mixingSd * mixingSd * sigma2;
-  const diff = xv / nv - xc / nc;
-  const logLambda = 0.5 * Math.log(v / (v + tau2)) + (tau2 * diff * diff) / (2 * v * (v + tau2));
-  return Math.min(1, Math.exp(-logLambda));
-}
-
-/**
- * The always-valid confidence interval for the difference of rates at one look: every θ whose mSPRT
- * statistic stays below 1/alpha (the same test as msprtPValue, inverted). Valid at every look at once.
- */
-export function alwaysValidInterval(
-  xc: number,
-  nc: number,
-  xv: number,
-  nv: number,
-  alpha: number,
-  mixingSd = MIXING_SD,
-): { low: number; high: number } | null {
-  if (nc === 0 || nv === 0) return null;
-  const pooled = (xc + xv) / (nc + nv);
-  const sigma2 = pooled * (1 - pooled);
-  if (sigma2 === 0) return null;
-  const v = sigma2 * (1 / nc + 1 / nv);
-  const tau2 = mixingSd * mixingSd * sigma2;
-  const half = Math.sqrt(((v * (v + tau2)) / tau2) * (2 * Math.log(1 / alpha) + Math.log((v + tau2) / v)));
-  const diff = xv / nv - xc / nc;
-  return { low: diff - half, high: diff + half };
-}
-
-/** P(rate_v > rate_c) under independent Beta(1 + conversions, 1 + non-conversions) posteriors. */
-export function chanceToBeat(xc: number, nc: number, xv: number, nv: number): number {
-  const ac = 1 + xc;
-  const bc = 1 + nc - xc;
-  const av = 1 + xv;
-  const bv = 1 + nv - xv;
-  // Exact sum (Evan Miller's closed form) over the smaller of the two success counts; the normal
-  // approximation of two Betas beyond that size differs from the exact value by far less than 1e-6.
-  if (Math.min(av, ac) <= 20_000) return av <= ac ? betaBeats(ac, bc, av, bv) : 1 - betaBeats(av, bv, ac, bc);
-  const mean = (a: number, b: number) => a / (a + b);
-  const variance = (a: number, b: number) => (a * b) / ((a + b) * (a + b) * (a + b + 1));
-  return normalCdf((mean(av, bv) - mean(ac, bc)) / Math.sqrt(variance(av, bv) + variance(ac, bc)));
-}
-
-/** P(X_B > X_A) for X_A ~ Beta(aA, bA), X_B ~ Beta(aB, bB), summing aB terms. */
-function betaBeats(aA: number, bA: number, aB: number, bB: number): number {
-  let total = 0;
-  const base = logBeta(aA, bA);
-  for (let i = 0; i < aB; i++) {
-    total += Math.exp(logBeta(aA + i, bA + bB) - Math.log(bB + i) - logBeta(1 + i, bB) - base);
-  }
-  return Math.min(1, Math.max(0, total));
-}
-
-/** Pearson chi-square of the samples against the traffic shares. */
-export function sampleRatioMismatch(variants: ReadonlyArray<{ sample: number; traffic_share: number }>): {
-  p_value: number;
-  mismatch: boolean;
-} {
-  const total = variants.reduce((s, v) => s + v.sample, 0);
-  const shareSum = variants.reduce((s, v) => s + v.traffic_share, 0);
-  if (total === 0 || shareSum === 0) return { p_value: 1, mismatch: false };
-  let chi2 = 0;
-  let df = -1;
-  for (const v of variants) {
-    const expected = (total * v.traffic_share) / shareSum;
-    if (expected === 0) {
-      if (v.sample > 0) return { p_value: 0, mismatch: true };
-      continue;
-    }
-    chi2 += ((v.sample - expected) * (v.sample - expected)) / expected;
-    df++;
-  }
-  const p = df > 0 ? chiSquareUpperTail(chi2, df) : 1;
-  return { p_value: p, mismatch: p < 0.001 };
-}
-
-/** Which comparisons Holm's step-down procedure rejects at `alpha`. */
-export function holmRejects(pValues: readonly number[], alpha: number): boolean[] {
-  const order = pValues.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p);
-  const rejected = pValues.map(() => false);
-  for (let k = 0; k < order.length; k++) {
-    const entry = order[k] as { p: number; i: number };
-    if (entry.p > alpha / (order.length - k)) break;
-    rejected[entry.i] = true;
-  }
-  return rejected;
+/** What one look hands to the next within an epoch (JSON-safe; the catalog stores it). */
+export interface AnalysisState {
+  /** The always-valid test's state per non-control variant slug. */
+  comparisons: Record<string, SequentialTestState>;
+  srm: SrmState;
 }
 
 export interface AnalyzeOptions {
-  /** Running minimum of earlier always-valid p-values per variant slug (the dashboard keeps it). */
+  /** The running state of earlier looks in this epoch, as the last `analyzeLook` returned it. */
+  previous?: AnalysisState;
+  /**
+   * Running minimum of earlier always-valid p-values per variant slug, for callers that keep only that.
+   * Sound only while no plan tunes the test (the mixture is then the same at every look).
+   */
   previousAlwaysValid?: Readonly<Record<string, number>>;
-  mixingSd?: number;
 }
 
-export function analyze(raw: z.output<typeof AnalysisInput>, options: AnalyzeOptions = {}): Analysis {
-  const { variants: input, alpha } = raw;
+/** One look: the analysis of these counts and the state for the next look. */
+export function analyzeLook(input: ParsedAnalysisInput, options: AnalyzeOptions = {}): { analysis: Analysis; state: AnalysisState } {
+  const { variants: arms, alpha } = input;
+  const planned = input.planned_sample_per_variant;
+  const control = arms[0] as z.output<typeof AnalysisVariant>;
+  const others = arms.slice(1);
+  // Each comparison's always-valid test is judged at Holm's first step, alpha / (number of comparisons),
+  // so it is tuned for that level.
+  const comparisonAlpha = alpha / others.length;
   const zq = normalQuantile(1 - alpha / 2);
-  const variants: VariantResult[] = input.map((v) => {
-    const w = wilson(v.conversions, v.sample);
-    return { slug: v.slug, sample: v.sample, conversions: v.conversions, conversion_rate: w.rate, ci_low: w.low, ci_high: w.high };
-  });
-  const control = input[0] as z.output<typeof AnalysisVariant>;
-  const pc = control.sample > 0 ? control.conversions / control.sample : 0;
-  const varC = control.sample > 0 ? (pc * (1 - pc)) / control.sample : 0;
 
-  const comparisons: Comparison[] = input.slice(1).map((v) => {
-    const pv = v.sample > 0 ? v.conversions / v.sample : 0;
-    const varV = v.sample > 0 ? (pv * (1 - pv)) / v.sample : 0;
-    const diff = pv - pc;
-    const se = Math.sqrt(varC + varV);
-    const zStat = se > 0 ? diff / se : 0;
-    let relative: Pick<Comparison, "relative_lift" | "relative_ci_low" | "relative_ci_high"> = {
-      relative_lift: null,
-      relative_ci_low: null,
-      relative_ci_high: null,
+  const variants: VariantResult[] = arms.map((v) => {
+    if (v.sample === 0) return { slug: v.slug, sample: 0, conversions: 0, conversion_rate: null, ci_low: null, ci_high: null };
+    const w = wilsonInterval(v.conversions, v.sample, Z95);
+    return {
+      slug: v.slug,
+      sample: v.sample,
+      conversions: v.conversions,
+      conversion_rate: v.conversions / v.sample,
+      ci_low: w.low,
+      ci_high: w.high,
     };
-    if (pc > 0) {
-      const lift = pv / pc - 1;
-      const seLift = Math.sqrt(varV / (pc * pc) + (pv * pv * varC) / (pc * pc * pc * pc));
-      relative = { relative_lift: lift, relative_ci_low: lift - zq * seLift, relative_ci_high: lift + zq * seLift };
+  });
+
+  const states: Record<string, SequentialTestState> = {};
+  const directions: Array<-1 | 0 | 1> = [];
+  const comparisons: Comparison[] = others.map((v) => {
+    const xc = control.conversions;
+    const nc = control.sample;
+    const xv = v.conversions;
+    const nv = v.sample;
+    const shares = control.traffic_share + v.traffic_share;
+    const rho = shares > 0 ? v.traffic_share / shares : 0;
+    let avp: number | null = null;
+    let labelDirection = 0;
+    if (nc > 0 && nv > 0 && rho > 0 && rho < 1) {
+      const state = sequentialLook({ xc, nc, xv, nv, rho }, comparisonAlpha, planned, options.previous?.comparisons[v.slug]);
+      states[v.slug] = state;
+      // Stored JSON may hold null for a comparison that had none: only a finite number is a floor.
+      const floor: unknown = options.previousAlwaysValid?.[v.slug];
+      avp = typeof floor === "number" && Number.isFinite(floor) ? Math.min(Math.max(floor, 0), state.p_value) : state.p_value;
+      labelDirection = Math.sign(xv * (1 - rho) - xc * rho);
     }
-    const now = msprtPValue(control.conversions, control.sample, v.conversions, v.sample, options.mixingSd);
-    const earlier = options.previousAlwaysValid?.[v.slug];
+    const fixed = fixedHorizon(xc, nc, xv, nv, alpha);
+    if (fixed === null) {
+      directions.push(0);
+      return emptyComparison(v.slug);
+    }
+    directions.push(Math.sign(fixed.diff) === labelDirection ? (labelDirection as -1 | 0 | 1) : 0);
+    const pc = xc / nc;
+    const pv = xv / nv;
+    let relative_lift: number | null = null;
+    let relative_ci_low: number | null = null;
+    let relative_ci_high: number | null = null;
+    if (pc > 0) {
+      const varC = (pc * (1 - pc)) / nc;
+      const varV = (pv * (1 - pv)) / nv;
+      relative_lift = pv / pc - 1;
+      const seLift = Math.sqrt(varV / (pc * pc) + (pv * pv * varC) / (pc * pc * pc * pc));
+      relative_ci_low = relative_lift - zq * seLift;
+      relative_ci_high = relative_lift + zq * seLift;
+    }
+    const cs = confidenceSequence(xc, nc, xv, nv, comparisonAlpha, planned);
     return {
       variant: v.slug,
-      absolute_diff: diff,
-      absolute_ci_low: diff - zq * se,
-      absolute_ci_high: diff + zq * se,
-      ...relative,
-      p_value: se > 0 ? twoSidedP(zStat) : 1,
-      always_valid_p_value: earlier === undefined ? now : Math.min(earlier, now),
-      chance_to_beat_control: chanceToBeat(control.conversions, control.sample, v.conversions, v.sample),
+      absolute_diff: fixed.diff,
+      absolute_ci_low: fixed.low,
+      absolute_ci_high: fixed.high,
+      relative_lift,
+      relative_ci_low,
+      relative_ci_high,
+      p_value: fixed.p_value,
+      always_valid_p_value: avp,
+      absolute_cs_low: cs?.low ?? null,
+      absolute_cs_high: cs?.high ?? null,
+      chance_to_beat_control: chanceToBeat(xc, nc, xv, nv),
+      expected_loss: expectedLoss(xc, nc, xv, nv),
     };
   });
 
-  return { variants, comparisons, srm: sampleRatioMismatch(input), outcome: decideOutcome(variants, comparisons, alpha) };
-}
-
-function decideOutcome(variants: readonly VariantResult[], comparisons: readonly Comparison[], alpha: number): Analysis["outcome"] {
-  const rejected = holmRejects(
-    comparisons.map((c) => c.always_valid_p_value),
+  const { srm, state: srmState } = srmLook(
+    arms.map((v) => v.sample),
+    arms.map((v) => v.traffic_share),
+    options.previous?.srm,
+  );
+  const outcome = decideOutcome(
+    control.slug,
+    comparisons.map((c, i) => ({
+      variant: c.variant,
+      always_valid_p_value: c.always_valid_p_value,
+      direction: directions[i] ?? 0,
+      rate: variants[i + 1]?.conversion_rate ?? null,
+    })),
     alpha,
   );
-  const better = comparisons.filter((c, i) => rejected[i] && c.absolute_diff > 0);
-  if (better.length > 0) {
-    const rateOf = (slug: string) => variants.find((v) => v.slug === slug)?.conversion_rate ?? 0;
-    const best = better.reduce((a, b) => (rateOf(b.variant) > rateOf(a.variant) ? b : a));
-    return { state: "winner", winner: best.variant };
-  }
-  if (comparisons.length > 0 && comparisons.every((c, i) => rejected[i] && c.absolute_diff < 0)) {
-    return { state: "winner", winner: (variants[0] as VariantResult).slug };
-  }
-  return { state: "inconclusive", winner: null };
+  return { analysis: { variants, comparisons, srm, outcome }, state: { comparisons: states, srm: srmState } };
+}
+
+/** The analysis of one look (no earlier state unless given). */
+export function analyze(input: ParsedAnalysisInput, options: AnalyzeOptions = {}): Analysis {
+  return analyzeLook(input, options).analysis;
+}
+
+function emptyComparison(variant: string): Comparison {
+  return {
+    variant,
+    absolute_diff: null,
+    absolute_ci_low: null,
+    absolute_ci_high: null,
+    relative_lift: null,
+    relative_ci_low: null,
+    relative_ci_high: null,
+    p_value: null,
+    always_valid_p_value: null,
+    absolute_cs_low: null,
+    absolute_cs_high: null,
+    chance_to_beat_control: null,
+    expected_loss: null,
+  };
 }
