@@ -1,6 +1,6 @@
 // Inline SVG charts for the run dashboard: no script, no library, nothing to load. Numbers in, markup
 // out; every label goes through `esc`.
-import { alwaysValidInterval } from "../../core/stats/analysis.ts";
+import { confidenceSequence } from "../../core/stats/sequential.ts";
 import type { buildDashboard } from "../dashboard.ts";
 
 type Dashboard = ReturnType<typeof buildDashboard>;
@@ -13,7 +13,13 @@ const COLORS = ["#4b5563", "#2563eb", "#d97706", "#059669", "#9333ea", "#dc2626"
 
 /** Conversion rate per variant as bars, with the Wilson interval as a whisker. */
 export function rateChart(d: Dashboard): string {
-  const rows = d.analysis.variants;
+  // A variant without visitors has no rate (null): drawn as an empty bar.
+  const rows = d.analysis.variants.map((v) => ({
+    slug: v.slug,
+    conversion_rate: v.conversion_rate ?? 0,
+    ci_low: v.ci_low ?? 0,
+    ci_high: v.ci_high ?? 0,
+  }));
   const max = Math.max(0.01, ...rows.map((v) => v.ci_high));
   const width = 560;
   const left = 110;
@@ -49,7 +55,7 @@ export function liftChart(d: Dashboard, alpha = 0.05): string {
       const nv = day.sample[v.slug] ?? 0;
       const xv = day.conversions[v.slug] ?? 0;
       const diff = nc > 0 && nv > 0 ? xv / nv - xc / nc : 0;
-      const band = alwaysValidInterval(xc, nc, xv, nv, alpha);
+      const band = confidenceSequence(xc, nc, xv, nv, alpha / Math.max(1, d.variants.length - 1));
       return { day: day.day, diff, low: band?.low ?? diff, high: band?.high ?? diff };
     }),
   );

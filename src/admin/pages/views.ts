@@ -158,7 +158,7 @@ export function dashboardPage(
     .map((v, i) => {
       const r = a.variants[i];
       const c = i === 0 ? undefined : a.comparisons[i - 1];
-      return `<tr><td>${esc(v.slug)}<div class="muted">${esc(v.label)}</div></td><td>${v.traffic_share}%</td><td>${v.sample.toLocaleString("en")}</td><td>${v.conversions.toLocaleString("en")}</td><td>${r === undefined ? "" : `${pct(r.conversion_rate)} <span class="muted">(${pct(r.ci_low)}–${pct(r.ci_high)})</span>`}</td><td>${c === undefined ? "control" : `${c.relative_lift === null ? "—" : pct(c.relative_lift, 1)}`}</td><td>${c === undefined ? "" : c.always_valid_p_value.toFixed(4)}</td><td>${c === undefined ? "" : pct(c.chance_to_beat_control, 1)}</td></tr>`;
+      return `<tr><td>${esc(v.slug)}<div class="muted">${esc(v.label)}</div></td><td>${v.traffic_share}%</td><td>${v.sample.toLocaleString("en")}</td><td>${v.conversions.toLocaleString("en")}</td><td>${r === undefined || r.conversion_rate === null || r.ci_low === null || r.ci_high === null ? "—" : `${pct(r.conversion_rate)} <span class="muted">(${pct(r.ci_low)}–${pct(r.ci_high)})</span>`}</td><td>${c === undefined ? "control" : `${c.relative_lift === null ? "—" : pct(c.relative_lift, 1)}`}</td><td>${c === undefined ? "" : c.always_valid_p_value === null ? "—" : c.always_valid_p_value.toFixed(4)}</td><td>${c === undefined ? "" : c.chance_to_beat_control === null ? "—" : pct(c.chance_to_beat_control, 1)}</td></tr>`;
     })
     .join("\n");
   const actions = allowed.actions
