@@ -1,40 +1,10 @@
-// `sgen-ab analyze`: one JSON document a line in, one analysis a line out (contract section 5).
-// A line that is not valid input is reported on standard error with its line number, and the command
-// ends with exit code 1 after reading everything; every good line still gets its answer.
-import { issuesOf } from "../core/errors.ts";
+// `sgen-ab analyze`: one JSON document a line in, one analysis a line out (contract section 5). Each
+// line is one look: the always-valid values are those of a run seen once (docs/analysis.md).
 import { AnalysisInput, analyze } from "../core/stats/analysis.ts";
+import { type Io, runJsonLines } from "./json-lines.ts";
 
-export interface Io {
-  lines: AsyncIterable<string>;
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
+export type { Io } from "./json-lines.ts";
 
-export async function runAnalyze(io: Io): Promise<number> {
-  let lineNo = 0;
-  let failed = 0;
-  for await (const raw of io.lines) {
-    lineNo++;
-    const line = raw.trim();
-    if (line === "") continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (err) {
-      io.err(`sgen-ab analyze: line ${lineNo}: not JSON (${(err as Error).message})`);
-      failed++;
-      continue;
-    }
-    const parsed = AnalysisInput.safeParse(json);
-    if (!parsed.success) {
-      const detail = issuesOf(parsed.error)
-        .map((i) => `${i.path}: ${i.message}`)
-        .join("; ");
-      io.err(`sgen-ab analyze: line ${lineNo}: ${detail}`);
-      failed++;
-      continue;
-    }
-    io.out(JSON.stringify(analyze(parsed.data)));
-  }
-  return failed > 0 ? 1 : 0;
+export function runAnalyze(io: Io): Promise<number> {
+  return runJsonLines("analyze", AnalysisInput, (input) => analyze(input), io);
 }
