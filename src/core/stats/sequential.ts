@@ -19,8 +19,6 @@
 // With τ² = r*/I*, the mixture's boundary is tightest when the information k ρ(1−ρ) reaches I* (Howard
 // et al. 2021: r* solves r = 2 ln(1/α) + ln(1 + r)). I* is the information at the planned sample,
 // p̂ · n*/2 (n* visitors a variant at equal shares, p̂ the pooled rate), or DEFAULT_INFORMATION.
-import { normalQuantile } from "./distributions.ts";
-
 /** Information the test is tuned to when no plan is given: about 4,000 conversions at 50/50. */
 export const DEFAULT_INFORMATION = 1000;
 const MIN_TAU = 0.002;
@@ -28,11 +26,15 @@ const MAX_TAU = 2;
 
 /** r* with r = 2 ln(1/α) + ln(1 + r): the ratio of prior to sampling variance that minimises the boundary. */
 export function optimalMixingRatio(alpha: number): number {
+  const known = ratios.get(alpha);
+  if (known !== undefined) return known;
   const c = 2 * Math.log(1 / alpha);
   let r = c + 2;
-  for (let i = 0; i < 50; i++) r = c + Math.log1p(r);
+  for (let i = 0; i < 60; i++) r = c + Math.log1p(r); // a contraction: converges to double precision
+  if (ratios.size < 64) ratios.set(alpha, r);
   return r;
 }
+const ratios = new Map<number, number>();
 
 /** The planned information: p̂ · n* / 2 with a plan, DEFAULT_INFORMATION without. */
 export function plannedInformation(pooledRate: number, plannedSamplePerVariant: number | undefined): number {
@@ -200,5 +202,31 @@ export function confidenceSequence(
   return { low: Math.max(-1, diff - half), high: Math.min(1, diff + half) };
 }
 
-/** z for a two-sided fixed-horizon level; kept here for the planning module. */
-export const zTwoSided = (alpha: number): number => normalQuantile(1 - alpha / 2);
+/**
+ * The same confidence sequence for the relative lift p_v / p_c − 1, for a chart drawn in percent: the
+ * boundary above applied to the log rate ratio ln(p̃_v / p̃_c), p̃ = (x + ½)/(n + 1), with its delta-method
+ * variance (1 − p̃_v)/(n_v p̃_v) + (1 − p̃_c)/(n_c p̃_c), then mapped back by exp(·) − 1 (so it is never
+ * below −100%). Null without a visitor in either arm.
+ */
+export function relativeConfidenceSequence(
+  xc: number,
+  nc: number,
+  xv: number,
+  nv: number,
+  alpha: number,
+  plannedSamplePerVariant?: number,
+): { low: number; high: number } | null {
+  if (nc === 0 || nv === 0) return null;
+  const pc = (xc + 0.5) / (nc + 1);
+  const pv = (xv + 0.5) / (nv + 1);
+  const centre = Math.log(pv / pc);
+  const variance = (1 - pv) / (nv * pv) + (1 - pc) / (nc * pc);
+  const n = nc + nv;
+  const k = xc + xv;
+  const planned = plannedInformation(k / n, plannedSamplePerVariant);
+  const u = planned > 0 ? (k * nc * nv) / (n * n) / planned : 0;
+  if (!(u > 0)) return { low: -1, high: Number.POSITIVE_INFINITY };
+  const r = optimalMixingRatio(alpha) * u;
+  const half = Math.sqrt(variance * (1 + 1 / r) * (2 * Math.log(1 / alpha) + Math.log1p(r)));
+  return { low: Math.expm1(centre - half), high: Math.expm1(centre + half) };
+}
