@@ -123,7 +123,14 @@ export function chiSquareUpperTail(x: number, df: number): number {
  * would lose eight digits; the Stirling form keeps only the differences, written with log1p.
  */
 export function logBeta(a: number, b: number): number {
-  if (a < 15 || b < 15) return logGamma(a) + logGamma(b) - logGamma(a + b);
+  if (a < 15 && b < 15) return logGamma(a) + logGamma(b) - logGamma(a + b);
+  if (a < 15 || b < 15) {
+    // One small argument s, one large L: ln Γ(L) − ln Γ(L + s) from the Stirling difference, so that
+    // 2/990,000 against 2/10,000 does not lose nine digits to two log-gammas of 10^7.
+    const s = Math.min(a, b);
+    const L = Math.max(a, b);
+    return logGamma(s) - (L - 0.5) * Math.log1p(s / L) - s * Math.log(L + s) + s + stirlingCorrection(L) - stirlingCorrection(L + s);
+  }
   const n = a + b;
   return (
     HALF_LOG_2PI +
