@@ -5,7 +5,7 @@
 // fewer than MIN_EXPECTED conversions or non-conversions in either arm, counted both as observed and as
 // expected under the pooled rate (so 0/10 against 10/10, which has zero standard error, is not p = 1) —
 // Newcombe's hybrid score interval and Fisher's exact test.
-import { normalQuantile, twoSidedP } from "./distributions.ts";
+import { logGamma, normalQuantile, twoSidedP } from "./distributions.ts";
 
 export const MIN_EXPECTED = 5;
 
@@ -53,6 +53,12 @@ export function fisherExact(xc: number, nc: number, xv: number, nv: number): num
   const step = (x: number) => Math.log(((nv - x) * (k - x)) / ((x + 1) * (nc - k + x + 1)));
   let mode = Math.floor(((k + 1) * (nv + 1)) / (n + 2));
   mode = Math.min(hi, Math.max(lo, mode));
+  // A table a million steps from the mode (a broken arm at huge samples) is astronomically unlikely
+  // whenever its log-gamma distance says so; answer at once rather than walk there.
+  if (Math.abs(xv - mode) > 1e6) {
+    const logTerm = (x: number) => -logGamma(x + 1) - logGamma(nv - x + 1) - logGamma(k - x + 1) - logGamma(nc - k + x + 1);
+    if (logTerm(xv) - logTerm(mode) < -800) return 0;
+  }
   // log term at the observed x relative to the mode
   let logObs = 0;
   if (xv > mode) for (let x = mode; x < xv; x++) logObs += step(x);
