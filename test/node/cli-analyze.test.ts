@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const fixtures = JSON.parse(readFileSync(join(ROOT, "test/fixtures/analysis-scipy.json"), "utf8"));
+const fixtures = JSON.parse(readFileSync(join(ROOT, "test/fixtures/analysis-reference.json"), "utf8"));
 
 function analyze(input: string) {
   const r = spawnSync("npx", ["--no-install", "sgen-ab", "analyze"], { cwd: ROOT, input, encoding: "utf8" });
@@ -13,7 +13,7 @@ function analyze(input: string) {
 }
 
 describe("npx sgen-ab analyze", () => {
-  it("answers each line with an analysis matching the SciPy reference", () => {
+  it("answers each line with an analysis matching the SciPy/mpmath reference", () => {
     const lines = fixtures.cases.map((c: { input: unknown }) => JSON.stringify(c.input)).join("\n");
     const r = analyze(`${lines}\n`);
     expect(r.status).toBe(0);
@@ -22,10 +22,16 @@ describe("npx sgen-ab analyze", () => {
       .split("\n")
       .map((l) => JSON.parse(l));
     expect(out).toHaveLength(fixtures.cases.length);
-    fixtures.cases.forEach((c: { expected: { comparisons: Array<{ p_value: number }>; outcome: unknown } }, i: number) => {
+    type Expected = { comparisons: Array<{ p_value: number | null; always_valid_p_value: number | null }>; outcome: unknown };
+    fixtures.cases.forEach((c: { expected: Expected }, i: number) => {
       expect(out[i].outcome).toEqual(c.expected.outcome);
       c.expected.comparisons.forEach((e, k) => {
-        expect(Math.abs(out[i].comparisons[k].p_value - e.p_value)).toBeLessThan(1e-9);
+        for (const field of ["p_value", "always_valid_p_value"] as const) {
+          const want = e[field];
+          const got = out[i].comparisons[k][field];
+          if (want === null) expect(got).toBeNull();
+          else expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-8 * Math.max(1e-7, want));
+        }
       });
     });
     expect(out[0].comparisons[0].p_value).toBeCloseTo(0.021058, 6);
