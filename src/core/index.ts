@@ -8,3 +8,5 @@ export * from "./paths.ts";
 // The rollout rule itself; the bucket-level helpers the edge uses stay internal.
 export { inRollout } from "./rollout.ts";
 export * from "./schema.ts";
+export * from "./stats/analysis.ts";
+export * from "./stats/plan.ts";

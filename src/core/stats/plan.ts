@@ -38,7 +38,7 @@ export const PlanInput = z
   });
 export type PlanInput = z.input<typeof PlanInput>;
 
-export interface Plan {
+export interface SamplePlan {
   fixed_horizon_per_variant: number;
   sequential_per_variant: number;
 }
@@ -167,7 +167,7 @@ export function sequentialDrift(variance: number, alpha: number, power: number):
 }
 
 /** The plan of contract section 5 for parsed input. */
-export function plan(input: z.output<typeof PlanInput>): Plan {
+export function plan(input: z.output<typeof PlanInput>): SamplePlan {
   const p1 = input.baseline_rate;
   const p2 = p1 * (1 + input.relative_mde);
   const alpha = input.alpha / (input.variants - 1);
