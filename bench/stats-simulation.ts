@@ -3,7 +3,7 @@
 // detection of the sequential sample-ratio check, across base rates 1e-4 … 0.5 and splits 50/50, 90/10
 // and 99/1. Prints markdown tables (docs/analysis.md and the README quote them).
 //
-// Run: npm run simulate:stats [-- --full | --scale x] [-- --seed N]   (default: about 35 s of one core)
+// Run: npm run simulate:stats [-- --full | --scale x] [--seed N] [--every-conversion]   (default: about 35 s of one core)
 //
 // The engines (samplers, one monitored run, one run of the sample-ratio check) are in bench/stats/.
 import { PlanInput, plan } from "../src/core/stats/plan.ts";
@@ -23,7 +23,7 @@ const SPLITS: Array<[string, number]> = [
   ["99/1", 0.01],
 ];
 const scaleAt = args.indexOf("--scale");
-// --full: ten times the runs (about 10 minutes); --scale x: x times (0.1 for a quick look).
+// --full: ten times the runs (about 5 minutes of one core); --scale x: x times (0.1 for a quick look).
 const SCALE = FULL ? 10 : scaleAt >= 0 ? Number(args[scaleAt + 1]) : 1;
 const AA_RUNS = Math.max(10, Math.round(400 * SCALE));
 const AB_RUNS = Math.max(10, Math.round(200 * SCALE));
@@ -76,7 +76,7 @@ for (const rate of RATES) {
 
 console.log(`\n### Sample-ratio check\n`);
 console.log(
-  `Visitors up to 10^6 a run, checked at every 2% of growth (about 350 checks); mismatch when the p-value is below ${SRM_THRESHOLD}. ${SRM_RUNS} correct runs and ${SRM_POWER_RUNS} imbalanced runs per row.\n`,
+  `Visitors up to 10^6 a run, checked at every 2% of growth (about 320 checks); mismatch when the p-value is below ${SRM_THRESHOLD}. ${SRM_RUNS} correct runs and ${SRM_POWER_RUNS} imbalanced runs per row.\n`,
 );
 console.log(
   "| shares | correct runs: sequential mismatch | correct runs: chi-square at every check | 2% imbalance caught by 10^4 · 10^5 · 10^6 visitors | median visitors to catch it |",
@@ -111,6 +111,20 @@ for (const shares of [
   const median = caught[Math.floor(SRM_POWER_RUNS / 2)] as number;
   console.log(
     `| ${shares.join("/")} | ${(100 * (falseAlarms / SRM_RUNS)).toFixed(2)}% (${falseAlarms} of ${SRM_RUNS}) | ${pct(chiAlarms / SRM_RUNS)} | ${by(1e4)} · ${by(1e5)} · ${by(1e6)} | ${Number.isFinite(median) ? median.toLocaleString("en") : "> 10^7"} |`,
+  );
+}
+if (args.includes("--every-conversion")) {
+  // The plan's power is for a check after every conversion: one regime checked exactly so.
+  const runs = Math.max(100, Math.round(1500 * SCALE));
+  const p = plan(PlanInput.parse({ baseline_rate: 0.1, relative_mde: LIFT, alpha: ALPHA, power: 0.8, variants: 2 }));
+  reseed(seed + 99);
+  let hits = 0;
+  for (let r = 0; r < runs; r++) {
+    const horizon = 2 * p.sequential_per_variant;
+    hits += +monitoredRun(0.1, 0.1 * (1 + LIFT), 0.5, p.sequential_per_variant, horizon, horizon, Number.POSITIVE_INFINITY).alwaysValid;
+  }
+  console.log(
+    `\nChecked after every conversion (base rate 0.1, 50/50, +${100 * LIFT}%, ${runs} runs): always-valid power by the sequential n ${pct(hits / runs)} ${se(hits / runs, runs)}.`,
   );
 }
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);

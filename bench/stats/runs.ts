@@ -5,7 +5,7 @@
 // with its arm's rate. The first 50 conversions are generated one at a time (the gap to the next
 // conversion is geometric in the pooled rate, the converter's arm is Bernoulli(ρ p_v / π), the visitors
 // in between split binomially) and every statistic is checked just before and just after each of them;
-// then the run grows in steps of 2% of its visitors with a check after each (about 400 checks a run).
+// then the run grows in steps of 2% of its visitors with a check after each (300 to 550 checks a run).
 import { fixedHorizon } from "../../src/core/stats/fixed-horizon.ts";
 import {
   confidenceSequence,
@@ -38,7 +38,20 @@ export interface RunResult {
   fixed: boolean;
 }
 
-export function monitoredRun(pc: number, pv: number, rho: number, planned: number, horizon: number, fixedAt: number): RunResult {
+/**
+ * One run from the control's rate pc and the variant's pv at variant share ρ, tuned to `planned`
+ * visitors a variant, until `horizon` visitors in the two arms; the fixed-horizon test is read once at
+ * `fixedAt`. The first `oneByOne` conversions are generated and checked one at a time.
+ */
+export function monitoredRun(
+  pc: number,
+  pv: number,
+  rho: number,
+  planned: number,
+  horizon: number,
+  fixedAt: number,
+  oneByOne = 50,
+): RunResult {
   const pooledRate = rho * pv + (1 - rho) * pc;
   const qConv = (rho * pv) / pooledRate; // a converter's chance of being in the variant
   const qNon = (rho * (1 - pv)) / (1 - pooledRate); // a non-converter's
@@ -82,7 +95,7 @@ export function monitoredRun(pc: number, pv: number, rho: number, planned: numbe
     result.fixed = f !== null && f.p_value < ALPHA;
   };
   // Phase 1: conversion by conversion.
-  for (let k = 0; k < 50; k++) {
+  for (let k = 0; k < oneByOne; k++) {
     const gap = geometric(pooledRate);
     if (nc + nv + gap > horizon) break;
     const others = gap - 1;
