@@ -1,5 +1,5 @@
 // Continuous monitoring in the regime where the previous release's test broke, small and seeded so it
-// runs in seconds: A/A runs at a 1e-4 base rate with a 99/1 split, checked about 400 times each. The
+// runs in seconds: A/A runs at a 1e-4 base rate with a 99/1 split, checked 300 to 550 times each. The
 // always-valid test must stay below alpha; the same runs make the pooled normal mSPRT it replaced
 // over-reject, which is what shows this test can catch a regression to it. The full tables:
 // `npm run simulate:stats`.
