@@ -94,7 +94,7 @@ describe("npm start: counting, from outside", () => {
     expect(record).toMatchObject({ lifecycle_state: "done", shipped_variant_slug: "b" });
     const dash = (await call("GET", `/experiments/${id}/dashboard`)).json;
     expect(dash.post_test.applied).toMatchObject({ action: "assign_winner", shipped_variant_slug: "b" });
-    expect(dash.analysis.outcome).toEqual({ state: "winner", winner: "b" });
+    expect(dash.analysis.outcome).toEqual({ state: "winner", winner: "b", losers: [] });
     const entry = (await call("GET", `/activity?experiment_id=${id}`)).json.entries[0];
     expect(entry).toMatchObject({ operator: "system", action: "post_test_action", shipped_variant_slug: "b" });
     // Everyone now gets b's page on / (once the edge's one-second copy of the config is renewed).
