@@ -83,7 +83,11 @@ export class Evaluation {
     const run = sumSnapshots(row.epoch, parts);
     const sample = Object.values(run.samples).reduce((a, b) => a + b, 0);
     const analysis = analyzeGoal(record, run, record.conversion_event, alwaysValidMin(row));
-    this.records.noteRun(id, row.epoch, sample, Object.fromEntries(analysis.comparisons.map((c) => [c.variant, c.always_valid_p_value])));
+    // A comparison without visitors in an arm has no always-valid p-value (null): nothing to keep for it.
+    const alwaysValid = analysis.comparisons.flatMap((c) =>
+      c.always_valid_p_value === null ? [] : [[c.variant, c.always_valid_p_value] as const],
+    );
+    this.records.noteRun(id, row.epoch, sample, Object.fromEntries(alwaysValid));
 
     const gate = gateState(
       record.min_sample_threshold,
