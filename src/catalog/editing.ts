@@ -3,7 +3,7 @@
 // experiments, the gate) on top of the core's rules, saves the record and its audit entry together, and
 // says which effects must follow (publish, freeze run-data, reschedule the alarm); the Durable Object
 // carries those out, in that order, with its input still closed.
-import { checkEdit, scriptOverrideProblem, selfReferenceIssues } from "../core/edit-rules.ts";
+import { checkEdit, checkOverrides, selfReferenceIssues } from "../core/edit-rules.ts";
 import { fail, ok, type Result } from "../core/errors.ts";
 import { gateState } from "../core/gate.ts";
 import { type Action, transition } from "../core/lifecycle.ts";
@@ -91,9 +91,10 @@ export class Editing {
   }
 
   /** `mayAllowScripts`: the operator's role may allow script-running overrides. */
-  create(op: Operator, input: ExperimentInput, mayAllowScripts: boolean): Change<ExperimentRecord> {
-    const scripts = scriptOverrideProblem(input, mayAllowScripts);
-    if (scripts !== null) return refused(scripts);
+  create(op: Operator, given: ExperimentInput, mayAllowScripts: boolean): Change<ExperimentRecord> {
+    const checked = checkOverrides(given, mayAllowScripts);
+    if (!checked.ok) return refused(checked);
+    const input = checked.value; // HTML values as the sanitiser writes them
     const issues = selfReferenceIssues(input);
     if (issues.length > 0) return refused(selfReference(issues));
     if (this.records.slugTaken(input.slug, null)) return refused(slugTaken(input.slug));
@@ -122,13 +123,14 @@ export class Editing {
   replace(
     op: Operator,
     id: number,
-    input: ExperimentInput,
+    given: ExperimentInput,
     confirmReset: boolean,
     mayEditLive: boolean,
     mayAllowScripts: boolean,
   ): Change<ExperimentRecord> {
-    const scripts = scriptOverrideProblem(input, mayAllowScripts);
-    if (scripts !== null) return refused(scripts);
+    const checked = checkOverrides(given, mayAllowScripts);
+    if (!checked.ok) return refused(checked);
+    const input = checked.value; // HTML values as the sanitiser writes them
     const loaded = this.load(id);
     if (!("row" in loaded)) return refused(loaded);
     const { row, record: current } = loaded;

@@ -1,8 +1,7 @@
 // The rules of inline overrides (contract section 2), without zod, so that the edge may use them: a
-// selector of the CSS subset that Workers' HTMLRewriter supports, the fields each action needs, and
-// whether an override would make the page run script (an `on…` attribute, a `javascript:` URL, a
-// <script> tag), which only an Administrator may allow, explicitly, per experiment. The zod schema that
-// applies them to what operators save is in overrides.ts.
+// selector of the CSS subset that Workers' HTMLRewriter supports and the fields each action needs. The
+// zod schema that applies them to what operators save is in overrides.ts; what an override may write
+// (the allow-list, checked on save and again at the edge) is in markup-policy.ts.
 import { LIMITS, OVERRIDE_ACTIONS } from "./field-rules.ts";
 
 export { OVERRIDE_ACTIONS };
@@ -41,25 +40,4 @@ export function overrideProblem(o: OverrideFields): { field: "attribute" | "valu
   if (o.action !== "set_attribute" && o.attribute !== undefined) return { field: "attribute", message: `${o.action} takes no attribute` };
   if (o.action === "remove") return o.value === undefined ? null : { field: "value", message: "remove takes no value" };
   return o.value === undefined ? { field: "value", message: `${o.action} needs a value` } : null;
-}
-
-const SCRIPT_IN_HTML = /<\s*script\b|<[^>]*\s(?:on[a-z]+|srcdoc)\s*=|(?:java|vb)script\s*:|data\s*:\s*text\/html/i;
-const SCRIPT_URL = /^\s*(?:(?:java|vb)script\s*:|data\s*:\s*text\/html)/i;
-
-/** The value without spaces and control characters, which browsers skip in a URL's scheme ("java\tscript:"). */
-function stripControls(value: string): string {
-  let out = "";
-  for (const ch of value) if (ch.charCodeAt(0) > 0x20) out += ch;
-  return out;
-}
-
-/** Whether the override could make a visitor's browser run script. */
-export function runsScript(o: OverrideFields): boolean {
-  const value = o.value ?? "";
-  if (o.action === "set_attribute") {
-    const name = (o.attribute ?? "").toLowerCase();
-    return name.startsWith("on") || name === "srcdoc" || SCRIPT_URL.test(stripControls(value));
-  }
-  if (o.action === "set_html" || o.action === "append" || o.action === "prepend") return SCRIPT_IN_HTML.test(value);
-  return false;
 }

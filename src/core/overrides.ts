@@ -1,10 +1,12 @@
 // Inline overrides (contract section 2) as operators save them: the zod schema, which applies the rules
-// of override-rules.ts (selector, fields per action) to every override before anything is saved.
+// of override-rules.ts (selector, fields per action) to every override before anything is saved. What
+// an override may write without the experiment's `allow_script_overrides` is the allow-list of
+// markup-policy.ts, applied on save by edit-rules.ts (with the sanitiser) and again at the edge.
 import { z } from "zod";
 import { LIMITS, OVERRIDE_ACTIONS } from "./field-rules.ts";
 import { overrideProblem, selectorProblem } from "./override-rules.ts";
 
-export { OVERRIDE_ACTIONS, overrideProblem, runsScript, selectorProblem } from "./override-rules.ts";
+export { OVERRIDE_ACTIONS, overrideProblem, selectorProblem } from "./override-rules.ts";
 
 /** One inline override, as an operator saves it (contract section 2). */
 export const Override = z
