@@ -75,6 +75,10 @@ export class Checker {
     return v;
   }
 
+  boolean(v: unknown, path: Path): Checked<boolean> {
+    return typeof v === "boolean" ? v : this.fail(path, "expected a boolean");
+  }
+
   oneOf<const T extends string>(v: unknown, path: Path, values: readonly T[]): Checked<T> {
     return typeof v === "string" && (values as readonly string[]).includes(v)
       ? (v as T)

@@ -1,7 +1,7 @@
 // The edge's parser of the published config (the KV document of kv-schema/edge-config.schema.json),
 // checked by hand instead of with zod, so that nothing on a visitor's request loads a validation
 // library. It accepts exactly what the zod schema EdgeConfig (schema.ts) accepts, with the same
-// defaults (shards 1, rollout_percent 100), and never throws: a bad document is a list of problems with
+// defaults (shards 1, rollout_percent 100, allow_script_overrides false), and never throws: a bad document is a list of problems with
 // their paths, and the edge keeps its last good copy. test/workers/edge-parsers.test.ts holds the two
 // together on random and mutated documents. Add a field to the published config here, in schema.ts and
 // in kv-schema/ (`npm run kv-schema`) at once.
@@ -124,6 +124,7 @@ function experiment(c: Checker, v: unknown, path: Path): Checked<EdgeExperiment>
     "epoch",
     "shards",
     "rollout_percent",
+    "allow_script_overrides",
   ]);
   if (o === INVALID) return INVALID;
   const id = c.number(o.id, [...path, "id"], { int: true, min: 1 });
@@ -139,6 +140,8 @@ function experiment(c: Checker, v: unknown, path: Path): Checked<EdgeExperiment>
   const epoch = c.number(o.epoch, [...path, "epoch"], { int: true, min: 0 });
   const shards = o.shards === undefined ? 1 : c.number(o.shards, [...path, "shards"], { int: true, min: 1, max: LIMITS.maxShards });
   const rollout = o.rollout_percent === undefined ? 100 : c.number(o.rollout_percent, [...path, "rollout_percent"], { min: 0, max: 100 });
+  const allowScripts =
+    o.allow_script_overrides === undefined ? false : c.boolean(o.allow_script_overrides, [...path, "allow_script_overrides"]);
   if (
     id === INVALID ||
     s === INVALID ||
@@ -150,7 +153,8 @@ function experiment(c: Checker, v: unknown, path: Path): Checked<EdgeExperiment>
     secondary === INVALID ||
     epoch === INVALID ||
     shards === INVALID ||
-    rollout === INVALID
+    rollout === INVALID ||
+    allowScripts === INVALID
   ) {
     return INVALID;
   }
@@ -167,6 +171,7 @@ function experiment(c: Checker, v: unknown, path: Path): Checked<EdgeExperiment>
     epoch,
     shards,
     rollout_percent: rollout,
+    allow_script_overrides: allowScripts,
   };
 }
 

@@ -3,6 +3,7 @@
 import { shareBoundaries, variantIndexForBucket } from "./assignment.ts";
 import { goalKey } from "./goals.ts";
 import { BUCKETS, bucketOf } from "./hash.ts";
+import { unsafeOverride } from "./markup-policy.ts";
 import { normalizePath } from "./paths.ts";
 import { inRolloutBuckets, rolloutBuckets } from "./rollout.ts";
 import type { ConversionEvent, EdgeConfig, EdgeExperiment, Override } from "./schema.ts";
@@ -35,6 +36,8 @@ export interface CompiledExperiment {
   readonly shards: number;
   /** Once done: visitors whose bucket is below this get the shipped variant, the rest the control. */
   readonly rolloutBuckets: number;
+  /** Overrides beyond the allow-list were allowed by an Administrator: the edge applies them unguarded. */
+  readonly allowScriptOverrides: boolean;
 }
 
 /** A goal of a live experiment that a request may complete. */
@@ -52,6 +55,8 @@ export interface CompiledConfig {
   readonly pageViewGoals: ReadonlyMap<string, readonly GoalTarget[]>;
   readonly formGoals: ReadonlyMap<string, readonly GoalTarget[]>;
   readonly customGoals: ReadonlyMap<string, readonly GoalTarget[]>;
+  /** Overrides left out because they are outside the allow-list and their experiment does not allow that. */
+  readonly skippedOverrides: readonly string[];
 }
 
 export const EMPTY_CONFIG: CompiledConfig = {
@@ -61,13 +66,30 @@ export const EMPTY_CONFIG: CompiledConfig = {
   pageViewGoals: new Map(),
   formGoals: new Map(),
   customGoals: new Map(),
+  skippedOverrides: [],
 };
 
 // A target page has at most one live or paused experiment (the catalog enforces it); a concluded one may
 // share the page with a newer experiment, which then takes precedence.
 const PRECEDENCE: Record<EdgeExperiment["state"], number> = { live: 3, paused: 2, done: 1 };
 
-function compileExperiment(e: EdgeExperiment, cookiePrefix: string): CompiledExperiment | null {
+/**
+ * The overrides the edge applies: all of them where an Administrator allowed script overrides, else
+ * those inside the allow-list (the admin refuses the rest on save; a hand-written document may not).
+ */
+function servedOverrides(e: EdgeExperiment, v: EdgeExperiment["variants"][number], skipped: string[]): readonly Override[] | undefined {
+  let overrides = v.overrides;
+  if (overrides !== undefined && !e.allow_script_overrides) {
+    overrides = overrides.filter((o, k) => {
+      const problem = unsafeOverride(o);
+      if (problem !== null) skipped.push(`${e.slug}/${v.slug} override ${k} (${o.action} ${o.selector}): ${problem}`);
+      return problem === null;
+    });
+  }
+  return overrides && overrides.length > 0 ? overrides : undefined;
+}
+
+function compileExperiment(e: EdgeExperiment, cookiePrefix: string, skipped: string[]): CompiledExperiment | null {
   const bounds = shareBoundaries(e.variants.map((v) => v.traffic_share));
   if (bounds === null) return null;
   const variants = e.variants.map((v, index) => ({
@@ -75,7 +97,7 @@ function compileExperiment(e: EdgeExperiment, cookiePrefix: string): CompiledExp
     index,
     page: v.page ?? e.target_page,
     pagePath: normalizePath(v.page ?? e.target_page),
-    overrides: v.overrides && v.overrides.length > 0 ? v.overrides : undefined,
+    overrides: servedOverrides(e, v, skipped),
   }));
   const bySlug = new Map(variants.map((v) => [v.slug, v]));
   const control = variants[0] as CompiledVariant;
@@ -96,6 +118,7 @@ function compileExperiment(e: EdgeExperiment, cookiePrefix: string): CompiledExp
     secondaryGoals: e.secondary_goals,
     shards: e.shards,
     rolloutBuckets: rolloutBuckets(e.rollout_percent),
+    allowScriptOverrides: e.allow_script_overrides,
   };
 }
 
@@ -124,8 +147,9 @@ function indexGoals(experiments: readonly CompiledExperiment[]) {
 export function compileConfig(config: EdgeConfig, cookiePrefix: string): CompiledConfig {
   const experiments: CompiledExperiment[] = [];
   const byTarget = new Map<string, CompiledExperiment>();
+  const skippedOverrides: string[] = [];
   for (const e of config.experiments) {
-    const c = compileExperiment(e, cookiePrefix);
+    const c = compileExperiment(e, cookiePrefix, skippedOverrides);
     if (c === null) continue;
     experiments.push(c);
     const held = byTarget.get(c.targetPage);
@@ -133,7 +157,7 @@ export function compileConfig(config: EdgeConfig, cookiePrefix: string): Compile
       byTarget.set(c.targetPage, c);
     }
   }
-  return { revision: config.revision, experiments, byTarget, ...indexGoals(experiments) };
+  return { revision: config.revision, experiments, byTarget, ...indexGoals(experiments), skippedOverrides };
 }
 
 export interface Plan {

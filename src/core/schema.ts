@@ -91,7 +91,7 @@ const experimentFields = {
   notes: z.string().max(10_000).default(""),
   post_test: PostTest.default({ on_winner: "assign_winner", on_inconclusive: "keep_running" }),
   secondary_goals: z.array(ConversionEvent).max(LIMITS.maxSecondaryGoals).default([]),
-  /** Lets overrides that run script (on… attributes, javascript: URLs, <script>) be saved. Administrators only. */
+  /** Lets overrides beyond the allow-list of safe markup (markup-policy.ts) be saved and served. Administrators only. */
   allow_script_overrides: z.boolean().default(false),
 };
 
@@ -170,6 +170,11 @@ export const EdgeExperiment = z
     shards: z.number().int().min(1).max(LIMITS.maxShards).default(1),
     /** Once done: the share of visitors (by the assignment hash) who get the shipped variant. */
     rollout_percent: z.number().min(0).max(100).default(100),
+    /**
+     * An Administrator allowed overrides beyond the allow-list (markup-policy.ts). Without it the edge
+     * applies only allowed overrides, and never writes into raw-text elements, whoever wrote the document.
+     */
+    allow_script_overrides: z.boolean().default(false),
   })
   .superRefine((e, ctx) => checkVariants(e.variants, ctx));
 export type EdgeExperiment = z.infer<typeof EdgeExperiment>;
@@ -203,5 +208,6 @@ export function edgeViewOf(r: ExperimentRecord, epoch: number, shards: number): 
     epoch,
     shards,
     rollout_percent: r.rollout_percent,
+    allow_script_overrides: r.allow_script_overrides,
   };
 }

@@ -133,6 +133,10 @@ export class ConfigCache {
       this.o.log(`sgen-ab: the published config does not match kv-schema (${problems}); keeping the last good copy`);
       return undefined;
     }
-    return compileConfig(parsed.value, this.o.cookiePrefix);
+    const compiled = compileConfig(parsed.value, this.o.cookiePrefix);
+    for (const skipped of compiled.skippedOverrides) {
+      this.o.log(`sgen-ab: not applying ${skipped}; the experiment does not allow script overrides`);
+    }
+    return compiled;
   }
 }

@@ -230,7 +230,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     const overrides = d?.plan.variant.overrides;
     if (overrides !== undefined && upstream.status < 300) {
       try {
-        upstream = applyOverrides(upstream, overrides);
+        upstream = applyOverrides(upstream, overrides, !d?.experiment.allowScriptOverrides);
       } catch (err) {
         // A selector the runtime refuses (the admin validates them, but fail open all the same).
         o.log(`sgen-ab: overrides of ${d?.experiment.slug}/${d?.plan.variant.slug} could not be applied; serving the page unedited`, err);

@@ -7,7 +7,7 @@ import { edgeWith, experiment } from "./helpers.ts";
 
 const HOME = `<!doctype html><html><head><title>Home</title></head><body><h1 id="headline">Ship faster</h1><p class="promo">Free for 30 days.</p><a class="cta" href="/signup">Start</a><ul><li>one</li></ul></body></html>`;
 
-async function variantB(overrides: Override[], origin?: (r: Request) => Promise<Response>) {
+async function variantB(overrides: Override[], origin?: (r: Request) => Promise<Response>, allowScripts = false, logs: string[] = []) {
   const t = await edgeWith(
     [
       experiment({
@@ -16,9 +16,10 @@ async function variantB(overrides: Override[], origin?: (r: Request) => Promise<
           { slug: "a", traffic_share: 50 },
           { slug: "b", traffic_share: 50, overrides },
         ],
+        allow_script_overrides: allowScripts,
       }),
     ],
-    {},
+    { log: (m) => logs.push(m) },
     origin ??
       (async () =>
         new Response(HOME, {
@@ -36,15 +37,14 @@ describe("inline overrides", () => {
       { selector: "a.cta", action: "set_attribute", attribute: "href", value: "/signup?from=b" },
       { selector: "ul", action: "append", value: "<li>two</li>" },
       { selector: "ul", action: "prepend", value: "<li>zero</li>" },
-      { selector: "title", action: "set_html", value: "Home <b>B</b>" },
+      { selector: "h1", action: "append", value: " <em>now</em>" },
     ]);
     const b = await get("b");
     const html = await b.text();
-    expect(html).toContain(`<h1 id="headline">Ship &lt;faster&gt; today</h1>`);
+    expect(html).toContain(`<h1 id="headline">Ship &lt;faster&gt; today <em>now</em></h1>`);
     expect(html).not.toContain("promo");
     expect(html).toContain(`href="/signup?from=b"`);
     expect(html).toContain("<ul><li>zero</li><li>one</li><li>two</li></ul>");
-    expect(html).toContain("<title>Home <b>B</b></title>");
     expect(b.headers.get("content-length")).toBeNull();
     expect(b.headers.get("etag")).toBeNull();
     expect(b.headers.get("cache-control")).toMatch(/private/);
@@ -132,5 +132,55 @@ describe("inline overrides", () => {
     const res = await t.fetch("/", { headers: { cookie: "sgen-vid=v; sgen-ab-pricing-page-layout=b" } });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(HOME); // the config is refused as a whole (kv-schema), so nothing is edited
+  });
+
+  describe("the guard, for a document written by hand (the admin refuses all of this on save)", () => {
+    const PAGE = `<!doctype html><html><head><title>Home</title><script id="s">var ok = 1</script><style>p{}</style></head><body><h1>Hi</h1><a class="cta" href="/signup">Start</a><textarea>t</textarea><script class="tag" src="/app.js"></script><template><p>x</p></template></body></html>`;
+    const page = async () => new Response(PAGE, { headers: { "content-type": "text/html" } });
+    const RAW_TEXT: Override[] = [
+      { selector: "#s", action: "set_text", value: "alert(1)" },
+      { selector: "head > style", action: "append", value: "body{background:url(/x)}" },
+      { selector: "title", action: "set_html", value: "</title><b>x</b>" },
+      { selector: "textarea", action: "set_html", value: "</textarea><b>x</b>" },
+      { selector: "template", action: "prepend", value: "<b>x</b>" },
+      { selector: ".tag", action: "set_attribute", attribute: "src", value: "/evil.js" },
+    ];
+
+    it("never writes text or HTML into <script>, <style>, <title>, <textarea> or <template>, nor a src onto a <script>", async () => {
+      const get = await variantB(RAW_TEXT, page);
+      expect(await (await get()).text()).toBe(PAGE);
+    });
+
+    it("skips overrides whose value is outside the allow-list, applies the rest, and says which it skipped", async () => {
+      const logs: string[] = [];
+      const get = await variantB(
+        [
+          { selector: "h1", action: "set_html", value: "<img src=x onerror=alert(1)>" },
+          { selector: "a.cta", action: "set_attribute", attribute: "href", value: "&#106;avascript:alert(1)" },
+          { selector: "a.cta", action: "set_attribute", attribute: "onclick", value: "alert(1)" },
+          { selector: "h1", action: "append", value: " <b>there</b>" },
+          { selector: "a.cta", action: "set_attribute", attribute: "href", value: "/signup?from=b" },
+        ],
+        page,
+        false,
+        logs,
+      );
+      const html = await (await get()).text();
+      expect(html).toContain('<h1>Hi <b>there</b></h1><a class="cta" href="/signup?from=b">Start</a>');
+      expect(html).not.toMatch(/onerror|onclick|javascript/);
+      expect(logs.filter((l) => l.includes("not applying"))).toEqual([
+        expect.stringContaining("pricing-page-layout/b override 0 (set_html h1): in <img>: onerror is an event handler"),
+        expect.stringContaining("override 1 (set_attribute a.cta): href must be a relative URL"),
+        expect.stringContaining("override 2 (set_attribute a.cta): onclick is an event handler"),
+      ]);
+    });
+
+    it("applies everything where an Administrator allowed script overrides", async () => {
+      const get = await variantB(RAW_TEXT, page, true);
+      const html = await (await get()).text();
+      expect(html).toContain('<script id="s">alert(1)</script>');
+      expect(html).toContain("<title></title><b>x</b></title>");
+      expect(html).toContain('src="/evil.js"');
+    });
   });
 });

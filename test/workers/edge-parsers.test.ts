@@ -105,8 +105,9 @@ const edgeExperiment = variants.chain((vs) =>
       epoch: fc.nat({ max: 50 }),
       shards: fc.integer({ min: 1, max: 64 }),
       rollout_percent: fc.integer({ min: 0, max: 10_000 }).map((b) => b / 100),
+      allow_script_overrides: fc.boolean(),
     },
-    // shards and rollout_percent may be absent: the parsers must apply the same defaults.
+    // shards, rollout_percent and allow_script_overrides may be absent: the parsers must apply the same defaults.
     {
       requiredKeys: [
         "id",

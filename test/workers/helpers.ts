@@ -35,6 +35,7 @@ export function experiment(overrides: Partial<EdgeExperiment> = {}): EdgeExperim
     epoch: 0,
     shards: 1,
     rollout_percent: 100,
+    allow_script_overrides: false,
     ...overrides,
   };
 }

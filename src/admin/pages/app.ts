@@ -9,6 +9,7 @@ import { type ApiError, issuesOf } from "../../core/errors.ts";
 import { gateState } from "../../core/gate.ts";
 import { ACTION_CAPABILITY, ACTIONS, type Action, editCapability, transition } from "../../core/lifecycle.ts";
 import { ListQuery } from "../../core/list-query.ts";
+import { unsafeOverride } from "../../core/markup-policy.ts";
 import { DecisionRecord, ExperimentInput } from "../../core/schema.ts";
 import { withPath } from "../../core/url.ts";
 import { applyOverrides } from "../../edge/overrides.ts";
@@ -254,7 +255,10 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
     if (!r.ok || variant === undefined) return c.html("<p>No such variant.</p>", 404);
     const page = withPath(c.req.url, variant.page ?? r.value.target_page).replace(/\?.*$/, "");
     const upstream = await o.origin(new Request(page, { headers: { accept: "text/html" } }), c.env, executionContextOf(c));
-    const shown = variant.overrides === undefined ? upstream : applyOverrides(upstream, variant.overrides);
+    // What the edge would serve: guarded the same way unless an Administrator allowed script overrides.
+    const guarded = !r.value.allow_script_overrides;
+    const overrides = guarded ? variant.overrides?.filter((v) => unsafeOverride(v) === null) : variant.overrides;
+    const shown = overrides === undefined ? upstream : applyOverrides(upstream, overrides, guarded);
     const res = new Response(shown.body, shown);
     // The site's own page: its scripts and styles may run here, but not be framed, nor cached.
     res.headers.set("x-sgen-preview", `${r.value.slug}/${variant.slug}`);
