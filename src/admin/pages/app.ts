@@ -56,6 +56,9 @@ const SECURITY_HEADERS: Record<string, string> = {
   "cache-control": "no-store",
 };
 
+/** Scripts run (a site's page often needs them to render) but without `allow-same-origin`: see SECURITY.md. */
+export const PREVIEW_CSP = "sandbox allow-scripts; frame-ancestors 'none'";
+
 export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) {
   const base = o.basePath ?? "/sg-admin";
   const service = new AdminService<Env>(o);
@@ -260,9 +263,12 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
     const overrides = guarded ? variant.overrides?.filter((v) => unsafeOverride(v) === null) : variant.overrides;
     const shown = overrides === undefined ? upstream : applyOverrides(upstream, overrides, guarded);
     const res = new Response(shown.body, shown);
-    // The site's own page: its scripts and styles may run here, but not be framed, nor cached.
+    // The site's own page, under the admin's origin: it runs sandboxed in an opaque origin, so its
+    // scripts (and any an override adds) cannot read or use the operator's session: no cookies, no
+    // storage, no forms, no popups, no top navigation, and what it fetches from the admin is cross-site.
+    // The site's own CSP stays; ours is added. Not framed, not cached.
     res.headers.set("x-sgen-preview", `${r.value.slug}/${variant.slug}`);
-    res.headers.set("content-security-policy", "frame-ancestors 'none'");
+    res.headers.append("content-security-policy", PREVIEW_CSP);
     res.headers.set("cache-control", "no-store");
     return res;
   });
