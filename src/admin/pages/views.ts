@@ -121,7 +121,7 @@ export function editorPage(
 <fieldset><legend>Post-test actions</legend><label>With a winner ${select("on_winner", f.on_winner ?? "assign_winner", ["assign_winner", "assign_control", "complete"])}</label>
 <label>If inconclusive ${select("on_inconclusive", f.on_inconclusive ?? "keep_running", ["keep_running", "assign_control", "complete"])}</label></fieldset>
 <label>Notes <textarea name="notes" rows="3">${field(f, "notes")}</textarea></label>
-<label class="warn"><input type="checkbox" name="allow_script_overrides"${f.allow_script_overrides === "on" ? " checked" : ""}> Allow overrides that run script (on… attributes, javascript: URLs, &lt;script&gt;): Administrators only</label>
+<label class="warn"><input type="checkbox" name="allow_script_overrides"${f.allow_script_overrides === "on" ? " checked" : ""}> Allow overrides beyond the allow-list of safe markup (scripts, event handlers, styles, iframes): Administrators only</label>
 ${mode.state === "live" || mode.state === "paused" ? `<label class="warn"><input type="checkbox" name="confirm_reset" value="reset"> I understand that changing variants or shares resets the sample to zero</label>` : ""}
 <button>${mode.id === null ? "Create experiment" : "Save"}</button></form>`,
   );
