@@ -158,7 +158,7 @@ describe("the selector of an override", () => {
 const allowedTree = (() => {
   const tags = Object.keys(ELEMENT_ATTRIBUTES);
   const text = fc.string({ unit: fc.constantFrom(..."ab <>&\"'=/`;:é€ \u00a0".split("")), maxLength: 12 });
-  const url = fc.constantFrom("/x", "https://cdn.example.com/a.png", "?q=1&r=2", "#top", "mailto:a@b.example", "x:y/z");
+  const url = fc.constantFrom("/x", "https://cdn.example.com/a.png", "?q=1&r=2", "#top", "mailto:a@b.example", "/x:y");
   const attrs = (tag: string) =>
     fc
       .uniqueArray(fc.constantFrom(...[...GLOBAL_ATTRIBUTES], "aria-label", ...(ELEMENT_ATTRIBUTES[tag] ?? [])), { maxLength: 3 })
