@@ -115,7 +115,7 @@ export function overrideAllowListProblem(o: Override): Checked {
   const { html, removed } = sanitizeHtml(value);
   if (removed.length === 0) return { stored: { ...o, value: html }, field: null, message: null };
   const shown = removed.length > 5 ? [...removed.slice(0, 5), `${removed.length - 5} more`] : removed;
-  return { stored: o, field: "value", message: `the sanitiser would remove: ${shown.join("; ")}` };
+  return { stored: o, field: "value", message: `the sanitiser would not keep: ${shown.join("; ")}` };
 }
 
 /**

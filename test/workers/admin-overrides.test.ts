@@ -54,7 +54,7 @@ describe("overrides in the admin API", () => {
       {
         path: "variants.1.overrides.0.value",
         message:
-          "the sanitiser would remove: the onerror attribute of <img>; the href attribute of <a> (a URL must be relative or http, https, mailto, in lower case); overrides beyond the allow-list need allow_script_overrides, which only an Administrator may set",
+          "the sanitiser would not keep: the onerror attribute of <img>; the href attribute of <a> (a URL must be relative or http, https, mailto, in lower case); overrides beyond the allow-list need allow_script_overrides, which only an Administrator may set",
       },
     ]);
   });
