@@ -100,7 +100,8 @@ function poke(): void {
   }
 }
 
-async function visit(path: string): Promise<Visit> {
+/** `patience`: how long the page may take to load (short where vectors may keep it loading on purpose). */
+async function visit(path: string, patience = 15_000): Promise<Visit> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const seen: Visit = { dialogs: [], payloadRequests: [], navigations: [], xss: undefined, features: [] };
@@ -120,8 +121,8 @@ async function visit(path: string): Promise<Visit> {
     if (frame === page.mainFrame() && frame.url().replace(/#.*$/, "") !== url) seen.navigations.push(frame.url());
   });
   try {
-    await page.goto(url, { waitUntil: "load", timeout: 5_000 });
-    await page.waitForLoadState("networkidle", { timeout: 3_000 });
+    await page.goto(url, { waitUntil: "load", timeout: patience });
+    await page.waitForLoadState("networkidle", { timeout: patience });
     await page.evaluate(poke);
     await page.waitForTimeout(300);
     seen.xss = await page.evaluate(() => (window as { __xss?: unknown }).__xss);
@@ -180,7 +181,7 @@ describe(`the edge's guard in Chromium: ${VECTORS.length} vectors in ${batches.l
 
   it("the corpus is live in this browser: with script overrides allowed, vectors do run", async () => {
     const fired = new Set<number>();
-    const visits = await Promise.all(batches.map((_, b) => visit(`/xss/${b}/open`)));
+    const visits = await Promise.all(batches.map((_, b) => visit(`/xss/${b}/open`, 5_000)));
     for (const [b, open] of visits.entries()) {
       for (const m of open.dialogs) fired.add(Number(m));
       for (const r of open.payloadRequests) fired.add(Number(/\/__xss\/(\d+)/.exec(r)?.[1] ?? /xss\.invalid\/(\d+)/.exec(r)?.[1]));
