@@ -181,7 +181,11 @@ describe(`the edge's guard in Chromium: ${VECTORS.length} vectors in ${batches.l
 
   it("the corpus is live in this browser: with script overrides allowed, vectors do run", async () => {
     const fired = new Set<number>();
-    const visits = await Promise.all(batches.map((_, b) => visit(`/xss/${b}/open`, 5_000)));
+    const visits: Visit[] = [];
+    for (let b = 0; b < batches.length; b += 2) {
+      // Two pages at a time, as in the guarded run: the machine is shared with other test files.
+      visits.push(...(await Promise.all([b, b + 1].filter((i) => i < batches.length).map((i) => visit(`/xss/${i}/open`, 5_000)))));
+    }
     for (const [b, open] of visits.entries()) {
       for (const m of open.dialogs) fired.add(Number(m));
       for (const r of open.payloadRequests) fired.add(Number(/\/__xss\/(\d+)/.exec(r)?.[1] ?? /xss\.invalid\/(\d+)/.exec(r)?.[1]));
