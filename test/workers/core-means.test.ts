@@ -2,7 +2,7 @@
 // statsmodels and mpmath, see test/fixtures/make-means-fixtures.py), and the properties docs/metrics.md
 // states.
 import { describe, expect, it } from "vitest";
-import { MeanAnalysisInput, analyzeMeans } from "../../src/core/stats/means.ts";
+import { analyzeMeans, MeanAnalysisInput } from "../../src/core/stats/means.ts";
 import { studentTQuantile, studentTUpperTail } from "../../src/core/stats/student-t.ts";
 import { valueMoments, varianceNumerator } from "../../src/core/stats/value-moments.ts";
 import fixtures from "../fixtures/means-scipy.json";
@@ -10,7 +10,9 @@ import fixtures from "../fixtures/means-scipy.json";
 const close = (actual: number | null | undefined, expected: number | null, what: string, rel = 1e-9, abs = 1e-15) => {
   if (expected === null) return expect(actual ?? null, what).toBeNull();
   expect(actual, what).not.toBeNull();
-  expect(Math.abs((actual as number) - expected), `${what}: ${actual} vs ${expected}`).toBeLessThanOrEqual(Math.max(abs, rel * Math.abs(expected)));
+  expect(Math.abs((actual as number) - expected), `${what}: ${actual} vs ${expected}`).toBeLessThanOrEqual(
+    Math.max(abs, rel * Math.abs(expected)),
+  );
 };
 
 describe("Student's t against mpmath", () => {
@@ -95,7 +97,14 @@ describe("sums to moments", () => {
 });
 
 describe("validation", () => {
-  const variant = (over: Record<string, unknown> = {}) => ({ slug: "a", sample: 10, sum: 50, sum_squares: 400, traffic_share: 50, ...over });
+  const variant = (over: Record<string, unknown> = {}) => ({
+    slug: "a",
+    sample: 10,
+    sum: 50,
+    sum_squares: 400,
+    traffic_share: 50,
+    ...over,
+  });
   const issues = (input: unknown) => {
     const r = MeanAnalysisInput.safeParse(input);
     return r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
@@ -124,14 +133,20 @@ describe("validation", () => {
 
   it("refuses negative, non-finite or malformed sums, one variant, an empty arm with a sum, a slug twice", () => {
     expect(issues({ metric: "mean", variants: [variant({ sum: -1 }), variant({ slug: "b" })] })[0]).toMatch(/^variants\.0\.sum: /);
-    expect(issues({ metric: "mean", variants: [variant({ sum_squares: "12e3" }), variant({ slug: "b" })] })[0]).toMatch(/^variants\.0\.sum_squares: /);
+    expect(issues({ metric: "mean", variants: [variant({ sum_squares: "12e3" }), variant({ slug: "b" })] })[0]).toMatch(
+      /^variants\.0\.sum_squares: /,
+    );
     expect(issues({ metric: "mean", variants: [variant({ sample: -1 }), variant({ slug: "b" })] })[0]).toMatch(/^variants\.0\.sample: /);
     expect(issues({ metric: "mean", variants: [variant()] })).toEqual(["variants: needs at least two variants, the control first"]);
     expect(issues({ metric: "mean", variants: [variant({ sample: 0 }), variant({ slug: "b" })] })).toEqual([
       "variants.0.sum: an empty variant (sample 0) has sum and sum_squares 0",
     ]);
     expect(issues({ metric: "mean", variants: [variant(), variant()] })).toEqual(['variants.1.slug: variant slug "a" is used twice']);
-    expect(MeanAnalysisInput.safeParse(JSON.parse('{"metric":"mean","variants":[{"slug":"a","sample":10,"sum":1e999,"sum_squares":1,"traffic_share":50}]}')).success).toBe(false);
+    expect(
+      MeanAnalysisInput.safeParse(
+        JSON.parse('{"metric":"mean","variants":[{"slug":"a","sample":10,"sum":1e999,"sum_squares":1,"traffic_share":50}]}'),
+      ).success,
+    ).toBe(false);
   });
 
   it("takes rounding slack only for sums that are not exact integers", () => {
@@ -139,7 +154,9 @@ describe("validation", () => {
     const s = 0.1 + 0.1 + 0.1;
     const q = 0.1 * 0.1 + 0.1 * 0.1 + 0.1 * 0.1;
     expect(issues({ metric: "mean", variants: [variant({ sample: 3, sum: s, sum_squares: q }), variant({ slug: "b" })] })).toEqual([]);
-    const a = analyzeMeans(MeanAnalysisInput.parse({ metric: "mean", variants: [variant({ sample: 3, sum: s, sum_squares: q }), variant({ slug: "b" })] }));
+    const a = analyzeMeans(
+      MeanAnalysisInput.parse({ metric: "mean", variants: [variant({ sample: 3, sum: s, sum_squares: q }), variant({ slug: "b" })] }),
+    );
     expect(a.variants[0]?.ci_low).toBeNull(); // no spread: no t interval, rather than [0.1, 0.1]
   });
 });
@@ -187,8 +204,12 @@ describe("properties", () => {
   });
 
   it("tunes the mixture with planned_sample_per_variant without changing the fixed-horizon test", () => {
-    const early = analyzeMeans(input([20_000, 4_100_000, 9_300_000_000], [20_000, 4_500_000, 9_900_000_000], { planned_sample_per_variant: 20_000 }));
-    const late = analyzeMeans(input([20_000, 4_100_000, 9_300_000_000], [20_000, 4_500_000, 9_900_000_000], { planned_sample_per_variant: 2_000_000 }));
+    const early = analyzeMeans(
+      input([20_000, 4_100_000, 9_300_000_000], [20_000, 4_500_000, 9_900_000_000], { planned_sample_per_variant: 20_000 }),
+    );
+    const late = analyzeMeans(
+      input([20_000, 4_100_000, 9_300_000_000], [20_000, 4_500_000, 9_900_000_000], { planned_sample_per_variant: 2_000_000 }),
+    );
     expect(early.comparisons[0]?.p_value).toBe(late.comparisons[0]?.p_value);
     expect(early.comparisons[0]?.always_valid_p_value as number).toBeLessThan(late.comparisons[0]?.always_valid_p_value as number);
   });
