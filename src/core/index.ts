@@ -9,4 +9,5 @@ export * from "./paths.ts";
 export { inRollout } from "./rollout.ts";
 export * from "./schema.ts";
 export * from "./stats/analysis.ts";
+export * from "./stats/means.ts";
 export * from "./stats/plan.ts";
