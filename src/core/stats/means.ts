@@ -221,7 +221,7 @@ function emptyComparison(variant: string): MeanComparison {
  *     { slug: "a", sample: 20000, sum: 4_100_000, sum_squares: "9300000000", traffic_share: 50 },
  *     { slug: "b", sample: 20000, sum: 4_500_000, sum_squares: "9900000000", traffic_share: 50 },
  *   ],
- * })).comparisons[0].p_value;
+ * })).comparisons[0]?.p_value;
  */
 export function analyzeMeans(input: z.output<typeof MeanAnalysisInput>, options: AnalyzeMeansOptions = {}): MeanAnalysis {
   const { alpha, scale } = input;
