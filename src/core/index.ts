@@ -9,5 +9,13 @@ export * from "./paths.ts";
 export { inRollout } from "./rollout.ts";
 export * from "./schema.ts";
 export * from "./stats/analysis.ts";
-export * from "./stats/means.ts";
+// The analysis of a value metric (revenue per visitor); its helpers stay internal.
+export {
+  type AnalyzeMeansOptions,
+  analyzeMeans,
+  type MeanAnalysis,
+  MeanAnalysisInput,
+  type MeanComparison,
+  type MeanVariantResult,
+} from "./stats/means.ts";
 export * from "./stats/plan.ts";
