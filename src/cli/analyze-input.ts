@@ -22,7 +22,7 @@ export const AnalyzeLine = z.unknown().transform((json, ctx): AnalyzeLine => {
   }
   const parsed = metric === "mean" ? MeanAnalysisInput.safeParse(json) : AnalysisInput.safeParse(rest);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) ctx.issues.push({ ...issue, input: json });
+    for (const issue of parsed.error.issues) ctx.issues.push({ code: "custom", path: issue.path, message: issue.message, input: json });
     return z.NEVER;
   }
   return metric === "mean"

@@ -13,8 +13,10 @@ export * from "./stats/analysis.ts";
 export {
   type AnalyzeMeansOptions,
   analyzeMeans,
+  analyzeMeansLook,
   type MeanAnalysis,
   MeanAnalysisInput,
+  type MeanAnalysisState,
   type MeanComparison,
   type MeanVariantResult,
 } from "./stats/means.ts";

@@ -2,10 +2,13 @@
 // with `mean` in place of `conversion_rate`. Per variant the mean and its t interval; per comparison
 // against the control Welch's interval and test, the delta-method relative lift, the always-valid test
 // and confidence sequence of mean-sequential.ts, and a normal-theory chance to beat the control; the
-// sample-ratio check and Holm's outcome as for conversions. docs/metrics.md says why each.
+// sample-ratio check and Holm's outcome are the conversions' own (srm.ts, outcome.ts). One look is
+// `analyzeMeansLook(input, { previous })`, as `analyzeLook` is for conversions. docs/metrics.md says why
+// each.
 import { z } from "zod";
-import { holmRejects, sampleRatioMismatch } from "./analysis.ts";
 import { MIN_EFFECTIVE_VALUES, rho2ForPlan, sequentialMeanLook } from "./mean-sequential.ts";
+import { decideOutcome, type Outcome } from "./outcome.ts";
+import { type Srm, type SrmState, srmLook } from "./srm.ts";
 import { studentTCdf, studentTDensity, studentTQuantile, studentTTwoSidedP } from "./student-t.ts";
 import { concentrationSlack, type ExactSum, sumValue, type ValueMoments, valueMoments, varianceNumerator } from "./value-moments.ts";
 
@@ -115,12 +118,24 @@ export interface MeanAnalysis {
   cap: number | null;
   variants: MeanVariantResult[];
   comparisons: MeanComparison[];
-  srm: ReturnType<typeof sampleRatioMismatch>;
-  outcome: { state: "winner" | "inconclusive"; winner: string | null; losers: string[] };
+  srm: Srm;
+  outcome: Outcome;
+}
+
+/** What one look hands to the next within an epoch (JSON-safe; the catalog can store it beside the conversions'). */
+export interface MeanAnalysisState {
+  /** Per non-control variant: the mixture the test ran with and its running minimum p-value. */
+  comparisons: Record<string, { rho2: number; p_value: number }>;
+  srm: SrmState;
 }
 
 export interface AnalyzeMeansOptions {
-  /** Running minimum of earlier always-valid p-values per variant slug (the dashboard keeps it). */
+  /** The running state of earlier looks in this epoch, as the last `analyzeMeansLook` returned it. */
+  previous?: MeanAnalysisState;
+  /**
+   * Running minimum of earlier always-valid p-values per variant slug, for callers that keep only that.
+   * Sound only while the mixture stays the same (same plan, same number of variants).
+   */
   previousAlwaysValid?: Readonly<Record<string, number>>;
   /** Override of the validity rule's threshold (tests and simulations). */
   minEffectiveValues?: number;
@@ -212,18 +227,25 @@ function emptyComparison(variant: string): MeanComparison {
 }
 
 /**
- * The analysis of one look at a value metric.
+ * One look at a value metric: the analysis and the state for the next look. Each comparison's
+ * always-valid test is tuned, and its confidence sequence drawn, at Holm's first step α′ = alpha/m (m
+ * comparisons), as the conversions' are. A state whose mixture differs from this look's (the plan or
+ * the number of variants changed) is not carried over: that is another test.
  *
  * @example
- * analyzeMeans(MeanAnalysisInput.parse({
+ * const { analysis, state } = analyzeMeansLook(MeanAnalysisInput.parse({
  *   metric: "mean", scale: 100,
  *   variants: [
  *     { slug: "a", sample: 20000, sum: 4_100_000, sum_squares: "9300000000", traffic_share: 50 },
  *     { slug: "b", sample: 20000, sum: 4_500_000, sum_squares: "9900000000", traffic_share: 50 },
  *   ],
- * })).comparisons[0]?.p_value;
+ * }));
+ * analysis.comparisons[0]?.always_valid_p_value; // keep `state` for the next look
  */
-export function analyzeMeans(input: z.output<typeof MeanAnalysisInput>, options: AnalyzeMeansOptions = {}): MeanAnalysis {
+export function analyzeMeansLook(
+  input: z.output<typeof MeanAnalysisInput>,
+  options: AnalyzeMeansOptions = {},
+): { analysis: MeanAnalysis; state: MeanAnalysisState } {
   const { alpha, scale } = input;
   const moments = input.variants.map((v) => valueMoments(v.sample, v.sum as ExactSum, v.sum_squares as ExactSum, scale));
   const variants: MeanVariantResult[] = input.variants.map((v, i) => {
@@ -239,16 +261,21 @@ export function analyzeMeans(input: z.output<typeof MeanAnalysisInput>, options:
     };
   });
   const control = moments[0] as ValueMoments;
-  const rho2 = rho2ForPlan(alpha, input.planned_sample_per_variant);
+  const comparisonAlpha = alpha / (input.variants.length - 1);
+  const rho2 = rho2ForPlan(comparisonAlpha, input.planned_sample_per_variant);
   const minEffective = options.minEffectiveValues ?? MIN_EFFECTIVE_VALUES;
+  const states: MeanAnalysisState["comparisons"] = {};
 
   const comparisons = input.variants.slice(1).map((v, k): MeanComparison => {
     const variant = moments[k + 1] as ValueMoments;
     if (control.n === 0 || variant.n === 0) return emptyComparison(v.slug);
     const w = welch(control, variant, alpha);
     const lift = relativeLift(control, variant, alpha);
-    const look = sequentialMeanLook(control, variant, alpha, rho2, minEffective);
-    const earlier = options.previousAlwaysValid?.[v.slug];
+    const look = sequentialMeanLook(control, variant, comparisonAlpha, rho2, minEffective);
+    const kept = options.previous?.comparisons[v.slug];
+    const floor: unknown = kept !== undefined && kept.rho2 === rho2 ? kept.p_value : options.previousAlwaysValid?.[v.slug];
+    const p = typeof floor === "number" && Number.isFinite(floor) ? Math.min(Math.max(floor, 0), look.p) : look.p;
+    states[v.slug] = { rho2, p_value: p };
     const bayes = w !== null && look.ready ? normalTheoryChance(w) : null;
     return {
       variant: v.slug,
@@ -259,7 +286,7 @@ export function analyzeMeans(input: z.output<typeof MeanAnalysisInput>, options:
       relative_ci_low: lift?.low ?? null,
       relative_ci_high: lift?.high ?? null,
       p_value: w?.p ?? null,
-      always_valid_p_value: earlier === undefined ? look.p : Math.min(earlier, look.p),
+      always_valid_p_value: p,
       absolute_cs_low: look.low,
       absolute_cs_high: look.high,
       chance_to_beat_control: bayes?.chance ?? null,
@@ -268,40 +295,28 @@ export function analyzeMeans(input: z.output<typeof MeanAnalysisInput>, options:
     };
   });
 
+  const { srm, state: srmState } = srmLook(
+    input.variants.map((v) => v.sample),
+    input.variants.map((v) => v.traffic_share),
+    options.previous?.srm,
+  );
+  const outcome = decideOutcome(
+    (input.variants[0] as { slug: string }).slug,
+    comparisons.map((c, i) => ({
+      variant: c.variant,
+      always_valid_p_value: c.always_valid_p_value,
+      direction: c.absolute_diff === null ? 0 : (Math.sign(c.absolute_diff) as -1 | 0 | 1),
+      rate: variants[i + 1]?.mean ?? null,
+    })),
+    alpha,
+  );
   return {
-    metric: "mean",
-    cap: input.cap?.value ?? null,
-    variants,
-    comparisons,
-    srm: sampleRatioMismatch(input.variants),
-    outcome: decideMeansOutcome(variants, comparisons, alpha),
+    analysis: { metric: "mean", cap: input.cap?.value ?? null, variants, comparisons, srm, outcome },
+    state: { comparisons: states, srm: srmState },
   };
 }
 
-/**
- * Holm over the always-valid p-values at alpha: the winner is the best variant significantly above the
- * control, the losers every variant significantly below it, and the control wins when every other
- * variant is a loser. A comparison without a p-value (an empty arm) can neither win nor lose.
- */
-function decideMeansOutcome(
-  variants: readonly MeanVariantResult[],
-  comparisons: readonly MeanComparison[],
-  alpha: number,
-): MeanAnalysis["outcome"] {
-  const rejected = holmRejects(
-    comparisons.map((c) => c.always_valid_p_value ?? 1),
-    alpha,
-  );
-  const significant = (c: MeanComparison, i: number) => rejected[i] === true && c.always_valid_p_value !== null && c.absolute_diff !== null;
-  const losers = comparisons.filter((c, i) => significant(c, i) && (c.absolute_diff as number) < 0).map((c) => c.variant);
-  const better = comparisons.filter((c, i) => significant(c, i) && (c.absolute_diff as number) > 0);
-  if (better.length > 0) {
-    const meanOf = (slug: string) => variants.find((v) => v.slug === slug)?.mean ?? Number.NEGATIVE_INFINITY;
-    const best = better.reduce((a, b) => (meanOf(b.variant) > meanOf(a.variant) ? b : a));
-    return { state: "winner", winner: best.variant, losers };
-  }
-  if (comparisons.length > 0 && losers.length === comparisons.length) {
-    return { state: "winner", winner: (variants[0] as MeanVariantResult).slug, losers };
-  }
-  return { state: "inconclusive", winner: null, losers };
+/** The analysis of one look (no earlier state unless given). */
+export function analyzeMeans(input: z.output<typeof MeanAnalysisInput>, options: AnalyzeMeansOptions = {}): MeanAnalysis {
+  return analyzeMeansLook(input, options).analysis;
 }
