@@ -32,3 +32,18 @@ export function runDataSink<Env>(
   };
   return { sink, batcher };
 }
+
+/** Options of `runDataEvents`: how the isolate batches events (flush delay, batch size, buffer bound, log). */
+export type RunDataEventsOptions = Omit<BatcherOptions, "send">;
+
+/**
+ * The sink that counts: sends the edge's exposures and conversions to the run-data Durable Objects
+ * (class `RunDataObject`) bound at `namespace(env)`, batched per isolate. Hand it to `createEdge`'s or
+ * the Hono middleware's `events`. A namespace that is not bound counts nothing and breaks nothing.
+ */
+export function runDataEvents<Env>(
+  namespace: (env: Env) => RunDataNamespace | undefined,
+  options: RunDataEventsOptions = {},
+): EventSink<Env> {
+  return runDataSink(namespace, options).sink;
+}
