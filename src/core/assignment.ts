@@ -37,3 +37,17 @@ export function variantIndexForBucket(bounds: Int32Array, bucket: number): numbe
 export function assignIndex(experimentSlug: string, visitorId: string, bounds: Int32Array): number {
   return variantIndexForBucket(bounds, bucketOf(experimentSlug, visitorId));
 }
+
+/**
+ * The variant a visitor gets in an experiment (contract section 1), for a backend or an app that must
+ * agree with the edge: the same slug, visitor id and shares give the same variant everywhere.
+ * Undefined when the shares do not cover exactly 100 with at most two decimals each.
+ */
+export function variantFor<V extends { readonly traffic_share: number }>(
+  experimentSlug: string,
+  visitorId: string,
+  variants: readonly V[],
+): V | undefined {
+  const bounds = shareBoundaries(variants.map((v) => v.traffic_share));
+  return bounds === null ? undefined : variants[assignIndex(experimentSlug, visitorId, bounds)];
+}

@@ -1,5 +1,38 @@
-// The pure core: no IO, no `cloudflare:*`, no Hono. Everything here is safe to run in Node, a browser or
-// a Worker, and nothing here throws on the request path.
+/**
+ * `sgen-ab/core`: the pure part, with no IO, no `cloudflare:*` and no Hono. Everything here runs in
+ * Node, a browser or a Worker, and nothing here throws on the request path.
+ *
+ * - the assignment of contract section 1 (`variantFor`, `bucketOf`, `assignmentHash`), so a backend or
+ *   an app computes the same variant as the edge;
+ * - `inRollout`, the same hash for feature flags and gradual rollouts;
+ * - `analyze`, the statistics of contract section 5 (what `npx sgen-ab analyze` prints);
+ * - the zod schemas of an experiment and of the published config, to validate files before sending them.
+ *
+ * @example
+ * ```ts
+ * import { AnalysisInput, analyze, inRollout, variantFor } from "sgen-ab/core";
+ *
+ * const variants = [
+ *   { slug: "a", traffic_share: 50 },
+ *   { slug: "b", traffic_share: 50 },
+ * ];
+ * const variant = variantFor("pricing-page-layout", "visitor-42", variants)?.slug; // "a" or "b", as at the edge
+ * const newCheckout = inRollout("new-checkout", "visitor-42", 10); // in the first 10%
+ *
+ * const result = analyze(
+ *   AnalysisInput.parse({
+ *     variants: [
+ *       { slug: "a", sample: 10_000, conversions: 1_000, traffic_share: 50 },
+ *       { slug: "b", sample: 10_000, conversions: 1_100, traffic_share: 50 },
+ *     ],
+ *   }),
+ * );
+ * console.log(variant, newCheckout, result.outcome.state, result.comparisons[0]?.p_value);
+ * ```
+ *
+ * @module
+ */
+export { EDGE_CONFIG_KEY } from "../names.ts";
 export * from "./assignment.ts";
 export * from "./cache-control.ts";
 export * from "./edge-plan.ts";

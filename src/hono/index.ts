@@ -61,8 +61,13 @@ export interface SgenAbOptions<E extends HonoEnv> extends Omit<EdgeOptions<Bindi
   origin?: (request: Request, c: Context<E>) => Promise<Response>;
 }
 
-/** The middleware, with the edge behind it (to drop this isolate's config copy after publishing from it). */
-export type SgenAbMiddleware<E extends HonoEnv> = MiddlewareHandler<E> & { readonly edge: Edge<BindingsOf<E>> };
+/** The middleware, with the edge behind it and a way into the app that the middleware stays out of. */
+export type SgenAbMiddleware<E extends HonoEnv> = MiddlewareHandler<E> & {
+  /** The edge (e.g. `edge.invalidateConfig()` after the admin in the same app published a change). */
+  readonly edge: Edge<BindingsOf<E>>;
+  /** The app's own answer to `request`, with this middleware out of the way: the admin's previews. */
+  untouched(request: Request, env: BindingsOf<E>, ctx?: ExecutionContext): Promise<Response>;
+};
 
 // Hono throws when an app is called without an execution context (`app.request`, a nested `app.fetch`);
 // the edge then runs its background work unawaited rather than fail the page.
@@ -117,5 +122,9 @@ export function sgenAb<E extends HonoEnv, S extends Schema, BasePath extends str
     c.res = res;
     return res;
   };
-  return Object.assign(middleware, { edge });
+  const untouched = (request: Request, env: BindingsOf<E>, ctx?: ExecutionContext): Promise<Response> => {
+    own.add(request);
+    return Promise.resolve(app.fetch(request, env, ctx));
+  };
+  return Object.assign(middleware, { edge, untouched });
 }

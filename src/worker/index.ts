@@ -1,7 +1,35 @@
-// The ready Worker: deploy it in front of a site (`wrangler deploy`), or build your own from
-// `createWorker`. It wires the edge to Workers KV (config), the run-data Durable Object (exposures) and
-// the origin: a service binding `ORIGIN`, an `ORIGIN_URL`, or else the request's own URL (a Worker on a
-// route in front of its zone's origin).
+/**
+ * `sgen-ab/worker`: the ready Worker and what it is made of. Deploy the default export in front of a
+ * site, or build your own with `createWorker` (the edge, counting, the admin API and pages, wired to
+ * the bindings `SGEN_CONFIG`, `SGEN_RUN_DATA`, `SGEN_CATALOG`). Both Durable Object classes are here:
+ * a Worker that binds them exports them from its main module.
+ *
+ * The origin is, unless `origin` says otherwise: a service binding `ORIGIN`; the var `ORIGIN_URL`;
+ * else the request's own URL (a Worker on a route in front of its zone's origin).
+ *
+ * @example
+ * ```ts
+ * import { createWorker, type SgenEnv } from "sgen-ab/worker";
+ * export { CatalogObject, RunDataObject } from "sgen-ab/worker";
+ *
+ * interface Env extends SgenEnv {
+ *   ASSETS: Fetcher;
+ * }
+ *
+ * const sgen = createWorker<Env>({
+ *   origin: (request, env) => env.ASSETS.fetch(request), // or your own handler
+ *   edge: { visitorId: (request) => request.headers.get("x-user-id") ?? undefined }, // a signed-in user's id
+ * });
+ *
+ * export default {
+ *   fetch: (request, env, ctx) => sgen.fetch(request, env, ctx),
+ * } satisfies ExportedHandler<Env>;
+ * ```
+ *
+ * The ready Worker as it is, in your own project: `export { default, CatalogObject, RunDataObject } from "sgen-ab/worker";`
+ *
+ * @module
+ */
 import { type AdminOptions, type CatalogNamespace, createAdminApi } from "../admin/api.ts";
 import { type AdminPagesOptions, createAdminPages } from "../admin/pages/app.ts";
 import { urlPath } from "../core/url.ts";
@@ -13,6 +41,7 @@ import { type RunDataSink, runDataSink } from "../run-data/sink.ts";
 
 export { CatalogObject } from "../catalog/catalog-object.ts";
 export { RunDataObject } from "../run-data/run-data-object.ts";
+export { type RunDataEventsOptions, runDataEvents } from "../run-data/sink.ts";
 
 export interface SgenEnv {
   SGEN_CONFIG?: KVNamespace;
@@ -140,4 +169,6 @@ function under(base: string): (path: string) => boolean {
   return (path) => path === base || path.startsWith(prefix);
 }
 
-export default createWorker<SgenEnv>();
+/** The ready Worker: `main` of the repository's wrangler.toml, or re-exported from your own main module. */
+// Pure: a Worker that imports `createWorker` alone does not build this one too.
+export default /* @__PURE__ */ createWorker<SgenEnv>();

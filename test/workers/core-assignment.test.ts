@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import vectorsFile from "../../kv-schema/assignment-vectors.json";
-import { shareBoundaries, shareInBuckets, variantIndexForBucket } from "../../src/core/assignment.ts";
+import { shareBoundaries, shareInBuckets, variantFor, variantIndexForBucket } from "../../src/core/assignment.ts";
 import { compileConfig, planRequest } from "../../src/core/edge-plan.ts";
 import { referenceAssignment } from "../support/murmur3-reference.ts";
 import { configOf, experiment } from "./helpers.ts";
@@ -41,6 +41,11 @@ describe("traffic shares to buckets", () => {
       );
       expect(v.variants[ref.index]?.slug).toBe(v.variant);
     }
+  });
+
+  it("variantFor (sgen-ab/core) gives every committed vector its listed variant, and none for bad shares", () => {
+    for (const v of vectorsFile.vectors) expect(variantFor(v.slug, v.visitor_id, v.variants)?.slug).toBe(v.variant);
+    expect(variantFor("x", "visitor", [{ traffic_share: 60 }, { traffic_share: 30 }])).toBeUndefined();
   });
 
   it("splits a large population close to the configured shares", () => {
