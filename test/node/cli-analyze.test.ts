@@ -51,6 +51,6 @@ describe("npx sgen-ab analyze", () => {
   it("prints usage for an unknown command", () => {
     const r = spawnSync("npx", ["--no-install", "sgen-ab", "frobnicate"], { cwd: ROOT, encoding: "utf8" });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/usage: sgen-ab analyze/);
+    expect(r.stderr).toMatch(/usage: sgen-ab <command>[\s\S]*analyze[\s\S]*experiments/);
   });
 });
