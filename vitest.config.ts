@@ -1,9 +1,9 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Two projects: the Workers runtime (real KV, SQLite Durable Objects, alarms, via Miniflare) for the
-// library itself, and plain Node for what drives it from outside (black-box HTTP against `npm start`,
-// generated files).
+// Three projects: the Workers runtime (real KV, SQLite Durable Objects, alarms, via Miniflare) for the
+// library itself; plain Node for what drives it from outside (black-box HTTP against `npm start`,
+// generated files); and the package as users install it (test/package/).
 export default defineConfig({
   test: {
     projects: [
@@ -21,6 +21,19 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // The packed tarball in consumer projects (each runs tsc, wrangler and its own Vitest): after
+        // the other two projects, so their timing-sensitive black-box checks never share the CPU with it.
+        test: {
+          name: "package",
+          include: ["test/package/**/*.test.ts"],
+          environment: "node",
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
         },
       },
     ],
