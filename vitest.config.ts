@@ -29,6 +29,7 @@ export default defineConfig({
         test: {
           name: "package",
           include: ["test/package/**/*.test.ts"],
+          globalSetup: ["test/package/support/global-setup.ts"],
           environment: "node",
           fileParallelism: false,
           sequence: { groupOrder: 1 },

@@ -7,11 +7,12 @@
  * @example
  * ```ts
  * import { createEdge, runDataEvents } from "sgen-ab/edge";
+ * import type { RunDataObject } from "sgen-ab/worker";
  * export { RunDataObject } from "sgen-ab/worker";
  *
  * interface Env {
  *   SGEN_CONFIG: KVNamespace;
- *   SGEN_RUN_DATA: DurableObjectNamespace;
+ *   SGEN_RUN_DATA: DurableObjectNamespace<RunDataObject>;
  *   ASSETS: Fetcher;
  * }
  *

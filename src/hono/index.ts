@@ -10,11 +10,12 @@
  * ```ts
  * import { Hono } from "hono";
  * import { sgenAb } from "sgen-ab/hono";
+ * import type { RunDataObject } from "sgen-ab/worker";
  * export { RunDataObject } from "sgen-ab/worker";
  *
  * interface Env {
  *   SGEN_CONFIG: KVNamespace;
- *   SGEN_RUN_DATA: DurableObjectNamespace;
+ *   SGEN_RUN_DATA: DurableObjectNamespace<RunDataObject>;
  * }
  *
  * const app = new Hono<{ Bindings: Env }>();

@@ -3,16 +3,12 @@
 // and its own Vitest test in the Workers runtime.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bin, copyExample, installPacked, node, type Packed, pack, ROOT, run, uploadSize } from "./support/consumer.ts";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { bin, copyExample, installPacked, node, ROOT, run, uploadSize } from "./support/consumer.ts";
 
-let packed: Packed;
+const packed = inject("packed");
 const cleanups: Array<() => void> = [];
 
-beforeAll(() => {
-  packed = pack();
-  cleanups.push(() => packed.cleanup());
-});
 afterAll(() => {
   for (const c of cleanups) c();
 });

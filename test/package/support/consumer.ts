@@ -52,11 +52,16 @@ export function node(script: string, args: readonly string[], cwd: string, optio
   return run(process.execPath, [script, ...args], cwd, options);
 }
 
-export interface Packed {
+/** Where the packed tarball is (what the package project's global setup provides to each test file). */
+export interface PackedInfo {
+  /** A folder holding the tarball and, in unpacked/, its contents. */
   dir: string;
   tarball: string;
   /** The package.json inside the tarball. */
   manifest: { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+}
+
+export interface Packed extends PackedInfo {
   cleanup(): void;
 }
 
@@ -86,7 +91,7 @@ function link(nodeModules: string, name: string): void {
  * Installs the tarball into `project` (a folder with a package.json): sgen-ab unpacked into
  * node_modules/sgen-ab, its dependencies and peers and the project's declared packages linked.
  */
-export function installPacked(project: string, packed: Packed): void {
+export function installPacked(project: string, packed: PackedInfo): void {
   const nodeModules = join(project, "node_modules");
   rmSync(nodeModules, { recursive: true, force: true });
   const into = join(nodeModules, "sgen-ab");
