@@ -36,7 +36,9 @@ type C<Env extends object> = Context<{ Bindings: Env; Variables: Vars }>;
 
 const send = (c: Context, e: ApiError) => c.json(errorBody(e), e.status);
 
-export function createAdminApi<Env extends object>(options: AdminOptions<Env>) {
+// The declared type is the plain Hono app a site mounts: an inferred one names Hono's internal classes
+// and generics (HonoBase with four parameters), which a site on an older Hono 4 cannot resolve.
+export function createAdminApi<Env extends object>(options: AdminOptions<Env>): Hono<{ Bindings: Env }> {
   const maxBody = options.maxBodyBytes ?? 65_536;
   const service = new AdminService<Env>(options);
   const app = new Hono<{ Bindings: Env; Variables: Vars }>().basePath(options.basePath ?? "/sg-admin/api");
@@ -197,5 +199,6 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>) {
       500,
     );
   });
-  return app;
+  // Its own Variables are internal to it: a site sees the app by its Bindings alone.
+  return app as unknown as Hono<{ Bindings: Env }>;
 }

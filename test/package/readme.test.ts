@@ -2,7 +2,7 @@
 // ```ts block of README.md and every @example of an entry point compiles, as written, in a strict
 // consumer project; and the bundle a Worker gets from each way in, measured the way the README says.
 // A block that is deliberately partial is fenced ```ts-partial and left out.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -98,6 +98,26 @@ describe("the documentation's code", () => {
     // Name the README block by its number and first line, so a failure says which one to fix.
     expect(r.output, r.output).toBe("");
     expect(r.status).toBe(0);
+  });
+
+  it("compiles the same against the oldest Hono of the peer range (4.5.0), as a site on an older Hono would", () => {
+    const range = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { peerDependencies: { hono: string } }).peerDependencies
+      .hono;
+    expect(range).toBe("^4.5.0"); // move the devDependency hono-oldest with the range
+    const hono = join(project, "node_modules", "hono");
+    rmSync(hono);
+    symlinkSync(join(ROOT, "node_modules", "hono-oldest"), hono, "dir");
+    try {
+      const r = node(bin.tsc(project), ["-p", "."], project, { allowFailure: true });
+      // Hono 4.5's own declarations disagree with today's @cloudflare/workers-types in one place
+      // (ClientResponse against Response): that is Hono's, with or without sgen-ab. Everything else,
+      // sgen-ab's declarations and the code that uses them, must be clean.
+      const ours = r.output.split("\n").filter((line) => /error TS/.test(line) && !/node_modules\/hono(-oldest)?\/dist\//.test(line));
+      expect(ours, r.output).toEqual([]);
+    } finally {
+      rmSync(hono);
+      symlinkSync(join(ROOT, "node_modules", "hono"), hono, "dir");
+    }
   });
 });
 

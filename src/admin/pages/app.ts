@@ -59,7 +59,9 @@ const SECURITY_HEADERS: Record<string, string> = {
 /** Scripts run (a site's page often needs them to render) but without `allow-same-origin`: see SECURITY.md. */
 export const PREVIEW_CSP = "sandbox allow-scripts; frame-ancestors 'none'";
 
-export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) {
+// The declared type is the plain Hono app a site mounts: an inferred one names Hono's internal classes
+// and generics (HonoBase with four parameters), which a site on an older Hono 4 cannot resolve.
+export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>): Hono<{ Bindings: Env }> {
   const base = o.basePath ?? "/sg-admin";
   const service = new AdminService<Env>(o);
   const app = new Hono<{ Bindings: Env; Variables: Vars }>().basePath(base);
@@ -329,5 +331,6 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>) 
     return c.redirect(action === "delete" ? `${base}/experiments/` : `${base}/experiments/${id}`, 303);
   });
 
-  return app;
+  // Its own Variables are internal to it: a site sees the app by its Bindings alone.
+  return app as unknown as Hono<{ Bindings: Env }>;
 }
