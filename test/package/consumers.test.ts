@@ -1,8 +1,9 @@
 // The package as users get it: `npm pack`, the tarball's lint (publint, arethetypeswrong), and each
 // example project under examples/ built from that tarball: strict `tsc`, `wrangler deploy --dry-run`,
 // and its own Vitest test in the Workers runtime.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { bin, copyExample, installPacked, node, ROOT, run, uploadSize } from "./support/consumer.ts";
 
@@ -45,6 +46,57 @@ describe("the tarball", () => {
     }
     expect([...undeclared]).toEqual([]);
     expect(declared).toEqual(new Set(["cookie", "zod", "hono"]));
+  });
+
+  it("sgen-ab/core's import graph holds no cloudflare:, node: or Hono import, so browsers and Node load it", () => {
+    const dist = join(packed.dir, "unpacked", "dist");
+    const seen = new Set<string>();
+    const outside: string[] = [];
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const js = readFileSync(file, "utf8");
+      for (const m of js.matchAll(/^(?:import|export)\b[^;]*?from\s*["']([^"']+)["']/gm)) {
+        const spec = m[1] as string;
+        if (spec.startsWith(".")) visit(join(dirname(file), spec));
+        else if (spec !== "zod") outside.push(`${spec} (${file.slice(dist.length + 1)})`);
+      }
+    };
+    visit(join(dist, "core", "index.js"));
+    expect(seen.size).toBeGreaterThan(5);
+    expect(outside).toEqual([]);
+  });
+
+  it("sgen-ab/core and the CLI run from node_modules on the machine's Node (20) and the tools' (22)", () => {
+    const project = mkdtempSync(join(tmpdir(), "sgen-ab-node-"));
+    cleanups.push(() => rmSync(project, { recursive: true, force: true }));
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "node-consumer", private: true, type: "module" }));
+    installPacked(project, packed);
+    const script = `import { AnalysisInput, analyze, variantFor } from "sgen-ab/core";
+const v = variantFor("pricing-page-layout", "3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b", [{ slug: "a", traffic_share: 50 }, { slug: "b", traffic_share: 50 }]);
+const a = analyze(AnalysisInput.parse({ variants: [{ slug: "a", sample: 10000, conversions: 1000, traffic_share: 50 }, { slug: "b", sample: 10000, conversions: 1100, traffic_share: 50 }] }));
+console.log(JSON.stringify({ variant: v?.slug, p: a.comparisons[0]?.p_value }));`;
+    const which = run("bash", ["-c", "type -ap node"], project, { allowFailure: true });
+    const nodes = new Set([
+      process.execPath,
+      ...which.stdout
+        .split("\n")
+        .filter((p) => p !== "" && !p.includes("node_modules"))
+        .map((p) => realpathSync(p)),
+    ]);
+    const versions: string[] = [];
+    for (const n of nodes) {
+      versions.push(run(n, ["--version"], project).stdout.trim());
+      const out = JSON.parse(run(n, ["--input-type=module", "-e", script], project).stdout);
+      expect(out.variant).toBe("a"); // the first vector of kv-schema/assignment-vectors.json
+      expect(out.p).toBeCloseTo(0.021058, 6);
+      const cli = run(n, [join(project, "node_modules", ".bin", "sgen-ab"), "analyze"], project, {
+        input:
+          '{"variants":[{"slug":"a","sample":10,"conversions":1,"traffic_share":50},{"slug":"b","sample":10,"conversions":2,"traffic_share":50}]}\n',
+      });
+      expect(JSON.parse(cli.stdout).variants).toHaveLength(2);
+    }
+    console.log(`sgen-ab/core and npx sgen-ab analyze ran on Node ${versions.join(" and ")}`);
   });
 
   it("is clean for publint (strict) and arethetypeswrong (ESM-only profile)", () => {

@@ -107,6 +107,10 @@ export function installPacked(project: string, packed: PackedInfo): void {
   ]);
   names.delete("sgen-ab");
   for (const name of names) link(nodeModules, name);
+  // The package's bin, linked as npm links it.
+  const bins = JSON.parse(readFileSync(join(into, "package.json"), "utf8")).bin as Record<string, string>;
+  mkdirSync(join(nodeModules, ".bin"), { recursive: true });
+  for (const [name, path] of Object.entries(bins)) symlinkSync(join("..", "sgen-ab", path), join(nodeModules, ".bin", name));
 }
 
 /** A copy of an example project (without what a run of it leaves behind) in a fresh temporary folder. */
