@@ -24,8 +24,9 @@ export default defineConfig({
         },
       },
       {
-        // The packed tarball in consumer projects (each runs tsc, wrangler and its own Vitest): after
-        // the other two projects, so their timing-sensitive black-box checks never share the CPU with it.
+        // The packed tarball in consumer projects (each runs tsc, wrangler and its own Vitest), in a
+        // group of its own: after the workers project, and before the node project's files, which
+        // Vitest runs one at a time after every group. So it never shares the CPU with either.
         test: {
           name: "package",
           include: ["test/package/**/*.test.ts"],
