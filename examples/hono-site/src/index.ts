@@ -31,7 +31,7 @@ app.route(
   "/",
   createAdmin<Env>({
     onPublished: () => ab.edge.invalidateConfig(),
-    origin: (request, env) => ab.untouched(request, env),
+    origin: (request, env, ctx) => ab.untouched(request, env, ctx),
   }),
 );
 
