@@ -2,12 +2,14 @@
  * `sgen-ab/edge`: the middleware itself, for your own Worker. `createEdge(options).handle(request, env,
  * ctx, origin)` serves the variant page of a target page under the original URL, counts conversions,
  * and passes every other request to `origin` untouched; any failure of the experiment layer ends in the
- * site's own page. Nothing of the admin side (and no zod) is on this entry's import graph.
+ * site's own page. Nothing of the admin side, of run-data (and no zod) is on this entry's import
+ * graph. Counting is a sink the edge is given: `runDataEvents` and the `RunDataObject` class come from
+ * `sgen-ab/worker`, and a bundler keeps only those two of it.
  *
  * @example
  * ```ts
- * import { createEdge, runDataEvents } from "sgen-ab/edge";
- * import type { RunDataObject } from "sgen-ab/worker";
+ * import { createEdge } from "sgen-ab/edge";
+ * import { type RunDataObject, runDataEvents } from "sgen-ab/worker";
  * export { RunDataObject } from "sgen-ab/worker";
  *
  * interface Env {
@@ -30,7 +32,6 @@
  * @module
  */
 export { EDGE_CONFIG_KEY } from "../names.ts";
-export { type RunDataEventsOptions, runDataEvents } from "../run-data/sink.ts";
 export { createEdge, type Edge, type Origin } from "./handler.ts";
 export { type EdgeOptions, type ResolvedEdgeOptions, withDefaults } from "./options.ts";
 export type { ConfigStore, EventSink, RunEvent } from "./ports.ts";

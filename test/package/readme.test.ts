@@ -128,8 +128,9 @@ describe("bundle sizes (wrangler deploy --dry-run --minify), for the README's ta
 const edge = createEdge<{ SGEN_CONFIG: KVNamespace }>({ configStore: (env) => env.SGEN_CONFIG });
 export default { fetch: (request, env, ctx) => edge.handle(request, env, ctx, (r) => fetch(r)) } satisfies ExportedHandler<{ SGEN_CONFIG: KVNamespace }>;`,
     },
-    "sgen-ab/edge with counting (runDataEvents, RunDataObject)": {
-      code: `import { createEdge, runDataEvents } from "sgen-ab/edge";
+    "sgen-ab/edge with counting (runDataEvents, RunDataObject from sgen-ab/worker)": {
+      code: `import { createEdge } from "sgen-ab/edge";
+import { runDataEvents } from "sgen-ab/worker";
 export { RunDataObject } from "sgen-ab/worker";
 interface Env { SGEN_CONFIG: KVNamespace; SGEN_RUN_DATA: DurableObjectNamespace }
 const edge = createEdge<Env>({ configStore: (env) => env.SGEN_CONFIG, events: runDataEvents((env) => env.SGEN_RUN_DATA as never) });
