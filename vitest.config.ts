@@ -9,7 +9,14 @@ export default defineConfig({
     projects: [
       {
         plugins: [cloudflareTest({ wrangler: { configPath: "./examples/demo/wrangler.toml" } })],
-        test: { name: "workers", include: ["test/workers/**/*.test.ts"] },
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts"],
+          // The property tests (fast-check, thousands of cases) take about 4 s alone at a load of 10 here, and
+          // past Vitest's default 5 s beside the other files: a timeout there says nothing
+          // about the code. Still far below what a hang would take.
+          testTimeout: 30_000,
+        },
       },
       {
         test: {
