@@ -16,4 +16,6 @@ export default defineConfig({
       },
     }),
   ],
+  // Creating, starting and visiting, then waiting for the batched counts: seconds on a busy machine.
+  test: { testTimeout: 30_000 },
 });

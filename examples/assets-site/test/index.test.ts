@@ -56,7 +56,7 @@ describe("a static site with sgen-ab in front", () => {
     await exports.default.fetch(`${SITE}/thanks`, { headers: { cookie: `sgen-vid=${visitor}; sgen-ab-pricing-layout=b` } });
 
     let counted: Answer["analysis"]["variants"] = [];
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 200; i++) {
       counted = (await api("GET", `/experiments/${id}/dashboard`)).json.analysis.variants;
       if (counted.find((v) => v.slug === "b")?.conversions === 1) break;
       await new Promise((r) => setTimeout(r, 100));

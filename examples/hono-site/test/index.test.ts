@@ -57,7 +57,7 @@ describe("a Hono site with sgen-ab", () => {
 
     // Counting is batched off the response path: poll the dashboard until the events arrive.
     let counted: Answer["analysis"]["variants"] = [];
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 200; i++) {
       counted = (await api("GET", `/experiments/${id}/dashboard`)).json.analysis.variants;
       if (counted.find((v) => v.slug === "b")?.conversions === 1) break;
       await new Promise((r) => setTimeout(r, 100));
