@@ -1,4 +1,4 @@
-// The statistics of contract section 5 under continuous monitoring, by simulation: A/A false-positive
+// The statistics of docs/analysis.md under continuous monitoring, by simulation: A/A false-positive
 // rates and power of the always-valid p-value, coverage of the confidence sequence, and false alarms and
 // detection of the sequential sample-ratio check, across base rates 1e-4 … 0.5 and splits 50/50, 90/10
 // and 99/1. Prints markdown tables (docs/analysis.md and the README quote them).

@@ -1,5 +1,5 @@
 // Builds the files of kv-schema/: JSON Schemas generated from the zod schemas, and the assignment
-// vectors of contract section 1. `npm run kv-schema` writes them; a test fails when they are stale.
+// vectors of docs/hash.md. `npm run kv-schema` writes them; a test fails when they are stale.
 import { z } from "zod";
 import { shareBoundaries, variantIndexForBucket } from "../src/core/assignment.ts";
 import { assignmentHash, BUCKETS } from "../src/core/hash.ts";
@@ -99,7 +99,7 @@ export function buildKvSchemaFiles(): Record<string, string> {
     "experiment-record.schema.json": schemaFile("sgen-ab experiment record", ExperimentRecord, "output"),
     "assignment-vectors.json": jsonFile({
       description:
-        "Contract section 1: key = UTF-8 bytes of `<slug>:<visitor id>`; hash = MurmurHash3 x86_32 seed 0 (unsigned); bucket = hash mod 10000; variant i owns buckets [100*(s_0+…+s_{i-1}), 100*(s_0+…+s_i)).",
+        "docs/hash.md: key = UTF-8 bytes of `<slug>:<visitor id>`; hash = MurmurHash3 x86_32 seed 0 (unsigned); bucket = hash mod 10000; variant i owns buckets [100*(s_0+…+s_{i-1}), 100*(s_0+…+s_i)).",
       vectors: vectors(),
     }),
     ...targetingVectorFiles(),

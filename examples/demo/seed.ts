@@ -1,4 +1,4 @@
-// The demo's seeded experiment (contract section 6), created and started in the catalog on first use so
+// The demo's seeded experiment (the README's quick start), created and started in the catalog on first use so
 // that the first visit to /pricing already shows the split. It goes through the catalog's public
 // methods, as an operator's would: the catalog knows nothing of demos.
 import { type CatalogNamespace, catalogStub } from "../../src/catalog/names.ts";

@@ -1,4 +1,4 @@
-// The demo's origin (contract section 6): a small site with a home page, a pricing page and its
+// The demo's origin (the README's quick start): a small site with a home page, a pricing page and its
 // variant, a thank-you page and a sign-up form. In production this is your own site.
 const page = (title: string, body: string): string => `<!doctype html>
 <html lang="en">

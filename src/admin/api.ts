@@ -1,4 +1,4 @@
-// The admin API (contract section 4) as a Hono sub-app: mount it in your own Worker, or let the ready
+// The admin API (docs/admin-api.md) as a Hono sub-app: mount it in your own Worker, or let the ready
 // Worker mount it. Authentication and capability checks run before a body is read; every write goes to
 // the catalog Durable Object, which validates the transition and writes the audit entry in one step.
 // What an operator may do is decided by the admin service (service.ts), which the pages share; this

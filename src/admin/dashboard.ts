@@ -1,4 +1,4 @@
-// The run dashboard (contract section 5): for one experiment, the gate, the analysis of the primary
+// The run dashboard (docs/admin-api.md#dashboard, its analysis docs/analysis.md): for one experiment, the gate, the analysis of the primary
 // goal, the secondary goals' analyses (shown, never deciding), a sample-ratio-mismatch warning, the
 // automated post-test action if one took effect, and daily cumulative counts for charts.
 import type { PostTestApplied, RunState } from "../catalog/catalog-object.ts";

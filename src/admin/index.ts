@@ -1,5 +1,5 @@
 /**
- * `sgen-ab/admin`: the operators' side (the JSON API of contract section 4 and the server-rendered
+ * `sgen-ab/admin`: the operators' side (the JSON API of docs/admin-api.md and the server-rendered
  * pages), to mount in your own Hono app. `createAdmin` gives both under one base path (default
  * `/sg-admin`: pages at `/sg-admin/experiments/`, the API at `/sg-admin/api`); `createAdminApi` and
  * `createAdminPages` are the two halves alone. The catalog Durable Object class they talk to,

@@ -1,5 +1,5 @@
 // The audit log: one entry per write, naming the operator, the experiment, what changed and the
-// transition (contract section 4). Entries outlive a deleted record and are kept for the retention
+// transition (docs/admin-api.md#audit-entries). Entries outlive a deleted record and are kept for the retention
 // setting's number of days.
 import type { Operator } from "../core/permissions.ts";
 import type { AuditRow } from "./tables.ts";

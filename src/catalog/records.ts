@@ -257,7 +257,7 @@ export class Records {
     return readColumn(ConclusionSnapshot, row.conclusion_snapshot, `conclusion snapshot of experiment ${row.id}`);
   }
 
-  /** One page of the list: filter, sort, page (contract section 4). Unreadable records are reported apart. */
+  /** One page of the list: filter, sort, page (docs/admin-api.md#the-list). Unreadable records are reported apart. */
   list(q: ListQuery): { rows: ListedRecord[]; total: number; unreadable: UnreadableRecord[] } {
     const where: string[] = [];
     const args: SqlStorageValue[] = [];

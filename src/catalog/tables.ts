@@ -1,5 +1,5 @@
 // The catalog's SQLite tables and the shape of their rows. Records are kept whole as JSON (the
-// contract's shape, read back only through records.ts's readRecord), with the columns the list filters
+// record's shape, docs/admin-api.md, read back only through records.ts's readRecord), with the columns the list filters
 // and sorts on alongside. Which module owns which table: experiments → records.ts, audit → audit.ts,
 // meta → publishing.ts (the revision), shard_snapshots → evaluation.ts, failed_signins → counters.ts.
 export const CATALOG_SCHEMA = `

@@ -1,6 +1,6 @@
 // What `sgen-ab analyze` reads on a line: a line with "metric": "mean" is a value metric's sums
 // (docs/metrics.md); a line without `metric`, or with "metric": "proportion", is the conversions' input
-// of contract section 5 and is read as before (minus that key). One schema, so that the command's
+// of docs/analysis.md and is read as before (minus that key). One schema, so that the command's
 // line runner reports either kind's issues by field and line alike.
 import { z } from "zod";
 import { AnalysisInput } from "../core/stats/analysis.ts";

@@ -1,4 +1,4 @@
-// `sgen-ab analyze`: one JSON document a line in, one analysis a line out (contract section 5). Each
+// `sgen-ab analyze`: one JSON document a line in, one analysis a line out (docs/analysis.md). Each
 // line is one look: the always-valid values are those of a run seen once (docs/analysis.md). A line
 // with "metric": "mean" is a value metric (docs/metrics.md).
 import { analyze } from "../core/stats/analysis.ts";

@@ -9,7 +9,7 @@ import { runPlan } from "./plan.ts";
 const USAGE = `usage: sgen-ab <command>
 
   analyze       read one JSON document a line ({"variants":[{"slug","sample","conversions","traffic_share"}],"alpha":0.05},
-                the first variant the control) and write one analysis a line (contract section 5); a line with
+                the first variant the control) and write one analysis a line (docs/analysis.md); a line with
                 "metric":"mean" and variants' "sum","sum_squares" instead of "conversions" is a value metric
                 (docs/metrics.md)
   plan          read one JSON document a line ({"baseline_rate","relative_mde","alpha","power","variants"}) and write

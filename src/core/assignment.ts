@@ -1,4 +1,4 @@
-// Turning a bucket into a variant (contract section 1). Shares carry at most two decimals, so in
+// Turning a bucket into a variant (docs/hash.md). Shares carry at most two decimals, so in
 // hundredths of a percent they are whole numbers and the boundaries are exact integers: no float
 // comparison ever decides which variant a visitor sees.
 import { BUCKETS, bucketOf } from "./hash.ts";

@@ -1,4 +1,4 @@
-// The body of `POST /__sgen/events` (contract section 3): `{"events":[{"name":"signup"}]}`, one to
+// The body of `POST /__sgen/events` (docs/conversions.md#custom-events): `{"events":[{"name":"signup"}]}`, one to
 // `maxEvents` events, each a name of the custom-event pattern and nothing else. Checked by hand, for the
 // edge's path (no zod); test/workers/edge-parsers.test.ts holds it to the zod schema of the same body.
 import { type Checker, guarded, INVALID, type Parsed } from "./checks.ts";

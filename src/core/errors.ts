@@ -1,4 +1,4 @@
-// The admin API's error shape (contract section 4), built in the core so every adapter answers alike.
+// The admin API's error shape (docs/admin-api.md#errors), built in the core so every adapter answers alike.
 import type { z } from "zod";
 
 export interface Issue {

@@ -1,5 +1,5 @@
-// The assignment hash of contract section 1: MurmurHash3 x86 32-bit, seed 0, over the UTF-8 bytes of
-// `<experiment slug>:<visitor id>`. Any other implementation must reproduce it from the contract alone.
+// The assignment hash of docs/hash.md: MurmurHash3 x86 32-bit, seed 0, over the UTF-8 bytes of
+// `<experiment slug>:<visitor id>`. Any other implementation must reproduce it from docs/hash.md alone.
 //
 // Why not murmurhash3js-revisited on the hot path: measured here (bench/run.ts) it takes ~150 ns for a
 // 57-byte key on its own (its multiply helper predates Math.imul and it re-validates every byte), which

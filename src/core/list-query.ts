@@ -1,4 +1,4 @@
-// The list's query string (contract section 4, the data-table contract): filter, sort and page.
+// The list's query string (docs/admin-api.md#the-list, the data-table convention): filter, sort and page.
 import { z } from "zod";
 import { LifecycleState } from "./schema.ts";
 

@@ -1,4 +1,4 @@
-// The rules of inline overrides (contract section 2), without zod, so that the edge may use them: a
+// The rules of inline overrides (docs/overrides.md), without zod, so that the edge may use them: a
 // selector of the CSS subset that Workers' HTMLRewriter supports and the fields each action needs. The
 // zod schema that applies them to what operators save is in overrides.ts; what an override may write
 // (the allow-list, checked on save and again at the edge) is in markup-policy.ts.

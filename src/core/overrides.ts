@@ -1,4 +1,4 @@
-// Inline overrides (contract section 2) as operators save them: the zod schema, which applies the rules
+// Inline overrides (docs/overrides.md) as operators save them: the zod schema, which applies the rules
 // of override-rules.ts (selector, fields per action) to every override before anything is saved. What
 // an override may write without the experiment's `allow_script_overrides` is the allow-list of
 // markup-policy.ts, applied on save by edit-rules.ts (with the sanitiser) and again at the edge.
@@ -8,7 +8,7 @@ import { overrideProblem, selectorProblem } from "./override-rules.ts";
 
 export { OVERRIDE_ACTIONS, overrideProblem, selectorProblem } from "./override-rules.ts";
 
-/** One inline override, as an operator saves it (contract section 2). */
+/** One inline override, as an operator saves it (docs/overrides.md). */
 export const Override = z
   .strictObject({
     selector: z.string().min(1).max(LIMITS.maxSelectorLength),

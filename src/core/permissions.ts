@@ -1,4 +1,4 @@
-// Roles and capabilities (contract section 4). Capability slugs are stable; role names are data, so a
+// Roles and capabilities (docs/admin-api.md#capabilities-and-roles). Capability slugs are stable; role names are data, so a
 // site can define its own roles in configuration.
 import { z } from "zod";
 

@@ -1,4 +1,4 @@
-// Percentage rollouts with the assignment hash (contract section 1), for feature flags as much as for a
+// Percentage rollouts with the assignment hash (docs/hash.md#rollouts-inrollout), for feature flags as much as for a
 // shipped variant: a visitor is in a rollout of p% when its bucket for the key is below 100·p, so
 // raising p only ever adds visitors, and the same visitor gets the same answer everywhere the key and
 // the id are the same. The edge's gradual rollout of a shipped variant uses these same functions.

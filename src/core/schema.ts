@@ -110,7 +110,7 @@ export const DecisionRecord = z.strictObject({
 });
 export type DecisionRecord = z.infer<typeof DecisionRecord>;
 
-/** The stored experiment record (contract section 4). */
+/** The stored experiment record (docs/admin-api.md#the-record). */
 export const ExperimentRecord = z.strictObject({
   id: z.number().int().positive(),
   ...experimentFields,

@@ -1,4 +1,4 @@
-// The two cookies of contract section 2, parsed and written with the `cookie` package (which
+// The two cookies of docs/cookies.md, parsed and written with the `cookie` package (which
 // percent-decodes values, so a non-ASCII visitor id arrives as its characters and hashes as UTF-8).
 import { parseCookie, stringifySetCookie } from "cookie";
 

@@ -1,4 +1,4 @@
-// `POST /__sgen/events` (contract section 3): custom conversion events from the site's own script,
+// `POST /__sgen/events` (docs/conversions.md#custom-events): custom conversion events from the site's own script,
 // the visitor known by its cookies. Answered 202 whatever is counted; bad bodies get the error shape.
 import { parseCustomEvents } from "../core/custom-events.ts";
 import type { CompiledConfig, GoalTarget } from "../core/edge-plan.ts";

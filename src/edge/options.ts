@@ -7,7 +7,7 @@ export interface EdgeOptions<Env> {
   configStore: (env: Env) => ConfigStore | undefined;
   /** Where exposures and conversions go. Default: nowhere (the Worker wires the run-data Durable Objects). */
   events?: EventSink<Env>;
-  /** Path of the custom-event endpoint (contract section 3). Default `/__sgen/events`. */
+  /** Path of the custom-event endpoint (docs/conversions.md#custom-events). Default `/__sgen/events`. */
   eventsPath?: string;
   /** Largest custom-event body. Default 8 KiB. */
   maxEventBodyBytes?: number;
@@ -27,7 +27,7 @@ export interface EdgeOptions<Env> {
   assignmentCookiePrefix?: string;
   /** Visitor cookie lifetime. Default 400 days (the longest browsers keep a cookie). */
   visitorMaxAgeDays?: number;
-  /** Assignment cookie lifetime. Default 90 days (the contract asks for at least 30). */
+  /** Assignment cookie lifetime. Default 90 days; keep it at 30 or more (docs/cookies.md). */
   assignmentMaxAgeDays?: number;
   /** User agents that get the control and are never counted. Default DEFAULT_BOT_PATTERN; false for none. */
   bots?: RegExp | false;

@@ -1,4 +1,4 @@
-// The analysis of contract section 5, pure: per-variant Wilson intervals; per comparison against the
+// The analysis of docs/analysis.md, pure: per-variant Wilson intervals; per comparison against the
 // control the fixed-horizon difference (Wald, or Newcombe and Fisher where the normal approximation
 // fails), the delta-method relative lift, the always-valid p-value and confidence sequence, the Bayesian
 // chance to beat the control and expected loss; the sample-ratio check; the outcome after Holm.

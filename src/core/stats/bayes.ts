@@ -1,4 +1,4 @@
-// The Bayesian guides of contract section 5: the chance that the variant's rate beats the control's
+// The Bayesian guides of docs/analysis.md: the chance that the variant's rate beats the control's
 // and the expected loss of shipping it, under independent Beta(1 + conversions, 1 + non-conversions)
 // posteriors. Both are exact sums, not approximations, at every size.
 //

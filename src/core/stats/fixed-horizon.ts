@@ -1,4 +1,4 @@
-// The fixed-horizon comparison of two rates (contract section 5): the difference with its interval at
+// The fixed-horizon comparison of two rates (docs/analysis.md): the difference with its interval at
 // 1 − alpha and a two-sided p-value, valid for one look at a sample fixed in advance.
 //
 // Where the normal approximation holds, the unpooled Wald interval and z-test. Where it does not —

@@ -1,4 +1,4 @@
-// The analysis of a value metric (revenue per visitor and the like), pure: contract section 5's shape
+// The analysis of a value metric (revenue per visitor and the like), pure: docs/analysis.md's shape
 // with `mean` in place of `conversion_rate`. Per variant the mean and its t interval; per comparison
 // against the control Welch's interval and test, the delta-method relative lift, the always-valid test
 // and confidence sequence of mean-sequential.ts, and a normal-theory chance to beat the control; the

@@ -1,4 +1,4 @@
-// The decision of contract section 5: Holm's step-down correction over the always-valid p-values of
+// The decision of docs/analysis.md#the-outcome: Holm's step-down correction over the always-valid p-values of
 // the comparisons, at alpha; winner, losers, or inconclusive.
 
 /** Which comparisons Holm's step-down procedure rejects at `alpha`; a null p-value is never rejected. */

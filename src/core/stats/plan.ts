@@ -1,4 +1,4 @@
-// Planning (contract section 5): the sample per variant a test needs, before it starts.
+// Planning (docs/analysis.md#planning): the sample per variant a test needs, before it starts.
 //
 // fixed_horizon_per_variant: the smallest n at which the two-sided unpooled z-test at Holm's first
 // step, alpha / (variants − 1), detects the lift with probability `power`:
@@ -166,7 +166,7 @@ export function sequentialDrift(variance: number, alpha: number, power: number):
   return (lo + hi) / 2;
 }
 
-/** The plan of contract section 5 for parsed input. */
+/** The plan of docs/analysis.md#planning for parsed input. */
 export function plan(input: z.output<typeof PlanInput>): SamplePlan {
   const p1 = input.baseline_rate;
   const p2 = p1 * (1 + input.relative_mde);

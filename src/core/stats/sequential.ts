@@ -1,4 +1,4 @@
-// The always-valid test of contract section 5: a mixture test on the arms of the converting visitors.
+// The always-valid test of docs/analysis.md: a mixture test on the arms of the converting visitors.
 //
 // Each visitor is assigned to the variant with probability ρ = share_v / (share_c + share_v) (the hash
 // does this independently of everything else the visitor does). If the variant changes nothing, the

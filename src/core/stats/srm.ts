@@ -1,4 +1,4 @@
-// The sample-ratio check of contract section 5: do visitors reach the arms in the configured shares?
+// The sample-ratio check of docs/analysis.md: do visitors reach the arms in the configured shares?
 //
 // `p_value`: Pearson's chi-square of the samples against the shares, for one look.
 // `sequential_p_value`: always valid, safe to check at every report. Under the null each visitor's arm

@@ -1,7 +1,7 @@
 // Coverage: the share of an experiment's audience that enters it.
 //
 //   key:    the UTF-8 bytes of "coverage:" + <experiment slug> + ":" + <visitor id>
-//   hash:   MurmurHash3 x86 32-bit of the key, seed 0, unsigned (the assignment hash of contract §1)
+//   hash:   MurmurHash3 x86 32-bit of the key, seed 0, unsigned (the assignment hash of docs/hash.md)
 //   bucket: hash mod 10000
 //   in:     bucket < 100 × coverage_percent   (coverage_percent: 0–100, two decimals)
 //

@@ -2,7 +2,7 @@
 // effect of what was shipped can be measured against them.
 //
 //   key:    the UTF-8 bytes of "holdout:" + <holdout slug> + ":" + <visitor id>
-//   hash:   MurmurHash3 x86 32-bit of the key, seed 0, unsigned (the assignment hash of contract §1)
+//   hash:   MurmurHash3 x86 32-bit of the key, seed 0, unsigned (the assignment hash of docs/hash.md)
 //   bucket: hash mod 10000
 //   held:   bucket < 100 × percent
 //

@@ -1,7 +1,7 @@
 // Exclusive layers: experiments that must never share a visitor split one layer's traffic.
 //
 //   key:    the UTF-8 bytes of "layer:" + <layer slug> + ":" + <visitor id>
-//   hash:   MurmurHash3 x86 32-bit of the key, seed 0, unsigned (the assignment hash of contract §1)
+//   hash:   MurmurHash3 x86 32-bit of the key, seed 0, unsigned (the assignment hash of docs/hash.md)
 //   bucket: hash mod 10000
 //   in:     100 × from <= bucket < 100 × to   (the experiment's slice [from, to) of the layer, percents)
 //
