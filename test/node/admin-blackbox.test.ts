@@ -1,4 +1,4 @@
-// Contract section 4, black-box: the admin API of `npm start` with the README's three tokens.
+// docs/admin-api.md, black-box: the admin API of `npm start` with the README's three tokens.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminApi, type DemoServer, startDemo } from "./support/demo-server.ts";
 

@@ -1,4 +1,4 @@
-// Contract section 2, black-box: HTTP against `npm start`, with the variant of every visitor computed
+// docs/edge.md and docs/cookies.md, black-box: HTTP against `npm start`, with the variant of every visitor computed
 // by an independent MurmurHash3 over the id's UTF-8 bytes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { referenceAssignment } from "../support/murmur3-reference.ts";
@@ -22,7 +22,7 @@ const pricing = (cookie?: string, method = "GET"): Promise<Fetched> =>
   get(`${demo.base}/pricing`, { method, headers: cookie === undefined ? {} : { cookie } });
 
 describe("npm start: the edge, from outside", () => {
-  it("a new visitor gets sgen-vid and an assignment cookie with the contract's attributes", async () => {
+  it("a new visitor gets sgen-vid and an assignment cookie with the specified attributes", async () => {
     const r = await pricing();
     expect(r.status).toBe(200);
     const vid = r.cookies.get("sgen-vid");
@@ -119,7 +119,7 @@ describe("npm start: the edge, from outside", () => {
     expect(post.headers.get("location")).toBe("/thanks");
   });
 
-  it("paused, done and archived (through the admin API) behave as the contract says", async () => {
+  it("paused, done and archived (through the admin API) behave as docs/edge.md says", async () => {
     const list = await adminApi(demo.base, "GET", `/experiments?q=${SLUG}`);
     const id = list.json.rows[0].id as number;
     const act = async (action: string, body: object = {}) => {

@@ -1,4 +1,4 @@
-// Contract section 3, black-box: visitors and conversions sent through `npm start`; the dashboard
+// docs/conversions.md, black-box: visitors and conversions sent through `npm start`; the dashboard
 // counts exactly, duplicates and out-of-sample conversions are not counted, and a post-test action fires.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminApi, type DemoServer, get, startDemo } from "./support/demo-server.ts";

@@ -39,7 +39,7 @@ export function murmur3Reference(bytes: Uint8Array, seed = 0): number {
 
 const encoder = new TextEncoder();
 
-/** The contract's assignment, computed independently: bucket and variant index for given shares. */
+/** The assignment of docs/hash.md, computed independently: bucket and variant index for given shares. */
 export function referenceAssignment(
   slug: string,
   visitorId: string,

@@ -1,4 +1,4 @@
-// Authentication and the capability map of contract section 4, route by route and role by role.
+// Authentication and the capability map of docs/admin-api.md, route by route and role by role.
 import { describe, expect, it } from "vitest";
 import { api, created, newExperiment } from "./admin-helpers.ts";
 

@@ -6,7 +6,7 @@ import { murmur3Reference, PUBLISHED_VECTORS } from "../support/murmur3-referenc
 
 const encoder = new TextEncoder();
 
-describe("assignment hash (contract section 1)", () => {
+describe("assignment hash (docs/hash.md)", () => {
   it("the independent reference reproduces published MurmurHash3 x86_32 values", () => {
     for (const v of PUBLISHED_VECTORS) expect(murmur3Reference(encoder.encode(v.input), v.seed)).toBe(v.hash);
   });

@@ -1,4 +1,4 @@
-// Contract section 3 at the edge: page views, form posts and custom events, from visitors in the sample.
+// docs/conversions.md at the edge: page views, form posts and custom events, from visitors in the sample.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { readRunData } from "../../src/run-data/client.ts";

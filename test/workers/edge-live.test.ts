@@ -1,4 +1,4 @@
-// Contract section 2, a live experiment: cookies, assignment, the variant served under the original URL.
+// docs/edge.md, a live experiment: cookies, assignment, the variant served under the original URL.
 import { describe, expect, it } from "vitest";
 import { demoSite } from "../../examples/demo/site.ts";
 import { referenceAssignment } from "../support/murmur3-reference.ts";

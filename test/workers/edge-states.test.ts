@@ -1,4 +1,4 @@
-// Contract section 2, per lifecycle state: paused, done, draft and archived.
+// docs/edge.md, per lifecycle state: paused, done, draft and archived.
 import { describe, expect, it } from "vitest";
 import { edgeWith, experiment, sampleOf, TITLES, titleOf } from "./helpers.ts";
 
