@@ -1,6 +1,6 @@
-// `sgen-ab experiments …`: config as code. Each command is one call to a deployed admin API (contract
-// section 4): the answer's JSON on standard output, the API's error JSON on standard error, and an exit
-// code a CI job can branch on. The token comes from SGEN_TOKEN only, never from a flag, so it stays out
+// `sgen-ab experiments …`: config as code. Each command is one call to a deployed admin API
+// (docs/admin-api.md): the answer's JSON on standard output, the API's error JSON on standard error,
+// and an exit code a CI job can branch on. The token comes from SGEN_TOKEN only, never from a flag, so it stays out
 // of shell history and process listings.
 
 /** Exit codes: distinct, so a CI step can tell a typo in its own script from a refusal by the API. */

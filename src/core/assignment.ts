@@ -39,7 +39,7 @@ export function assignIndex(experimentSlug: string, visitorId: string, bounds: I
 }
 
 /**
- * The variant a visitor gets in an experiment (contract section 1), for a backend or an app that must
+ * The variant a visitor gets in an experiment (docs/hash.md), for a backend or an app that must
  * agree with the edge: the same slug, visitor id and shares give the same variant everywhere.
  * Undefined when the shares do not cover exactly 100 with at most two decimals each.
  */

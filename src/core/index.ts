@@ -2,10 +2,10 @@
  * `sgen-ab/core`: the pure part, with no IO, no `cloudflare:*` and no Hono. Everything here runs in
  * Node, a browser or a Worker, and nothing here throws on the request path.
  *
- * - the assignment of contract section 1 (`variantFor`, `bucketOf`, `assignmentHash`), so a backend or
+ * - the assignment of docs/hash.md (`variantFor`, `bucketOf`, `assignmentHash`), so a backend or
  *   an app computes the same variant as the edge;
  * - `inRollout`, the same hash for feature flags and gradual rollouts;
- * - `analyze`, the statistics of contract section 5 (what `npx sgen-ab analyze` prints);
+ * - `analyze`, the statistics of docs/analysis.md (what `npx sgen-ab analyze` prints);
  * - the zod schemas of an experiment and of the published config, to validate files before sending them.
  *
  * @example
