@@ -24,7 +24,9 @@ describe("the tarball", () => {
       expect(files).toContain(`dist/${entry}.js`);
       expect(files).toContain(`dist/${entry}.d.ts`);
     }
-    expect(files).toEqual(expect.arrayContaining(["bin/sgen-ab.mjs", "kv-schema/assignment-vectors.json", "README.md", "LICENSE", "package.json"]));
+    expect(files).toEqual(
+      expect.arrayContaining(["bin/sgen-ab.mjs", "kv-schema/assignment-vectors.json", "README.md", "LICENSE", "package.json"]),
+    );
     expect(files.filter((f) => /^(test|bench|examples|scripts)\/|screenshots|\.test\.|\.wrangler|\.tgz$/.test(f))).toEqual([]);
   });
 
