@@ -93,6 +93,15 @@ export interface AnalyzeOptions {
    * Sound only while no plan tunes the test (the mixture is then the same at every look).
    */
   previousAlwaysValid?: Readonly<Record<string, number>>;
+  /**
+   * Variants that no longer receive visitors (stopped: their traffic goes to the control's page and is
+   * not counted), by slug. Each maps to its comparison as it stood when it stopped, which is carried
+   * unchanged, with its test state from `previous` (the control keeps counting, so comparing it again
+   * would compare different periods); or to null when there is none yet, and the comparison is then
+   * computed from the input's counts this once. The sample-ratio check continues on the running arms.
+   * The stopped variants stay in Holm's family, so the other comparisons keep their level.
+   */
+  stopped?: Readonly<Record<string, Comparison | null>>;
 }
 
 /** One look: the analysis of these counts and the state for the next look. */
@@ -122,6 +131,13 @@ export function analyzeLook(input: ParsedAnalysisInput, options: AnalyzeOptions 
   const states: Record<string, SequentialTestState> = {};
   const directions: Array<-1 | 0 | 1> = [];
   const comparisons: Comparison[] = others.map((v) => {
+    const frozen = options.stopped?.[v.slug];
+    if (frozen !== undefined && frozen !== null) {
+      const kept = options.previous?.comparisons[v.slug];
+      if (kept !== undefined) states[v.slug] = kept;
+      directions.push(frozenDirection(frozen, kept));
+      return { ...frozen, variant: v.slug };
+    }
     const xc = control.conversions;
     const nc = control.sample;
     const xv = v.conversions;
@@ -179,6 +195,7 @@ export function analyzeLook(input: ParsedAnalysisInput, options: AnalyzeOptions 
     arms.map((v) => v.sample),
     arms.map((v) => v.traffic_share),
     options.previous?.srm,
+    arms.map((v, i) => i === 0 || options.stopped?.[v.slug] === undefined),
   );
   const outcome = decideOutcome(
     control.slug,
@@ -196,6 +213,13 @@ export function analyzeLook(input: ParsedAnalysisInput, options: AnalyzeOptions 
 /** The analysis of one look (no earlier state unless given). */
 export function analyze(input: ParsedAnalysisInput, options: AnalyzeOptions = {}): Analysis {
   return analyzeLook(input, options).analysis;
+}
+
+/** The direction of a carried comparison, by the rule of a computed one: the estimate and the converters' split agree. */
+function frozenDirection(c: Comparison, state: SequentialTestState | undefined): -1 | 0 | 1 {
+  if (c.absolute_diff === null || state === undefined) return 0;
+  const label = Math.sign(state.conversions_variant * (1 - state.rho) - state.conversions_control * state.rho);
+  return Math.sign(c.absolute_diff) === label ? (label as -1 | 0 | 1) : 0;
 }
 
 function emptyComparison(variant: string): Comparison {
