@@ -16,9 +16,11 @@ export const DEMO_EXPERIMENT: ExperimentInput = {
   min_sample_threshold: 100,
   max_runtime_days: null,
   notes: "Seeded by the demo.",
-  post_test: { on_winner: "assign_winner", on_inconclusive: "keep_running" },
+  post_test: { on_winner: "assign_winner", on_inconclusive: "keep_running", on_loser: "keep" },
   secondary_goals: [],
   allow_script_overrides: false,
+  min_runtime_days: 7,
+  planned_sample_per_variant: null,
 };
 
 const SEEDER = { name: "demo-seed", role: "system" };

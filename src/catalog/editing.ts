@@ -112,6 +112,7 @@ export class Editing {
       concluded_at: null,
       decision_record: null,
       rollout_percent: 100,
+      stopped_variants: [],
     };
     this.records.save(record);
     this.audit.write(op, record, "create", null, "draft", { created: input });

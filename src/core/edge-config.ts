@@ -56,7 +56,7 @@ function override(c: Checker, v: unknown, path: Path): Checked<OverrideFields> {
 }
 
 function variant(c: Checker, v: unknown, path: Path): Checked<EdgeVariant> {
-  const o = c.object(v, path, ["slug", "page", "overrides", "traffic_share"]);
+  const o = c.object(v, path, ["slug", "page", "overrides", "traffic_share", "stopped"]);
   if (o === INVALID) return INVALID;
   const s = slug(c, o.slug, [...path, "slug"]);
   const page = o.page === undefined ? undefined : sitePath(c, o.page, [...path, "page"]);
@@ -66,12 +66,14 @@ function variant(c: Checker, v: unknown, path: Path): Checked<EdgeVariant> {
       : c.array(o.overrides, [...path, "overrides"], 0, LIMITS.maxOverrides, (x, p) => override(c, x, p));
   let share = c.number(o.traffic_share, [...path, "traffic_share"], { min: 0, max: 100 });
   if (share !== INVALID && Number.isNaN(shareInBuckets(share))) share = c.fail([...path, "traffic_share"], "at most two decimals");
-  if (s === INVALID || page === INVALID || overrides === INVALID || share === INVALID) return INVALID;
+  const stopped = o.stopped === undefined ? undefined : c.boolean(o.stopped, [...path, "stopped"]);
+  if (s === INVALID || page === INVALID || overrides === INVALID || share === INVALID || stopped === INVALID) return INVALID;
   return {
     slug: s,
     ...(page === undefined ? {} : { page }),
     ...(overrides === undefined ? {} : { overrides }),
     traffic_share: share,
+    ...(stopped === undefined ? {} : { stopped }),
   };
 }
 

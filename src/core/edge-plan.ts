@@ -16,6 +16,8 @@ export interface CompiledVariant {
   /** `page` in the form requests are matched in (normalizePath), computed once per config. */
   readonly pagePath: string;
   readonly overrides: readonly Override[] | undefined;
+  /** Stopped: its visitors get the control's page and are counted nowhere. */
+  readonly stopped: boolean;
 }
 
 export interface CompiledExperiment {
@@ -98,6 +100,7 @@ function compileExperiment(e: EdgeExperiment, cookiePrefix: string, skipped: str
     page: v.page ?? e.target_page,
     pagePath: normalizePath(v.page ?? e.target_page),
     overrides: servedOverrides(e, v, skipped),
+    stopped: index > 0 && v.stopped === true, // the control is where a stopped variant's visitors go
   }));
   const bySlug = new Map(variants.map((v) => [v.slug, v]));
   const control = variants[0] as CompiledVariant;
@@ -181,6 +184,19 @@ const PAUSED_PLAN = (e: CompiledExperiment): Plan => ({
 });
 
 /**
+ * A visitor of a stopped variant (by bucket or cookie): the control's page, and nothing else. Not
+ * assigned to the control either, which would add visitors to the control that the split did not send
+ * there; the cookie, if any, is left as it is.
+ */
+const stoppedPlan = (e: CompiledExperiment): Plan => ({
+  variant: e.control,
+  isPrivate: true,
+  writeAssignment: null,
+  countExposure: false,
+  needsVisitor: true,
+});
+
+/**
  * A plan that shows `variant` and leaves no trace: no cookie, no count. For crawlers, for visitors who
  * have not consented, and for an operator's QA link.
  */
@@ -222,10 +238,13 @@ export function planRequest(experiment: CompiledExperiment, assignedSlug: string
     case "live": {
       const honoured = assignedSlug === undefined ? undefined : experiment.bySlug.get(assignedSlug);
       if (honoured !== undefined) {
-        return { variant: honoured, isPrivate: true, writeAssignment: null, countExposure: false, needsVisitor: true };
+        return honoured.stopped
+          ? stoppedPlan(experiment)
+          : { variant: honoured, isPrivate: true, writeAssignment: null, countExposure: false, needsVisitor: true };
       }
       const index = variantIndexForBucket(experiment.bounds, bucketOf(experiment.slug, visitorId()));
       const variant = experiment.variants[index] as CompiledVariant;
+      if (variant.stopped) return stoppedPlan(experiment);
       return { variant, isPrivate: true, writeAssignment: variant.slug, countExposure: true, needsVisitor: true };
     }
   }

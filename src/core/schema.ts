@@ -53,8 +53,30 @@ export type ConversionEvent = z.infer<typeof ConversionEvent>;
 export const PostTest = z.strictObject({
   on_winner: z.enum(["assign_winner", "assign_control", "complete"]).default("assign_winner"),
   on_inconclusive: z.enum(["keep_running", "assign_control", "complete"]).default("keep_running"),
+  /**
+   * A clear loser (significantly worse than the control) while the rest keep running: `keep` it, or
+   * `send_to_control`: stop it, so that its visitors get the control's page and are no longer counted.
+   */
+  on_loser: z.enum(["keep", "send_to_control"]).default("keep"),
 });
 export type PostTest = z.infer<typeof PostTest>;
+export const DEFAULT_POST_TEST: PostTest = { on_winner: "assign_winner", on_inconclusive: "keep_running", on_loser: "keep" };
+
+/** Why a variant was stopped: the statistics found it a clear loser, or a guardrail tripped. */
+export const STOP_REASONS = ["loser", "guardrail"] as const;
+
+/**
+ * A variant that no longer receives visitors for the rest of the epoch: visitors whose bucket or cookie
+ * names it get the control's page and are not counted; the other variants keep theirs.
+ */
+export const StoppedVariant = z.strictObject({
+  slug: Slug,
+  reason: z.enum(STOP_REASONS),
+  at: z.iso.datetime(),
+  /** What decided it, in words (the evidence is in the audit entry). */
+  detail: z.string().max(500).default(""),
+});
+export type StoppedVariant = z.infer<typeof StoppedVariant>;
 
 export const LIFECYCLE_STATES = ["draft", "live", "paused", "done", "archived"] as const;
 export const LifecycleState = z.enum(LIFECYCLE_STATES);
@@ -89,10 +111,20 @@ const experimentFields = {
   min_sample_threshold: z.number().int().min(1).max(1_000_000_000),
   max_runtime_days: z.number().int().min(1).max(3650).nullable().default(null),
   notes: z.string().max(10_000).default(""),
-  post_test: PostTest.default({ on_winner: "assign_winner", on_inconclusive: "keep_running" }),
+  post_test: PostTest.default(DEFAULT_POST_TEST),
   secondary_goals: z.array(ConversionEvent).max(LIMITS.maxSecondaryGoals).default([]),
   /** Lets overrides beyond the allow-list of safe markup (markup-policy.ts) be saved and served. Administrators only. */
   allow_script_overrides: z.boolean().default(false),
+  /**
+   * Automated post-test actions wait this many days after the start of the current sample (the start, or
+   * the last reset), whatever the numbers say: a full week of traffic by default. 0: no wait.
+   */
+  min_runtime_days: z.number().int().min(0).max(3650).default(7),
+  /**
+   * The sample per variant the experiment is planned for (`sgen-ab plan`, or the plan endpoint): tunes the
+   * always-valid test to be most sensitive there, and is the suggested minimum sample of the gate.
+   */
+  planned_sample_per_variant: z.number().int().min(1).max(1_000_000_000_000).nullable().default(null),
 };
 
 /** What an operator sends to create or replace an experiment's configuration. */
@@ -128,6 +160,8 @@ export const ExperimentRecord = z.strictObject({
     .default(null),
   /** Share of visitors (0–100) who get the shipped variant once done; the rest get the control. */
   rollout_percent: z.number().min(0).max(100).default(100),
+  /** Variants stopped in the current epoch (set by the catalog, never by an edit; a reset clears them). */
+  stopped_variants: z.array(StoppedVariant).max(LIMITS.maxVariants).default([]),
 });
 export type ExperimentRecord = z.infer<typeof ExperimentRecord>;
 
@@ -150,6 +184,11 @@ export const EdgeVariant = z.strictObject({
   page: SitePath.optional(),
   overrides: z.array(Override).max(LIMITS.maxOverrides).optional(),
   traffic_share: TrafficShare,
+  /**
+   * True once the variant is stopped: visitors whose bucket or assignment cookie names it get the
+   * control's page and are counted nowhere; the other variants keep their buckets. Absent: running.
+   */
+  stopped: z.boolean().optional(),
 });
 export type EdgeVariant = z.infer<typeof EdgeVariant>;
 
@@ -196,11 +235,13 @@ export function edgeViewOf(r: ExperimentRecord, epoch: number, shards: number): 
     slug: r.slug,
     target_page: r.target_page,
     state: r.lifecycle_state,
-    variants: r.variants.map(({ slug, page, overrides, traffic_share }) => ({
+    variants: r.variants.map(({ slug, page, overrides, traffic_share }, i) => ({
       slug,
       traffic_share,
       ...(page === undefined ? {} : { page }),
       ...(overrides === undefined ? {} : { overrides }),
+      // The control is never stopped: it is where a stopped variant's visitors go.
+      ...(i > 0 && r.stopped_variants.some((s) => s.slug === slug) ? { stopped: true } : {}),
     })),
     shipped_variant_slug: r.shipped_variant_slug,
     conversion_event: r.conversion_event,

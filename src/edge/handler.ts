@@ -127,7 +127,9 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     let sent = 0;
     for (const { experiment, goal } of goals) {
       const assigned = cookieValue(seen.cookieHeader, experiment.cookieName);
-      if (assigned === undefined || !experiment.bySlug.has(assigned)) continue;
+      const variant = assigned === undefined ? undefined : experiment.bySlug.get(assigned);
+      // A stopped variant's visitors are counted nowhere, conversions included.
+      if (variant === undefined || variant.stopped) continue;
       send(
         { kind: "conversion", experimentId: experiment.id, epoch: experiment.epoch, visitorId, goal, at: Date.now() },
         experiment.shards,

@@ -46,9 +46,11 @@ export function newExperiment(overrides: Partial<ExperimentInput> = {}): Experim
     min_sample_threshold: 100,
     max_runtime_days: null,
     notes: "",
-    post_test: { on_winner: "assign_winner", on_inconclusive: "keep_running" },
+    post_test: { on_winner: "assign_winner", on_inconclusive: "keep_running", on_loser: "keep" },
     secondary_goals: [],
     allow_script_overrides: false,
+    min_runtime_days: 7,
+    planned_sample_per_variant: null,
     ...overrides,
   };
 }

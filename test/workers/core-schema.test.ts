@@ -13,11 +13,26 @@ function issuesOf(input: unknown): Array<{ path: string; message: string }> {
 
 describe("experiment record validation", () => {
   it("accepts the demo experiment and fills defaults", () => {
-    const { post_test, secondary_goals, notes, max_runtime_days, ...minimal } = valid();
+    const { post_test, secondary_goals, notes, max_runtime_days, min_runtime_days, planned_sample_per_variant, ...minimal } = valid();
     const r = ExperimentInput.parse(minimal);
-    expect(r.post_test).toEqual({ on_winner: "assign_winner", on_inconclusive: "keep_running" });
+    expect(r.post_test).toEqual({ on_winner: "assign_winner", on_inconclusive: "keep_running", on_loser: "keep" });
     expect(r.secondary_goals).toEqual([]);
     expect(r.max_runtime_days).toBeNull();
+    expect(r.min_runtime_days).toBe(7);
+    expect(r.planned_sample_per_variant).toBeNull();
+  });
+
+  it("takes a minimum runtime of 0 or more whole days, and a positive whole planned sample", () => {
+    for (const ok of [0, 1, 7, 3650]) expect(issuesOf({ ...valid(), min_runtime_days: ok })).toEqual([]);
+    for (const bad of [-1, 0.5, 3651, "7", null])
+      expect(issuesOf({ ...valid(), min_runtime_days: bad }).map((i) => i.path)).toEqual(["min_runtime_days"]);
+    for (const ok of [1, 26_582, null]) expect(issuesOf({ ...valid(), planned_sample_per_variant: ok })).toEqual([]);
+    for (const bad of [0, -5, 1.5, "100", 1e13])
+      expect(issuesOf({ ...valid(), planned_sample_per_variant: bad }).map((i) => i.path)).toEqual(["planned_sample_per_variant"]);
+    expect(issuesOf({ ...valid(), post_test: { on_loser: "send_to_control" } })).toEqual([]);
+    expect(issuesOf({ ...valid(), post_test: { on_loser: "drop" } }).map((i) => i.path)).toEqual(["post_test.on_loser"]);
+    // Which variants are stopped is the catalog's to say, never an edit's.
+    expect(issuesOf({ ...valid(), stopped_variants: [] }).map((i) => i.path)).toEqual([""]);
   });
 
   it("needs two or more variants", () => {

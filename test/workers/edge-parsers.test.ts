@@ -83,6 +83,7 @@ const variants = shares.chain((s) =>
             page: sitePath,
             overrides: fc.array(override, { maxLength: 3 }),
             traffic_share: fc.constant(share),
+            stopped: fc.boolean(),
           },
           { requiredKeys: ["slug", "traffic_share"] },
         ),

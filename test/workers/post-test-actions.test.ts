@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { catalogStub } from "../../src/catalog/names.ts";
-import type { ExperimentInput } from "../../src/core/schema.ts";
+import { DEFAULT_POST_TEST, type ExperimentInput } from "../../src/core/schema.ts";
 import type { ShardSnapshot } from "../../src/run-data/run-data-object.ts";
 import { api, created } from "./admin-helpers.ts";
 
@@ -14,8 +14,8 @@ const snapshot = (samples: Record<string, number>, conversions: Record<string, n
   daily: {},
 });
 
-async function started(postTest: ExperimentInput["post_test"], minSample = 100) {
-  const { id } = await created({ post_test: postTest, min_sample_threshold: minSample });
+async function started(postTest: Partial<ExperimentInput["post_test"]>, minSample = 100) {
+  const { id } = await created({ post_test: { ...DEFAULT_POST_TEST, ...postTest }, min_sample_threshold: minSample, min_runtime_days: 0 });
   expect((await api("POST", `/experiments/${id}/start`)).status).toBe(200);
   return id;
 }
