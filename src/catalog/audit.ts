@@ -43,10 +43,12 @@ function storedChanges(text: string): object {
 export class AuditLog {
   private readonly sql: SqlStorage;
   private readonly retentionDays: () => number;
+  private readonly now: () => number;
 
-  constructor(sql: SqlStorage, retentionDays: () => number) {
+  constructor(sql: SqlStorage, retentionDays: () => number, now: () => number = Date.now) {
     this.sql = sql;
     this.retentionDays = retentionDays;
+    this.now = now;
   }
 
   /** Writes one entry, and drops the entries older than the retention setting. */
@@ -59,7 +61,7 @@ export class AuditLog {
     changes: object,
     extra: AuditExtra = {},
   ): void {
-    const now = new Date();
+    const now = new Date(this.now());
     this.sql.exec(
       "INSERT INTO audit (at, operator, role, experiment_id, experiment_slug, action, from_state, to_state, changes, reason, shipped_variant_slug) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       now.toISOString(),

@@ -10,15 +10,17 @@ import { ok, type Result } from "../core/errors.ts";
 import type { Action } from "../core/lifecycle.ts";
 import type { ListQuery } from "../core/list-query.ts";
 import type { Operator } from "../core/permissions.ts";
+import type { RunLook } from "../core/run-look.ts";
 import type { ExperimentInput, ExperimentRecord } from "../core/schema.ts";
 import type { RunDataNamespace } from "../run-data/client.ts";
 import type { ShardSnapshot } from "../run-data/run-data-object.ts";
 import { type AuditEntry, AuditLog } from "./audit.ts";
 import { FailureCounters, type FailureWindow } from "./counters.ts";
 import { type ActionBody, type Change, Editing, notFound, unreadable } from "./editing.ts";
-import { Evaluation, type ShippedReminder, shippedReminder } from "./evaluation.ts";
+import { automationFrom, Evaluation, type Followup, type ShippedReminder, shippedReminder } from "./evaluation.ts";
+import { migrateCatalog } from "./migrations.ts";
 import { Publisher } from "./publishing.ts";
-import { alwaysValidMin, type ConclusionSnapshot, type PostTestApplied, Records, readRecord, type UnreadableRecord } from "./records.ts";
+import { type ConclusionSnapshot, type PostTestApplied, Records, readRecord, type UnreadableRecord } from "./records.ts";
 import { RunDataAccess } from "./run-data.ts";
 import { catalogSettings } from "./settings.ts";
 import { CATALOG_SCHEMA } from "./tables.ts";
@@ -42,11 +44,18 @@ export interface CatalogEnv {
 export interface RunState {
   record: ExperimentRecord;
   epoch: number;
+  /** The counts now, read fresh from every shard. */
   run: ShardSnapshot;
-  previousAlwaysValid: Record<string, number> | undefined;
+  /** The epoch's latest look (the analysis with its running state), or null before the first report. */
+  look: RunLook | null;
   postTestApplied: PostTestApplied | null;
+  /** When a sample-ratio mismatch was first seen in this epoch (it blocks automation until a reset). */
   srmBlockedAt: string | null;
   conclusion: ConclusionSnapshot | null;
+  /** When automated actions may act (min_runtime_days after the start of the sample), or null before the start. */
+  automationFrom: string | null;
+  /** The catalog's time when this was read. */
+  now: string;
   /** A shipped variant served long enough that it should move into the site, or null. */
   reminder: ShippedReminder | null;
 }
@@ -71,16 +80,24 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
   private readonly counters: FailureCounters;
   private readonly runData: RunDataAccess;
 
+  /**
+   * The catalog's clock (ms since the epoch): every time it records and every runtime it checks. Tests
+   * replace it (inside `runInDurableObject`) to move an experiment's days forward; nothing else should.
+   */
+  clock: () => number = () => Date.now();
+
   constructor(ctx: DurableObjectState, env: CatalogEnv) {
     super(ctx, env);
     const sql = ctx.storage.sql;
     sql.exec(CATALOG_SCHEMA);
+    migrateCatalog(sql);
     // Bindings and settings are read from `this.env` at each use, never captured.
     const runData = new RunDataAccess(() => this.env.SGEN_RUN_DATA);
+    const now = () => this.clock();
     this.records = new Records(sql);
-    this.audit = new AuditLog(sql, () => this.settings().auditRetentionDays);
-    this.evaluation = new Evaluation(sql, this.records, this.audit, runData);
-    this.editing = new Editing(this.records, this.audit, this.evaluation, runData, () => this.settings().runDataShards);
+    this.audit = new AuditLog(sql, () => this.settings().auditRetentionDays, now);
+    this.evaluation = new Evaluation(sql, this.records, this.audit, now);
+    this.editing = new Editing(this.records, this.audit, this.evaluation, runData, () => this.settings().runDataShards, now);
     this.publisher = new Publisher(sql, this.records, () => this.env.SGEN_CONFIG);
     this.counters = new FailureCounters(sql);
     this.runData = runData;
@@ -103,7 +120,7 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
   list(q: ListQuery): { rows: ListedExperiment[]; total: number; unreadable: UnreadableRecord[] } {
     const page = this.records.list(q);
     const days = this.settings().shippedReminderDays;
-    const now = Date.now();
+    const now = this.clock();
     return {
       rows: page.rows.map(({ record, sample }) => ({ ...record, sample, reminder: shippedReminder(record, days, now) })),
       total: page.total,
@@ -121,15 +138,19 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     if (row === undefined) return notFound(id);
     const read = readRecord(row);
     if (!read.ok) return unreadable(read.unreadable);
+    const now = this.clock();
+    const from = automationFrom(read.record, row.epoch_started_at);
     return ok({
       record: read.record,
       epoch: row.epoch,
       run: await this.runData.read(row),
-      previousAlwaysValid: alwaysValidMin(row),
+      look: this.records.look(row),
       postTestApplied: this.records.postTestApplied(row),
       srmBlockedAt: row.srm_blocked_at,
       conclusion: this.records.conclusion(row),
-      reminder: shippedReminder(read.record, this.settings().shippedReminderDays, Date.now()),
+      automationFrom: from === null ? null : new Date(from).toISOString(),
+      now: new Date(now).toISOString(),
+      reminder: shippedReminder(read.record, this.settings().shippedReminderDays, now),
     });
   }
 
@@ -140,8 +161,8 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
   runDataChanged(experimentId: number, shard: number, snapshot: ShardSnapshot): Promise<void> {
     return this.ctx.blockConcurrencyWhile(async () => {
       this.evaluation.keepReport(experimentId, shard, snapshot);
-      const concluded = await this.evaluation.afterReport(experimentId);
-      if (concluded !== null) await this.apply({ result: ok(null), publish: true, freeze: concluded, reschedule: true });
+      const followup = this.evaluation.afterReport(experimentId);
+      if (followup !== null) await this.follow([followup]);
     });
   }
 
@@ -202,13 +223,25 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     return outcome === "published";
   }
 
-  /** Retries a publish that failed, and pauses experiments past their maximum runtime. */
+  /**
+   * Retries a publish that failed, pauses experiments past their maximum runtime, and decides for those
+   * whose minimum runtime has passed (an experiment that turned conclusive earlier acts now).
+   */
   override alarm(): Promise<void> {
     return this.ctx.blockConcurrencyWhile(async () => {
-      const paused = this.evaluation.pauseOverdue(Date.now());
-      if (paused || this.publisher.pending()) await this.publish();
+      const paused = this.evaluation.pauseOverdue(this.clock());
+      const followups = this.evaluation.afterRuntime();
+      if (paused || this.publisher.pending() || followups.some((f) => f.publish)) await this.publish();
+      for (const f of followups) if (f.freeze !== null) await this.runData.freeze(f.freeze);
       await this.scheduleAlarm();
     });
+  }
+
+  /** The effects of automated decisions, in order: publish, freeze run-data, reschedule the alarm. */
+  private async follow(followups: readonly Followup[]): Promise<void> {
+    if (followups.some((f) => f.publish)) await this.publish();
+    for (const f of followups) if (f.freeze !== null) await this.runData.freeze(f.freeze);
+    await this.scheduleAlarm();
   }
 
   /** Carries out a write's effects, in order: publish, freeze run-data, reschedule the alarm. */
@@ -220,11 +253,13 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     return ok({ value: change.result.value, published });
   }
 
-  /** One alarm serves both jobs: the earliest of a publish retry and the next runtime cutoff. */
+  /** One alarm serves every job: the earliest of a publish retry, a maximum-runtime cutoff and a minimum runtime ahead. */
   private async scheduleAlarm(): Promise<void> {
-    const retry = this.publisher.pending() ? Date.now() + PUBLISH_RETRY_MS : Number.POSITIVE_INFINITY;
+    const now = this.clock();
+    const retry = this.publisher.pending() ? now + PUBLISH_RETRY_MS : Number.POSITIVE_INFINITY;
     const next = Math.min(retry, this.evaluation.nextCutoff());
-    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+    // The alarm runs on the runtime's own clock: a time past by the catalog's clock is due at once.
+    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next <= now ? Date.now() : Date.now() + (next - now));
     else await this.ctx.storage.deleteAlarm();
   }
 }

@@ -5,12 +5,12 @@
 // carries those out, in that order, with its input still closed.
 import { checkEdit, checkOverrides, selfReferenceIssues } from "../core/edit-rules.ts";
 import { fail, ok, type Result } from "../core/errors.ts";
-import { gateState } from "../core/gate.ts";
 import { type Action, transition } from "../core/lifecycle.ts";
 import type { Operator } from "../core/permissions.ts";
+import { primaryOf, runGate } from "../core/run-look.ts";
 import { type DecisionRecord, type ExperimentInput, type ExperimentRecord, startProblems } from "../core/schema.ts";
 import type { AuditExtra, AuditLog } from "./audit.ts";
-import type { Evaluation } from "./evaluation.ts";
+import { type Evaluation, evidenceOf } from "./evaluation.ts";
 import { seenByEdge } from "./publishing.ts";
 import { type Records, readRecord, type UnreadableRecord } from "./records.ts";
 import type { RunDataAccess } from "./run-data.ts";
@@ -73,13 +73,26 @@ export class Editing {
   private readonly evaluation: Evaluation;
   private readonly runData: RunDataAccess;
   private readonly shardsForNew: () => number;
+  private readonly now: () => number;
 
-  constructor(records: Records, audit: AuditLog, evaluation: Evaluation, runData: RunDataAccess, shardsForNew: () => number) {
+  constructor(
+    records: Records,
+    audit: AuditLog,
+    evaluation: Evaluation,
+    runData: RunDataAccess,
+    shardsForNew: () => number,
+    now: () => number,
+  ) {
     this.records = records;
     this.audit = audit;
     this.evaluation = evaluation;
     this.runData = runData;
     this.shardsForNew = shardsForNew;
+    this.now = now;
+  }
+
+  private iso(): string {
+    return new Date(this.now()).toISOString();
   }
 
   /** The row and its readable record, or the answer for a missing or unreadable one. */
@@ -98,7 +111,7 @@ export class Editing {
     const issues = selfReferenceIssues(input);
     if (issues.length > 0) return refused(selfReference(issues));
     if (this.records.slugTaken(input.slug, null)) return refused(slugTaken(input.slug));
-    const now = new Date().toISOString();
+    const now = this.iso();
     const id = this.records.insertDraft(input, this.shardsForNew(), now);
     const record: ExperimentRecord = {
       id,
@@ -147,10 +160,13 @@ export class Editing {
       const chain = this.chainProblem(id, input);
       if (chain !== null) return refused(chain);
     }
-    const next: ExperimentRecord = { ...current, ...input, updated_at: new Date().toISOString() };
+    const now = this.iso();
+    const next: ExperimentRecord = { ...current, ...input, updated_at: now };
+    // A reset starts a fresh sample with the variants as now configured: none is stopped in it.
+    if (edit.value.resetsSample) next.stopped_variants = [];
     const changes: Record<string, unknown> = diff(current, next);
     if (edit.value.resetsSample) {
-      this.records.startNewEpoch(id);
+      this.records.startNewEpoch(id, now);
       changes.sample_reset = { from: row.epoch, to: row.epoch + 1 };
     }
     this.records.save(next);
@@ -165,7 +181,7 @@ export class Editing {
     const { row, record: current } = loaded;
     const t = transition(current.lifecycle_state, action, this.records.restoreTo(row));
     if (!t.ok) return refused(fail(409, t.code, t.message));
-    const now = new Date().toISOString();
+    const now = this.iso();
 
     if (t.to === "removed") {
       await this.runData.purge(row);
@@ -177,6 +193,7 @@ export class Editing {
 
     const next: ExperimentRecord = { ...current, lifecycle_state: t.to, updated_at: now };
     const extra: AuditExtra = {};
+    let evidence: object | null = null;
     if (action === "start") {
       const problems = startProblems(current);
       if (problems.length > 0) return refused(fail(422, "validation_failed", "the experiment cannot start as configured", problems));
@@ -197,15 +214,9 @@ export class Editing {
           ]),
         );
       }
+      const run = await this.runData.read(row);
       if (action === "conclude") {
-        const run = await this.runData.read(row);
-        const gate = gateState(
-          current.min_sample_threshold,
-          current.variants.map((v) => v.slug),
-          run.samples,
-          null,
-        );
-        if (gate !== "reached") {
+        if (runGate(current, run.samples, null) !== "reached") {
           return refused(
             fail(
               409,
@@ -227,7 +238,10 @@ export class Editing {
       next.decision_record = body.decision_record ?? null;
       next.rollout_percent = body.rollout_percent ?? 100;
       extra.shipped = shipped;
-      await this.evaluation.snapshotConclusion(row);
+      // The analysis this conclusion is made on, frozen with it (and named in the audit entry).
+      const snapshot = this.evaluation.snapshotConclusion(row, current, run);
+      const primary = snapshot.look === undefined ? undefined : primaryOf(current, snapshot.look);
+      if (snapshot.look !== undefined && primary !== undefined) evidence = evidenceOf(snapshot.look, primary);
     }
     if (action === "archive") this.records.setRestoreTo(id, current.lifecycle_state);
     if (action === "restore") this.records.setRestoreTo(id, null);
@@ -237,6 +251,7 @@ export class Editing {
     if (next.decision_record !== current.decision_record && next.decision_record !== null) changes.decision_record = next.decision_record;
     if (next.rollout_percent !== current.rollout_percent)
       changes.rollout_percent = { from: current.rollout_percent, to: next.rollout_percent };
+    if (evidence !== null) changes.evidence = evidence;
     this.audit.write(op, next, action, current.lifecycle_state, t.to, changes, extra);
     return {
       result: ok(next),
@@ -267,7 +282,7 @@ export class Editing {
         fail(422, "validation_failed", "a percentage from 0 to 100 with at most two decimals", [{ path: "percent", message: "0 to 100" }]),
       );
     }
-    const next: ExperimentRecord = { ...current, rollout_percent: percent, updated_at: new Date().toISOString() };
+    const next: ExperimentRecord = { ...current, rollout_percent: percent, updated_at: this.iso() };
     this.records.save(next);
     this.audit.write(
       op,

@@ -1,47 +1,79 @@
-// What the catalog decides on its own, from the numbers: after each run-data report, the gate and the
-// automated post-test action (core/post-test.ts), with the run-data frozen into a conclusion snapshot
-// when it concludes; and on the alarm, the pause of experiments past their maximum runtime. Every
-// decision is audited as operator `system`. Effects outside the object's storage (publishing to KV,
-// freezing run-data, the alarm) are left to the caller, which runs them in order.
-import { gateState } from "../core/gate.ts";
+// What the catalog decides on its own, from the numbers. Every run-data report is a look: the epoch's
+// running state is advanced with it (core/run-look.ts) and kept, and the automated post-test action is
+// decided on that look (core/post-test.ts): a conclusion freezes the look that decided it, a clear loser
+// may be stopped, and a sample-ratio mismatch, the first time it is seen in an epoch, is recorded and
+// blocks the automation for the rest of it. On the alarm: the pause of experiments past their maximum
+// runtime, and a decision for experiments whose minimum runtime has just passed (so that one that turned
+// conclusive earlier acts then). Every decision is audited as operator `system`, with its evidence.
+// Effects outside the object's storage (publishing to KV, freezing run-data, the alarm) are left to the
+// caller, which runs them in order.
 import type { Operator } from "../core/permissions.ts";
 import { decidePostTest } from "../core/post-test.ts";
-import { analyzeGoal } from "../core/run-analysis.ts";
-import type { ExperimentRecord } from "../core/schema.ts";
+import { type GoalLook, primaryOf, type RunLook, runGate, takeLook } from "../core/run-look.ts";
+import type { ExperimentRecord, StoppedVariant } from "../core/schema.ts";
 import { sumSnapshots } from "../run-data/client.ts";
 import type { ShardSnapshot } from "../run-data/run-data-object.ts";
 import type { AuditLog } from "./audit.ts";
-import {
-  alwaysValidMin,
-  type ConclusionSnapshot,
-  type PostTestApplied,
-  type Records,
-  readColumn,
-  readRecord,
-  StoredSnapshot,
-} from "./records.ts";
-import type { RunDataAccess } from "./run-data.ts";
+import { type ConclusionSnapshot, type PostTestApplied, type Records, readColumn, readRecord, StoredSnapshot } from "./records.ts";
 import type { ExperimentRow } from "./tables.ts";
 
 export const SYSTEM: Operator = { name: "system", role: "system" };
 
+const DAY_MS = 86_400_000;
+
 /** When a live experiment pauses itself: started_at + max_runtime_days, or null for no limit. */
 export function runtimeCutoff(r: ExperimentRecord): number | null {
   if (r.max_runtime_days === null || r.started_at === null) return null;
-  return new Date(r.started_at).getTime() + r.max_runtime_days * 86_400_000;
+  return new Date(r.started_at).getTime() + r.max_runtime_days * DAY_MS;
+}
+
+/**
+ * From when automated actions may act: min_runtime_days after the start of the current sample (the
+ * experiment's start, or the reset that began the epoch); null before the start.
+ */
+export function automationFrom(r: Pick<ExperimentRecord, "started_at" | "min_runtime_days">, epochStartedAt: string | null): number | null {
+  if (r.started_at === null) return null;
+  const start = Math.max(Date.parse(r.started_at), epochStartedAt === null ? Number.NEGATIVE_INFINITY : Date.parse(epochStartedAt));
+  return start + r.min_runtime_days * DAY_MS;
+}
+
+/** What must follow an automated decision: publish the edge's view, and freeze a concluded run's data. */
+export interface Followup {
+  readonly publish: boolean;
+  readonly freeze: ExperimentRow | null;
+}
+
+/** A look's numbers, as an audit entry's evidence: what the automation (or an operator) acted on. */
+export function evidenceOf(look: RunLook, primary: GoalLook) {
+  const a = primary.analysis;
+  return {
+    look: look.look,
+    at: look.at,
+    visitors: look.visitors,
+    variants: a.variants.map((v) => ({ slug: v.slug, sample: v.sample, conversions: v.conversions })),
+    comparisons: a.comparisons.map((c) => ({
+      variant: c.variant,
+      absolute_diff: c.absolute_diff,
+      relative_lift: c.relative_lift,
+      p_value: c.p_value,
+      always_valid_p_value: c.always_valid_p_value,
+    })),
+    srm: a.srm,
+    outcome: a.outcome,
+  };
 }
 
 export class Evaluation {
   private readonly sql: SqlStorage;
   private readonly records: Records;
   private readonly audit: AuditLog;
-  private readonly runData: RunDataAccess;
+  private readonly now: () => number;
 
-  constructor(sql: SqlStorage, records: Records, audit: AuditLog, runData: RunDataAccess) {
+  constructor(sql: SqlStorage, records: Records, audit: AuditLog, now: () => number) {
     this.sql = sql;
     this.records = records;
     this.audit = audit;
-    this.runData = runData;
+    this.now = now;
   }
 
   /** Keeps a shard's latest report; evaluation sums the reports of the current epoch. */
@@ -60,83 +92,175 @@ export class Evaluation {
   }
 
   /**
-   * The gate and the automated post-test action, from the shards' latest reports. Returns the row of an
-   * experiment it concluded (the caller publishes, freezes its run-data and reschedules), else null.
+   * The summed counts of the row's epoch as the shards last reported them (no run-data is read), or null
+   * when a stored report does not parse: deciding on some shards' counts would decide on a sample the
+   * split did not make, so the caller waits for the next report.
    */
-  async afterReport(id: number): Promise<ExperimentRow | null> {
+  reported(row: Pick<ExperimentRow, "id" | "epoch">): ShardSnapshot | null {
+    const parts: ShardSnapshot[] = [];
+    for (const r of this.sql.exec<{ shard: number; snapshot: string }>(
+      "SELECT shard, snapshot FROM shard_snapshots WHERE experiment_id = ? AND epoch = ?",
+      row.id,
+      row.epoch,
+    )) {
+      const part = readColumn(StoredSnapshot, r.snapshot, `report of shard ${r.shard} of experiment ${row.id}`);
+      if (part === null) return null;
+      parts.push(part);
+    }
+    return sumSnapshots(row.epoch, parts);
+  }
+
+  /** A run-data report of a live experiment: a look, then the automated decision on it. */
+  afterReport(id: number): Followup | null {
     const row = this.records.row(id);
     if (row === undefined || row.lifecycle_state !== "live") return null;
     const read = readRecord(row);
     if (!read.ok) return null;
-    const record = read.record;
-    const parts: ShardSnapshot[] = [];
-    for (const r of this.sql.exec<{ shard: number; snapshot: string }>(
-      "SELECT shard, snapshot FROM shard_snapshots WHERE experiment_id = ? AND epoch = ?",
-      id,
-      row.epoch,
-    )) {
-      const part = readColumn(StoredSnapshot, r.snapshot, `report of shard ${r.shard} of experiment ${id}`);
-      // Deciding on some shards' counts would decide on a sample the split did not make: wait for the next report.
-      if (part === null) return null;
-      parts.push(part);
-    }
-    const run = sumSnapshots(row.epoch, parts);
-    const sample = Object.values(run.samples).reduce((a, b) => a + b, 0);
-    const analysis = analyzeGoal(record, run, record.conversion_event, alwaysValidMin(row));
-    // A comparison without visitors in an arm has no always-valid p-value (null): nothing to keep for it.
-    const alwaysValid = analysis.comparisons.flatMap((c) =>
-      c.always_valid_p_value === null ? [] : [[c.variant, c.always_valid_p_value] as const],
-    );
-    this.records.noteRun(id, row.epoch, sample, Object.fromEntries(alwaysValid));
+    const run = this.reported(row);
+    if (run === null) return null;
+    const look = this.look(row, read.record, run);
+    return this.decide(this.records.row(id) ?? row, read.record, look, run);
+  }
 
-    const gate = gateState(
-      record.min_sample_threshold,
-      record.variants.map((v) => v.slug),
-      run.samples,
-      null,
+  /**
+   * Advances the epoch's running state with `run` and keeps the new look. The first sample-ratio
+   * mismatch of the epoch is recorded, and audited once, whatever the gate.
+   */
+  look(row: ExperimentRow, record: ExperimentRecord, run: ShardSnapshot): RunLook {
+    const at = new Date(this.now()).toISOString();
+    const look = takeLook(record, run, this.records.look(row), row.epoch, at);
+    this.records.noteLook(row.id, look);
+    const primary = primaryOf(record, look);
+    if (primary?.analysis.srm.mismatch && row.srm_blocked_at === null) {
+      this.records.markSrmBlocked(row.id, at);
+      this.audit.write(SYSTEM, record, "post_test_blocked", null, null, {
+        why: "sample_ratio_mismatch",
+        blocks: "automated post-test actions, for the rest of this sample (until a reset)",
+        evidence: evidenceOf(look, primary),
+      });
+    }
+    return look;
+  }
+
+  /** The automated decision on a kept look (after a report, or when the minimum runtime has passed). */
+  decide(row: ExperimentRow, record: ExperimentRecord, look: RunLook, run: ShardSnapshot): Followup | null {
+    const primary = primaryOf(record, look);
+    if (primary === undefined || record.lifecycle_state !== "live") return null;
+    const nowMs = this.now();
+    const from = automationFrom(record, row.epoch_started_at);
+    const control = (record.variants[0] as { slug: string }).slug;
+    const decision = decidePostTest(
+      record.post_test,
+      runGate(record, run.samples, null),
+      primary.analysis,
+      control,
+      { runtimeReached: from !== null && from <= nowMs, srmBlocked: row.srm_blocked_at !== null },
+      record.stopped_variants.map((s) => s.slug),
     );
-    const decision = decidePostTest(record.post_test, gate, analysis, (record.variants[0] as { slug: string }).slug);
-    if (decision.kind === "blocked") {
-      if (row.srm_blocked_at === null) {
-        this.records.markSrmBlocked(id, new Date().toISOString());
-        this.audit.write(SYSTEM, record, "post_test_blocked", null, null, { why: decision.why, srm_p_value: analysis.srm.p_value });
-      }
-      return null;
+    if (decision.kind === "stop_losers") {
+      const evidence = evidenceOf(look, primary);
+      this.stopVariants(
+        record,
+        decision.losers.map((slug) => ({
+          slug,
+          reason: "loser",
+          detail: `significantly worse than the control (always-valid p = ${formatP(primary.analysis.comparisons.find((c) => c.variant === slug)?.always_valid_p_value ?? null)}, after Holm) at look ${look.look}`,
+          evidence,
+        })),
+      );
+      return { publish: true, freeze: null };
     }
     if (decision.kind !== "conclude") return null;
-    const now = new Date().toISOString();
+    const at = new Date(nowMs).toISOString();
     const next: ExperimentRecord = {
       ...record,
       lifecycle_state: "done",
       shipped_variant_slug: decision.shipped,
-      concluded_at: now,
-      updated_at: now,
+      concluded_at: at,
+      updated_at: at,
     };
     const applied: PostTestApplied = {
       action: decision.action,
       outcome: decision.outcome,
       shipped_variant_slug: decision.shipped,
-      at: now,
+      at,
+      look: { look: look.look, at: look.at },
     };
-    await this.snapshotConclusion(row);
+    // The snapshot is the look that decided, with the counts it analysed: what the archive shows.
+    const snapshot: ConclusionSnapshot = { at, epoch: row.epoch, run, look, source: "look" };
+    this.records.setConclusion(row.id, snapshot);
     this.records.save(next);
-    this.records.setPostTestApplied(id, applied);
+    this.records.setPostTestApplied(row.id, applied);
     this.audit.write(
       SYSTEM,
       next,
       "post_test_action",
       "live",
       "done",
-      { lifecycle_state: { from: "live", to: "done" }, post_test: applied },
+      { lifecycle_state: { from: "live", to: "done" }, post_test: applied, evidence: evidenceOf(look, primary) },
       decision.shipped === null ? {} : { shipped: decision.shipped },
     );
-    return row;
+    return { publish: true, freeze: row };
   }
 
-  /** Keeps the run-data as it stands now with the record: the result archive's figures at conclusion. */
-  async snapshotConclusion(row: ExperimentRow): Promise<void> {
-    const snapshot: ConclusionSnapshot = { at: new Date().toISOString(), epoch: row.epoch, run: await this.runData.read(row) };
+  /**
+   * Stops variants for the rest of the epoch, the statistics' clear losers or a guardrail's: the edge
+   * then serves their visitors the control's page and counts them nowhere, and the next looks carry
+   * their numbers as they stood. One audit entry per variant, as `system`, with the evidence. The
+   * control is never stopped, nor a variant twice. The caller publishes.
+   */
+  stopVariants(
+    record: ExperimentRecord,
+    stops: ReadonlyArray<{ slug: string; reason: StoppedVariant["reason"]; detail: string; evidence: object }>,
+  ): ExperimentRecord {
+    const at = new Date(this.now()).toISOString();
+    let current = record;
+    for (const stop of stops) {
+      const index = current.variants.findIndex((v) => v.slug === stop.slug);
+      if (index <= 0 || current.stopped_variants.some((s) => s.slug === stop.slug)) continue;
+      const stopped: StoppedVariant = { slug: stop.slug, reason: stop.reason, at, detail: stop.detail };
+      const next: ExperimentRecord = { ...current, stopped_variants: [...current.stopped_variants, stopped], updated_at: at };
+      this.records.save(next);
+      this.audit.write(SYSTEM, next, "stop_variant", null, null, {
+        stopped_variants: { from: current.stopped_variants, to: next.stopped_variants },
+        evidence: stop.evidence,
+      });
+      current = next;
+    }
+    return current;
+  }
+
+  /**
+   * `run` (the run-data as it stands now), analysed as the epoch's next look (kept), frozen with the record as
+   * the conclusion snapshot: an operator's conclusion keeps the analysis it was made on, as the
+   * automation's does.
+   */
+  snapshotConclusion(row: ExperimentRow, record: ExperimentRecord, run: ShardSnapshot): ConclusionSnapshot {
+    const at = new Date(this.now()).toISOString();
+    const look = takeLook(record, run, this.records.look(row), row.epoch, at);
+    this.records.noteLook(row.id, look);
+    const snapshot: ConclusionSnapshot = { at, epoch: row.epoch, run, look, source: "look" };
     this.records.setConclusion(row.id, snapshot);
+    return snapshot;
+  }
+
+  /**
+   * For the live experiments whose minimum runtime has passed: the decision on their kept look, which
+   * may have been waiting only for the runtime.
+   */
+  afterRuntime(): Followup[] {
+    const out: Followup[] = [];
+    const nowMs = this.now();
+    for (const { row, record } of this.records.recordsInStates(["live"])) {
+      const from = automationFrom(record, row.epoch_started_at);
+      if (from === null || from > nowMs) continue;
+      const look = this.records.look(row);
+      const run = look === null ? null : this.reported(row);
+      if (look === null || run === null) continue;
+      const followup = this.decide(row, record, look, run);
+      if (followup !== null) out.push(followup);
+    }
+    return out;
   }
 
   /** Pauses the live experiments past their maximum runtime; true when one was paused. */
@@ -156,15 +280,22 @@ export class Evaluation {
     return changed;
   }
 
-  /** The earliest maximum-runtime cutoff of the live experiments, or +Infinity. */
+  /** The earliest moment the alarm has work: a maximum-runtime cutoff, or a minimum runtime still ahead; else +Infinity. */
   nextCutoff(): number {
+    const nowMs = this.now();
     let next = Number.POSITIVE_INFINITY;
-    for (const { record } of this.records.recordsInStates(["live"])) {
+    for (const { row, record } of this.records.recordsInStates(["live"])) {
       const cutoff = runtimeCutoff(record);
       if (cutoff !== null) next = Math.min(next, cutoff);
+      const from = automationFrom(record, row.epoch_started_at);
+      if (from !== null && from > nowMs) next = Math.min(next, from);
     }
     return next;
   }
+}
+
+function formatP(p: number | null): string {
+  return p === null ? "n/a" : p < 1e-4 ? p.toExponential(2) : p.toFixed(4);
 }
 
 /** A shipped variant still served through the experiment layer: the facts the admin's reminder is worded from. */

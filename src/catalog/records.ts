@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { type Issue, issuesOf } from "../core/errors.ts";
 import type { ListQuery } from "../core/list-query.ts";
+import type { RunLook } from "../core/run-look.ts";
 import { type ExperimentInput, ExperimentRecord, type LifecycleState } from "../core/schema.ts";
 import type { ShardSnapshot } from "../run-data/run-data-object.ts";
 import type { ExperimentRow } from "./tables.ts";
@@ -59,38 +60,90 @@ export const StoredSnapshot = z.object({
   daily: z.record(z.string(), z.record(z.string(), Counts)),
 });
 
-// These two are parsed loosely: a field a later version adds (more of the outcome, say) is kept as it
-// was written, not dropped on the way to the dashboard. Their types are declared, not inferred, so that
+// These are parsed loosely: a field a later version adds (more of the outcome, say) is kept as it was
+// written, not dropped on the way to the dashboard. Their types are declared, not inferred, so that
 // they hold no index signature of unknowns (which Durable Object RPC cannot type).
 
-/** The run-data as it stood at conclusion, kept with the record for the result archive. */
+const num = z.number();
+const SequentialState = z.object({
+  rho: num,
+  conversions_control: num,
+  conversions_variant: num,
+  tau: num,
+  log_m: num,
+  log_e: num,
+  p_value: num,
+});
+const SrmState = z.object({
+  p_value: num,
+  log_e: num.optional(),
+  samples: z.array(num).optional(),
+  stretch: z.object({ running: z.array(z.boolean()), log_e: num, log_m: num }).optional(),
+});
+const AnalysisShape = z.looseObject({
+  variants: z.array(z.looseObject({ slug: z.string(), sample: num, conversions: num })),
+  comparisons: z.array(z.looseObject({ variant: z.string(), always_valid_p_value: num.nullable() })),
+  srm: z.looseObject({ p_value: num, sequential_p_value: num, mismatch: z.boolean() }),
+  outcome: z.looseObject({ state: z.enum(["winner", "inconclusive"]), winner: z.string().nullable(), losers: z.array(z.string()) }),
+});
+const RunLookShape = z.looseObject({
+  epoch: z.number().int().min(0),
+  look: z.number().int().min(1),
+  at: z.string(),
+  visitors: num,
+  goals: z.record(
+    z.string(),
+    z.looseObject({ analysis: AnalysisShape, state: z.object({ comparisons: z.record(z.string(), SequentialState), srm: SrmState }) }),
+  ),
+});
+
+/**
+ * A kept look (core/run-look.ts), checked for the shape its readers rely on and then kept exactly as it
+ * was written: a running state must come back bit for bit, or the next look would not continue it.
+ */
+export const StoredLook = z.custom<RunLook>((v) => RunLookShape.safeParse(v).success, "not a look of the current layout");
+
+/** The run-data and the look as they stood at conclusion, kept with the record for the result archive. */
 export interface ConclusionSnapshot {
   at: string;
   epoch: number;
   run: ShardSnapshot;
+  /**
+   * The look that decided: the automated action's, or the one taken when an operator concluded. Absent
+   * only in a snapshot kept before looks were (the readers then analyse `run` once, and say so).
+   */
+  look?: RunLook;
+  /** "look": frozen as it decided; "recomputed": kept before looks were, and recomputed once from `run`. */
+  source?: "look" | "recomputed";
 }
 export const ConclusionSnapshot: z.ZodType<ConclusionSnapshot> = z.looseObject({
   at: z.string(),
   epoch: z.number().int().min(0),
   run: StoredSnapshot,
+  look: StoredLook.optional(),
+  source: z.enum(["look", "recomputed"]).optional(),
 });
 
 /** The automated post-test action that concluded an experiment. */
 export interface PostTestApplied {
   action: string;
-  outcome: { state: "winner" | "inconclusive"; winner: string | null };
+  outcome: { state: "winner" | "inconclusive"; winner: string | null; losers?: string[] };
   shipped_variant_slug: string | null;
   at: string;
+  /** The look it acted on: its number in the epoch and its time. */
+  look?: { look: number; at: string };
 }
 export const PostTestApplied: z.ZodType<PostTestApplied> = z.looseObject({
   action: z.string(),
-  outcome: z.looseObject({ state: z.enum(["winner", "inconclusive"]), winner: z.string().nullable() }),
+  outcome: z.looseObject({
+    state: z.enum(["winner", "inconclusive"]),
+    winner: z.string().nullable(),
+    losers: z.array(z.string()).optional(),
+  }),
   shipped_variant_slug: z.string().nullable(),
   at: z.string(),
+  look: z.looseObject({ look: num, at: z.string() }).optional(),
 });
-
-/** The running minimum of each comparison's always-valid p-value, for one epoch. */
-const AlwaysValidMin = z.object({ epoch: z.number().int().min(0), byVariant: Counts });
 
 /** A JSON column parsed with `schema`; null when empty, and null (logged) when it does not parse. */
 export function readColumn<T>(schema: z.ZodType<T>, text: string | null, what: string): T | null {
@@ -105,12 +158,6 @@ export function readColumn<T>(schema: z.ZodType<T>, text: string | null, what: s
   if (parsed.success) return parsed.data;
   console.warn(`sgen-ab catalog: ignoring an unreadable ${what}`, parsed.error.issues);
   return null;
-}
-
-/** The always-valid minimum of the row's current epoch, if any. */
-export function alwaysValidMin(row: ExperimentRow): Record<string, number> | undefined {
-  const stored = readColumn(AlwaysValidMin, row.avp_min, `always-valid minimum of experiment ${row.id}`);
-  return stored !== null && stored.epoch === row.epoch ? stored.byVariant : undefined;
 }
 
 const SORT_COLUMNS: Record<ListQuery["sort"], string> = {
@@ -211,9 +258,13 @@ export class Records {
     this.sql.exec("DELETE FROM experiments WHERE id = ?", id);
   }
 
-  /** A live edit that changes variants or shares: a new epoch, counted from zero. */
-  startNewEpoch(id: number): void {
-    this.sql.exec("UPDATE experiments SET epoch = epoch + 1, sample = 0, avp_min = NULL, srm_blocked_at = NULL WHERE id = ?", id);
+  /** A live edit that changes variants or shares: a new epoch, counted from zero, with no looks and no mismatch yet. */
+  startNewEpoch(id: number, at: string): void {
+    this.sql.exec(
+      "UPDATE experiments SET epoch = epoch + 1, sample = 0, run_look = NULL, srm_blocked_at = NULL, epoch_started_at = ? WHERE id = ?",
+      at,
+      id,
+    );
   }
 
   /** The state a restore returns an archived record to (null once restored). */
@@ -227,14 +278,15 @@ export class Records {
     return parsed.success ? parsed.data : null;
   }
 
-  /** The figures of the latest run-data report: the sample (the list sorts on it) and the always-valid minimum. */
-  noteRun(id: number, epoch: number, sample: number, alwaysValid: Record<string, number>): void {
-    this.sql.exec(
-      "UPDATE experiments SET sample = ?, avp_min = ? WHERE id = ?",
-      sample,
-      JSON.stringify({ epoch, byVariant: alwaysValid }),
-      id,
-    );
+  /** Keeps the epoch's latest look, and its sample (the list sorts on it). */
+  noteLook(id: number, look: RunLook): void {
+    this.sql.exec("UPDATE experiments SET sample = ?, run_look = ? WHERE id = ?", look.visitors, JSON.stringify(look), id);
+  }
+
+  /** The latest look of the row's current epoch, or null (none yet, or unreadable: logged, and the next look starts afresh). */
+  look(row: ExperimentRow): RunLook | null {
+    const look = readColumn(StoredLook, row.run_look, `latest look of experiment ${row.id}`);
+    return look !== null && look.epoch === row.epoch ? look : null;
   }
 
   markSrmBlocked(id: number, at: string): void {

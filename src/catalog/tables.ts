@@ -13,7 +13,8 @@ export const CATALOG_SCHEMA = `
     epoch INTEGER NOT NULL DEFAULT 0,
     shards INTEGER NOT NULL DEFAULT 1,
     sample INTEGER NOT NULL DEFAULT 0,
-    avp_min TEXT,
+    run_look TEXT,
+    epoch_started_at TEXT,
     post_test_applied TEXT,
     srm_blocked_at TEXT,
     conclusion_snapshot TEXT,
@@ -54,12 +55,19 @@ export interface ExperimentRow extends Record<string, SqlStorageValue> {
   epoch: number;
   shards: number;
   sample: number;
-  /** JSON { epoch, byVariant }: the running minimum of each comparison's always-valid p-value. */
-  avp_min: string | null;
+  /**
+   * JSON of the epoch's latest look (core/run-look.ts RunLook): every goal's analysis and the running
+   * state the next look continues from. A reset clears it. (Catalogs of the previous layout also hold an
+   * `avp_min` column, read once by migrations.ts.)
+   */
+  run_look: string | null;
+  /** When the current epoch began, if a reset began it (else the experiment's start did). */
+  epoch_started_at: string | null;
   /** JSON of the automated post-test action that concluded the experiment, if one did. */
   post_test_applied: string | null;
+  /** When a sample-ratio mismatch was first seen in this epoch: it blocks automation until a reset. */
   srm_blocked_at: string | null;
-  /** JSON { at, epoch, run }: the run-data as it stood when the experiment was concluded. */
+  /** JSON { at, epoch, run, look, source }: the counts and the look that stood when the experiment was concluded. */
   conclusion_snapshot: string | null;
   created_at: string;
   updated_at: string;

@@ -175,7 +175,9 @@ describe("npm start: after the result, from outside", () => {
     const csv = await fetch(`${demo.base}/sg-admin/api/experiments/${id}/results.csv`, {
       headers: { authorization: "Bearer demo-viewer" },
     });
-    expect((await csv.text()).split("\r\n")[0]).toBe("scope,day,variant,sample,conversions,conversion_rate");
+    expect((await csv.text()).split("\r\n")[0]).toBe(
+      "scope,day,variant,sample,conversions,conversion_rate,relative_lift,p_value,always_valid_p_value,chance_to_beat_control,outcome,look",
+    );
 
     const ids = Array.from({ length: 300 }, (_, i) => `bb-roll-${i}`);
     const winners = async () => {

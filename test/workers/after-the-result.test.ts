@@ -45,7 +45,9 @@ describe("after the result", () => {
     );
     expect(csv.headers.get("content-type")).toMatch(/text\/csv/);
     const lines = (await csv.text()).trim().split("\r\n");
-    expect(lines[0]).toBe("scope,day,variant,sample,conversions,conversion_rate");
+    expect(lines[0]).toBe(
+      "scope,day,variant,sample,conversions,conversion_rate,relative_lift,p_value,always_valid_p_value,chance_to_beat_control,outcome,look",
+    );
     expect(lines.filter((l) => l.startsWith("total,"))).toHaveLength(2);
     expect((await api("GET", "/experiments?state=done&per_page=100")).json.rows.some((r: { id: number }) => r.id === id)).toBe(true);
   });

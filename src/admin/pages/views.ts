@@ -194,7 +194,7 @@ ${decisionBlock(d.decision_record)}
 <p class="muted">Export results: <a href="${ctx.base}/experiments/${d.experiment_id}/results.csv">CSV</a> · <a href="${ctx.base}/experiments/${d.experiment_id}/results.json">JSON</a></p>
 <table class="list"><thead><tr><th>Variant</th><th>Share</th><th>Sample</th><th>Conversions</th><th>Rate (95% CI)</th><th>Lift</th><th>Always-valid p</th><th>Chance to beat control</th></tr></thead><tbody>${variants}</tbody></table>
 <section class="charts"><div><h2>Conversion rate</h2>${rateChart(d)}</div><div><h2>Cumulative lift over time</h2>${liftChart(d)}</div></section>
-<p class="muted">Sample-ratio check p = ${a.srm.p_value.toPrecision(3)}. Secondary goals: ${d.secondary_goals.length === 0 ? "none" : d.secondary_goals.map((g) => `${esc(g.goal.type === "custom" ? g.goal.name : g.goal.path)} (${esc(g.analysis.outcome.state)})`).join(", ")}.</p>
+<p class="muted">Sample-ratio check p = ${a.srm.p_value.toPrecision(3)}. Secondary goals: ${d.secondary_goals.length === 0 ? "none" : d.secondary_goals.map((g) => `${esc(g.goal.type === "custom" ? g.goal.name : g.goal.path)} (${esc(g.analysis?.outcome.state ?? "not analysed yet")})`).join(", ")}.</p>
 <h2>Activity</h2><ul class="log">${log.map((e) => `<li><time>${esc(e.at)}</time> ${esc(e.operator)}: ${esc(e.action)}${e.transition === null ? "" : ` (${e.transition.from === null ? "" : `${esc(e.transition.from)} `}→ ${esc(String(e.transition.to))})`}${e.reason === null ? "" : ` — ${esc(e.reason)}`}</li>`).join("")}</ul>`,
   );
 }
