@@ -73,13 +73,15 @@ export function buildDashboard(s: RunState) {
   const analysis = primary.analysis;
   const primaryKey = goalKey(r.conversion_event);
   const counts = shown.counts;
-  const gate = runGate(r, counts.samples);
+  // The gate as the automation sees it: on the samples of the look (the variants' counts below are read now).
+  const lookSamples = Object.fromEntries(analysis.variants.map((v) => [v.slug, v.sample]));
+  const gate = runGate(r, lookSamples);
   const running = runningVariants(r);
   const srmBlocked = s.srmBlockedAt !== null || analysis.srm.mismatch;
   const nowMs = Date.parse(s.now);
   const from = s.automationFrom === null ? null : Date.parse(s.automationFrom);
   const runtimeReached = from !== null && from <= nowMs;
-  const smallest = running.length === 0 ? 0 : Math.min(...running.map((slug) => counts.samples[slug] ?? 0));
+  const smallest = running.length === 0 ? 0 : Math.min(...running.map((slug) => lookSamples[slug] ?? 0));
   const warnings: Array<{ code: string; message: string }> = [];
   if (srmBlocked) {
     warnings.push({

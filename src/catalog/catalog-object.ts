@@ -17,7 +17,7 @@ import type { ShardSnapshot } from "../run-data/run-data-object.ts";
 import { type AuditEntry, AuditLog } from "./audit.ts";
 import { FailureCounters, type FailureWindow } from "./counters.ts";
 import { type ActionBody, type Change, Editing, notFound, unreadable } from "./editing.ts";
-import { automationFrom, Evaluation, type Followup, type ShippedReminder, shippedReminder } from "./evaluation.ts";
+import { automationFrom, Evaluation, type Followup, type ShippedReminder, sampleStart, shippedReminder } from "./evaluation.ts";
 import { migrateCatalog } from "./migrations.ts";
 import { Publisher } from "./publishing.ts";
 import { type ConclusionSnapshot, type PostTestApplied, Records, readRecord, type UnreadableRecord } from "./records.ts";
@@ -52,6 +52,8 @@ export interface RunState {
   /** When a sample-ratio mismatch was first seen in this epoch (it blocks automation until a reset). */
   srmBlockedAt: string | null;
   conclusion: ConclusionSnapshot | null;
+  /** When the current sample started (the start, or the reset that began the epoch), or null before the start. */
+  sampleStartedAt: string | null;
   /** When automated actions may act (min_runtime_days after the start of the sample), or null before the start. */
   automationFrom: string | null;
   /** The catalog's time when this was read. */
@@ -140,6 +142,7 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     if (!read.ok) return unreadable(read.unreadable);
     const now = this.clock();
     const from = automationFrom(read.record, row.epoch_started_at);
+    const started = sampleStart(read.record, row.epoch_started_at);
     return ok({
       record: read.record,
       epoch: row.epoch,
@@ -148,6 +151,7 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
       postTestApplied: this.records.postTestApplied(row),
       srmBlockedAt: row.srm_blocked_at,
       conclusion: this.records.conclusion(row),
+      sampleStartedAt: started === null ? null : new Date(started).toISOString(),
       automationFrom: from === null ? null : new Date(from).toISOString(),
       now: new Date(now).toISOString(),
       reminder: shippedReminder(read.record, this.settings().shippedReminderDays, now),
@@ -161,7 +165,7 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
   runDataChanged(experimentId: number, shard: number, snapshot: ShardSnapshot): Promise<void> {
     return this.ctx.blockConcurrencyWhile(async () => {
       this.evaluation.keepReport(experimentId, shard, snapshot);
-      const followup = this.evaluation.afterReport(experimentId);
+      const followup = this.evaluation.afterReport(experimentId, snapshot.epoch);
       if (followup !== null) await this.follow([followup]);
     });
   }

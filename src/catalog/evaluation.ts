@@ -32,9 +32,14 @@ export function runtimeCutoff(r: ExperimentRecord): number | null {
  * experiment's start, or the reset that began the epoch); null before the start.
  */
 export function automationFrom(r: Pick<ExperimentRecord, "started_at" | "min_runtime_days">, epochStartedAt: string | null): number | null {
+  const start = sampleStart(r, epochStartedAt);
+  return start === null ? null : start + r.min_runtime_days * DAY_MS;
+}
+
+/** When the current sample started: the experiment's start, or the reset that began the epoch; null before the start. */
+export function sampleStart(r: Pick<ExperimentRecord, "started_at">, epochStartedAt: string | null): number | null {
   if (r.started_at === null) return null;
-  const start = Math.max(Date.parse(r.started_at), epochStartedAt === null ? Number.NEGATIVE_INFINITY : Date.parse(epochStartedAt));
-  return start + r.min_runtime_days * DAY_MS;
+  return Math.max(Date.parse(r.started_at), epochStartedAt === null ? Number.NEGATIVE_INFINITY : Date.parse(epochStartedAt));
 }
 
 /** What must follow an automated decision: publish the edge's view, and freeze a concluded run's data. */
@@ -76,10 +81,10 @@ export class Evaluation {
     this.now = now;
   }
 
-  /** Keeps a shard's latest report; evaluation sums the reports of the current epoch. */
+  /** Keeps a shard's latest report (never over a report of a later epoch); evaluation sums the reports of the current epoch. */
   keepReport(experimentId: number, shard: number, snapshot: ShardSnapshot): void {
     this.sql.exec(
-      "INSERT INTO shard_snapshots (experiment_id, shard, epoch, snapshot) VALUES (?, ?, ?, ?) ON CONFLICT (experiment_id, shard) DO UPDATE SET epoch = excluded.epoch, snapshot = excluded.snapshot",
+      "INSERT INTO shard_snapshots (experiment_id, shard, epoch, snapshot) VALUES (?, ?, ?, ?) ON CONFLICT (experiment_id, shard) DO UPDATE SET epoch = excluded.epoch, snapshot = excluded.snapshot WHERE excluded.epoch >= shard_snapshots.epoch",
       experimentId,
       shard,
       snapshot.epoch,
@@ -110,10 +115,13 @@ export class Evaluation {
     return sumSnapshots(row.epoch, parts);
   }
 
-  /** A run-data report of a live experiment: a look, then the automated decision on it. */
-  afterReport(id: number): Followup | null {
+  /**
+   * A run-data report of a live experiment, of epoch `epoch`: a look, then the automated decision on it.
+   * A late report of an earlier epoch is no look at this one.
+   */
+  afterReport(id: number, epoch: number): Followup | null {
     const row = this.records.row(id);
-    if (row === undefined || row.lifecycle_state !== "live") return null;
+    if (row === undefined || row.lifecycle_state !== "live" || epoch !== row.epoch) return null;
     const read = readRecord(row);
     if (!read.ok) return null;
     const run = this.reported(row);
