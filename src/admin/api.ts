@@ -173,6 +173,22 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>): 
     return reply(c, await service.dashboard(c.env, c.req.param("id")));
   });
 
+  // The plan from the experiment's own numbers (?baseline_rate=&relative_mde=&power=&alpha=).
+  app.get("/experiments/:id/plan", async (c) => {
+    const denied = c.get("access").denied("dashboard.view");
+    if (denied) return send(c, denied);
+    const q = c.req.query();
+    return reply(
+      c,
+      await service.plan(c.env, c.req.param("id"), {
+        baseline_rate: q.baseline_rate,
+        relative_mde: q.relative_mde,
+        power: q.power,
+        alpha: q.alpha,
+      }),
+    );
+  });
+
   app.get("/activity", async (c) => {
     const denied = c.get("access").denied("activity.view");
     if (denied) return send(c, denied);

@@ -6,9 +6,11 @@
 import type { ActionBody, RunState, WriteOutcome } from "../catalog/catalog-object.ts";
 import { type CatalogNamespace, catalogStub } from "../catalog/names.ts";
 import { type ApiError, fail, ok, type Result } from "../core/errors.ts";
+import { goalKey } from "../core/goals.ts";
 import { ACTION_CAPABILITY, type Action, editCapability } from "../core/lifecycle.ts";
 import type { ListQuery } from "../core/list-query.ts";
 import { type Capability, type Operator, roleCan } from "../core/permissions.ts";
+import { type PlanAdvice, type PlanQuery, planAdvice } from "../core/plan-advice.ts";
 import type { ExperimentInput, ExperimentRecord } from "../core/schema.ts";
 import { fromHex, operatorForDigest, sha256 } from "./auth.ts";
 import { buildDashboard } from "./dashboard.ts";
@@ -172,6 +174,23 @@ export class AdminService<Env extends object> {
   async dashboard(env: Env, rawId: RawId): Promise<Result<Dashboard>> {
     const state = await this.runState(env, rawId);
     return state.ok ? ok(buildDashboard(state.value)) : state;
+  }
+
+  /**
+   * The plan from the experiment's own numbers: its variants, the control's rate so far unless a
+   * baseline is given, and how long the sample takes at the traffic counted since the sample started.
+   */
+  async plan(env: Env, rawId: RawId, query: PlanQuery): Promise<Result<PlanAdvice>> {
+    const state = await this.runState(env, rawId);
+    if (!state.ok) return state;
+    const s = state.value;
+    return planAdvice(query, {
+      record: s.record,
+      samples: s.run.samples,
+      conversions: s.run.conversions[goalKey(s.record.conversion_event)] ?? {},
+      sampleStartedAt: s.sampleStartedAt,
+      now: Date.parse(s.now),
+    });
   }
 
   /** One experiment's results as a file to download: per variant and per day, JSON or CSV. */
