@@ -74,7 +74,11 @@ export function planAdvice(q: PlanQuery, f: PlanFacts): Result<PlanAdvice> {
   };
   const parsed = PlanInput.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
   if (!parsed.success) {
-    return fail(400, "invalid_query", "the plan's parameters are not valid", issuesOf(parsed.error));
+    const why =
+      from === "control"
+        ? `the plan's parameters are not valid (the baseline is the control's rate so far, ${(baseline * 100).toLocaleString("en", { maximumFractionDigits: 3 })}%: give baseline_rate)`
+        : "the plan's parameters are not valid";
+    return fail(400, "invalid_query", why, issuesOf(parsed.error));
   }
   const input = parsed.data;
   const samplePlan = plan(input);
@@ -107,7 +111,9 @@ export function planAdvice(q: PlanQuery, f: PlanFacts): Result<PlanAdvice> {
   const what = `To find a ${lift} relative change from a ${base} baseline with ${Math.round(input.power * 100)}% power, the always-valid test needs ${fmt(perVariant)} visitors a variant (a single look at a fixed sample would need ${fmt(samplePlan.fixed_horizon_per_variant)}).`;
   const when =
     estimate === null || traffic === null
-      ? " There is no traffic yet to estimate how long that takes."
+      ? counted === 0 || started === null
+        ? " There is no traffic yet to estimate how long that takes."
+        : " Less than an hour of traffic so far: too little to estimate how long that takes."
       : ` At your current traffic (about ${fmt(traffic.visitors_per_day)} visitors a day) this needs ${fmt(perVariant)} visitors a variant, about ${fmt(estimate.days)} days${estimate.days_left < estimate.days ? ` (${fmt(estimate.days_left)} more)` : ""}.`;
   return ok({
     input: {

@@ -8,7 +8,7 @@ table.list{width:100%;border-collapse:collapse;background:#fff;border:1px solid 
 table.list th a{color:inherit}.muted{color:#6b7280;font-size:.88em}.badge{font-size:.75rem;padding:.1rem .5rem;border-radius:999px;background:#e5e7eb;text-transform:uppercase}
 .badge.live{background:#dcfce7;color:#166534}.badge.paused{background:#fef9c3;color:#854d0e}.badge.done{background:#dbeafe;color:#1e40af}.badge.archived{background:#f3f4f6;color:#6b7280}
 .card{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:1rem}.narrow{max-width:420px}.editor label{display:block;margin:.5rem 0}.editor input,.editor textarea,.editor select{font:inherit;padding:.3rem}
-.editor textarea{width:100%}.editor fieldset{margin:.8rem 0;border:1px solid #e5e7eb}.grid{display:flex;gap:1.5rem}
+.editor textarea{width:100%}.editor fieldset{margin:.8rem 0;border:1px solid #e5e7eb}.grid{display:flex;flex-wrap:wrap;gap:1.5rem}
 button,.button{font:inherit;padding:.35rem .8rem;border-radius:6px;border:1px solid #1f2937;background:#1f2937;color:#fff;cursor:pointer;text-decoration:none;font-size:.9rem}
 button.danger{background:#b91c1c;border-color:#b91c1c}.inline{display:inline}.actions{margin:.8rem 0;display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
 .error{background:#fee2e2;border:1px solid #fecaca;padding:.5rem .8rem;border-radius:6px}.warning{background:#fef3c7;border:1px solid #fde68a;padding:.5rem .8rem;border-radius:6px;margin:.5rem 0}

@@ -19,7 +19,7 @@ import { createSession, csrfToken, csrfValid, readSession, SESSION_COOKIE, SESSI
 import { ADMIN_CSS } from "./admin.css.ts";
 import { esc } from "./charts.ts";
 import { formFromRecord, inputFromForm } from "./form.ts";
-import { archivePage, dashboardPage, editorPage, listPage, loginPage, type PageContext } from "./views.ts";
+import { archivePage, dashboardPage, type EditorPlan, editorPage, listPage, loginPage, type PageContext } from "./views.ts";
 
 export interface AdminPagesOptions<Env> extends AdminServiceOptions<Env> {
   /** Where the pages live. Default `/sg-admin`; views under `/experiments/`. */
@@ -224,9 +224,21 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
   app.get("/experiments/:id/edit", async (c) => {
     const e = await service.editable(c.env, c.get("access"), c.req.param("id"));
     if (!e.ok) return refusal(c, e);
-    return c.html(
-      editorPage(ctxOf(c), { id: e.value.id, state: e.value.record.lifecycle_state }, formFromRecord(e.value.record), [], null),
-    );
+    const fields = formFromRecord(e.value.record);
+    // The plan section asks again with ?plan_mde=…: the plan from the experiment's numbers, filled in.
+    const mde = c.req.query("plan_mde");
+    let plan: EditorPlan | undefined;
+    if (mde !== undefined) {
+      const query = { baseline_rate: c.req.query("plan_baseline") ?? "", relative_mde: mde, power: c.req.query("plan_power") ?? "" };
+      const advice = await service.plan(c.env, e.value.id, query);
+      const why = advice.ok ? null : [advice.message, ...(advice.issues ?? []).map((i) => `${i.path}: ${i.message}`)].join("; ");
+      plan = { query, advice: advice.ok ? advice.value : null, error: why };
+      if (advice.ok) {
+        fields.planned_sample_per_variant = String(advice.value.suggested.planned_sample_per_variant);
+        fields.min_sample_threshold = String(advice.value.suggested.min_sample_threshold);
+      }
+    }
+    return c.html(editorPage(ctxOf(c), { id: e.value.id, state: e.value.record.lifecycle_state }, fields, [], null, plan));
   });
 
   app.post("/experiments/:id/edit", async (c) => {

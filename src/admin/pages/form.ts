@@ -49,8 +49,15 @@ export function inputFromForm(f: Fields): Record<string, unknown> {
     conversion_event: event(f.conversion_type ?? "", f.conversion_value ?? ""),
     min_sample_threshold: numberOr(f.min_sample_threshold, undefined),
     max_runtime_days: numberOr(f.max_runtime_days, null),
+    // Blank: the default (7 days) for a new experiment; the editor always shows a stored one.
+    min_runtime_days: numberOr(f.min_runtime_days, undefined),
+    planned_sample_per_variant: numberOr(f.planned_sample_per_variant, null),
     notes: f.notes ?? "",
-    post_test: { on_winner: f.on_winner ?? "assign_winner", on_inconclusive: f.on_inconclusive ?? "keep_running" },
+    post_test: {
+      on_winner: f.on_winner ?? "assign_winner",
+      on_inconclusive: f.on_inconclusive ?? "keep_running",
+      on_loser: f.on_loser ?? "keep",
+    },
     secondary_goals: secondary,
     allow_script_overrides: f.allow_script_overrides === "on",
   };
@@ -98,9 +105,13 @@ export function formFromRecord(r: Partial<ExperimentRecord>): Fields {
       r.conversion_event === undefined ? "" : r.conversion_event.type === "custom" ? r.conversion_event.name : r.conversion_event.path,
     min_sample_threshold: r.min_sample_threshold === undefined ? "100" : String(r.min_sample_threshold),
     max_runtime_days: r.max_runtime_days === undefined || r.max_runtime_days === null ? "" : String(r.max_runtime_days),
+    min_runtime_days: r.min_runtime_days === undefined ? "7" : String(r.min_runtime_days),
+    planned_sample_per_variant:
+      r.planned_sample_per_variant === undefined || r.planned_sample_per_variant === null ? "" : String(r.planned_sample_per_variant),
     notes: r.notes ?? "",
     on_winner: r.post_test?.on_winner ?? "assign_winner",
     on_inconclusive: r.post_test?.on_inconclusive ?? "keep_running",
+    on_loser: r.post_test?.on_loser ?? "keep",
     allow_script_overrides: r.allow_script_overrides === true ? "on" : "",
     secondary_goals: (r.secondary_goals ?? []).map((g) => `${g.type} ${g.type === "custom" ? g.name : g.path}`).join("\n"),
   };

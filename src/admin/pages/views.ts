@@ -4,6 +4,7 @@
 import type { AuditEntry } from "../../catalog/audit.ts";
 import type { Issue } from "../../core/errors.ts";
 import type { Capability } from "../../core/permissions.ts";
+import type { PlanAdvice } from "../../core/plan-advice.ts";
 import type { ExperimentRecord } from "../../core/schema.ts";
 import type { buildDashboard } from "../dashboard.ts";
 import { esc, liftChart, rateChart } from "./charts.ts";
@@ -83,12 +84,35 @@ const field = (f: Record<string, string>, name: string) => esc(f[name] ?? "");
 const select = (name: string, value: string, options: string[]) =>
   `<select name="${name}">${options.map((o) => `<option value="${o}"${o === value ? " selected" : ""}>${o}</option>`).join("")}</select>`;
 
+/** The editor's plan section: the form's values, and the plan (or why there is none) once asked for. */
+export interface EditorPlan {
+  readonly query: { baseline_rate: string; relative_mde: string; power: string };
+  readonly advice: PlanAdvice | null;
+  readonly error: string | null;
+}
+
+function planSection(ctx: PageContext, id: number, plan: EditorPlan | undefined): string {
+  const q = plan?.query ?? { baseline_rate: "", relative_mde: "0.1", power: "0.8" };
+  const answer =
+    plan === undefined
+      ? ""
+      : plan.advice !== null
+        ? `<p class="plan-advice">${esc(plan.advice.message)}</p><p class="muted">Filled in below: planned sample ${plan.advice.suggested.planned_sample_per_variant.toLocaleString("en")} a variant, and the same as the minimum sample (the gate). Save to keep them.</p>`
+        : `<p class="error">${esc(plan.error ?? "no plan")}</p>`;
+  return `<form method="get" action="${ctx.base}/experiments/${id}/edit" class="card plan"><h2>Plan</h2>
+<div class="grid"><label>Baseline rate <input name="plan_baseline" value="${esc(q.baseline_rate)}" placeholder="the control's rate so far" inputmode="decimal"></label>
+<label>Smallest lift to find (relative) <input name="plan_mde" value="${esc(q.relative_mde)}" inputmode="decimal"></label>
+<label>Power <input name="plan_power" value="${esc(q.power)}" inputmode="decimal"></label></div>
+<button>Plan</button>${answer}</form>`;
+}
+
 export function editorPage(
   ctx: PageContext,
   mode: { id: number | null; state: string },
   f: Record<string, string>,
   issues: readonly Issue[],
   message: string | null,
+  plan?: EditorPlan,
 ): string {
   const action = mode.id === null ? `${ctx.base}/experiments/new` : `${ctx.base}/experiments/${mode.id}/edit`;
   const started = mode.id !== null && mode.state !== "draft";
@@ -117,13 +141,16 @@ export function editorPage(
 <fieldset><legend>Conversion event</legend>${select("conversion_type", f.conversion_type ?? "page_view", ["page_view", "form_submission", "custom"])} <input name="conversion_value" value="${field(f, "conversion_value")}" placeholder="/thanks or event name"${started ? " readonly" : ""}></fieldset>
 <label>Secondary goals, one a line (<code>page_view /path</code>, <code>form_submission /path</code>, <code>custom name</code>)<textarea name="secondary_goals" rows="3">${field(f, "secondary_goals")}</textarea></label>
 <div class="grid"><label>Minimum sample per variant <input name="min_sample_threshold" value="${field(f, "min_sample_threshold")}" inputmode="numeric"></label>
-<label>Maximum runtime (days) <input name="max_runtime_days" value="${field(f, "max_runtime_days")}" inputmode="numeric" placeholder="none"></label></div>
+<label>Maximum runtime (days) <input name="max_runtime_days" value="${field(f, "max_runtime_days")}" inputmode="numeric" placeholder="none"></label>
+<label>Minimum runtime before automated actions (days) <input name="min_runtime_days" value="${field(f, "min_runtime_days")}" inputmode="numeric" placeholder="7"></label>
+<label>Planned sample per variant <input name="planned_sample_per_variant" value="${field(f, "planned_sample_per_variant")}" inputmode="numeric" placeholder="none"></label></div>
 <fieldset><legend>Post-test actions</legend><label>With a winner ${select("on_winner", f.on_winner ?? "assign_winner", ["assign_winner", "assign_control", "complete"])}</label>
-<label>If inconclusive ${select("on_inconclusive", f.on_inconclusive ?? "keep_running", ["keep_running", "assign_control", "complete"])}</label></fieldset>
+<label>If inconclusive ${select("on_inconclusive", f.on_inconclusive ?? "keep_running", ["keep_running", "assign_control", "complete"])}</label>
+<label>A clear loser, while the rest keep running ${select("on_loser", f.on_loser ?? "keep", ["keep", "send_to_control"])}</label></fieldset>
 <label>Notes <textarea name="notes" rows="3">${field(f, "notes")}</textarea></label>
 <label class="warn"><input type="checkbox" name="allow_script_overrides"${f.allow_script_overrides === "on" ? " checked" : ""}> Allow overrides beyond the allow-list of safe markup (scripts, event handlers, styles, iframes): Administrators only</label>
 ${mode.state === "live" || mode.state === "paused" ? `<label class="warn"><input type="checkbox" name="confirm_reset" value="reset"> I understand that changing variants or shares resets the sample to zero</label>` : ""}
-<button>${mode.id === null ? "Create experiment" : "Save"}</button></form>`,
+<button>${mode.id === null ? "Create experiment" : "Save"}</button></form>${mode.id === null ? "" : planSection(ctx, mode.id, plan)}`,
   );
 }
 
@@ -154,11 +181,28 @@ export function dashboardPage(
       ? ""
       : `<div class="banner">Automated post-test action <strong>${esc(d.post_test.applied.action)}</strong> took effect at <time>${esc(d.post_test.applied.at)}</time>: outcome ${esc(d.post_test.applied.outcome.state)}${d.post_test.applied.shipped_variant_slug === null ? "" : `, shipping <strong>${esc(d.post_test.applied.shipped_variant_slug)}</strong>`}.</div>`;
   const warnings = d.warnings.map((w) => `<div class="warning">⚠ ${esc(w.message)}</div>`).join("");
+  const srm =
+    d.srm.explanation === null
+      ? ""
+      : `<details class="warning srm" open><summary>What a sample-ratio mismatch means</summary><p>${esc(d.srm.explanation.meaning)}</p><p>Likely causes:</p><ul>${d.srm.explanation.causes.map((c) => `<li>${esc(c)}</li>`).join("")}</ul><p>What to do:</p><ul>${d.srm.explanation.actions.map((c) => `<li>${esc(c)}</li>`).join("")}</ul></details>`;
+  const waiting: Record<string, string> = {
+    gate: "the minimum sample",
+    min_runtime: `the minimum runtime (until ${d.automation.from ?? "the start"})`,
+    sample_ratio_mismatch: "a sample without a mismatch (reset to start one)",
+  };
+  const automation =
+    d.automation.waiting_for.length === 0
+      ? ""
+      : `<p class="muted automation">Automated post-test actions wait for: ${d.automation.waiting_for.map((w) => esc(waiting[w] ?? w)).join(", ")}.</p>`;
+  const plan =
+    d.plan === null
+      ? ""
+      : `<p class="muted plan-progress">Plan: ${d.plan.smallest_sample.toLocaleString("en")} of ${d.plan.planned_sample_per_variant.toLocaleString("en")} visitors in the smallest running variant (${Math.floor(d.plan.progress * 100)}%).</p>`;
   const variants = d.variants
     .map((v, i) => {
       const r = a.variants[i];
       const c = i === 0 ? undefined : a.comparisons[i - 1];
-      return `<tr><td>${esc(v.slug)}<div class="muted">${esc(v.label)}</div></td><td>${v.traffic_share}%</td><td>${v.sample.toLocaleString("en")}</td><td>${v.conversions.toLocaleString("en")}</td><td>${r === undefined || r.conversion_rate === null || r.ci_low === null || r.ci_high === null ? "—" : `${pct(r.conversion_rate)} <span class="muted">(${pct(r.ci_low)}–${pct(r.ci_high)})</span>`}</td><td>${c === undefined ? "control" : `${c.relative_lift === null ? "—" : pct(c.relative_lift, 1)}`}</td><td>${c === undefined ? "" : c.always_valid_p_value === null ? "—" : c.always_valid_p_value.toFixed(4)}</td><td>${c === undefined ? "" : c.chance_to_beat_control === null ? "—" : pct(c.chance_to_beat_control, 1)}</td></tr>`;
+      return `<tr><td>${esc(v.slug)}<div class="muted">${esc(v.label)}</div>${v.stopped === null ? "" : `<div class="warning stopped">stopped (${esc(v.stopped.reason)}) ${esc(v.stopped.at.slice(0, 16).replace("T", " "))}: its visitors get the control's page, uncounted; its numbers are as they were</div>`}</td><td>${v.traffic_share}%</td><td>${v.sample.toLocaleString("en")}</td><td>${v.conversions.toLocaleString("en")}</td><td>${r === undefined || r.conversion_rate === null || r.ci_low === null || r.ci_high === null ? "—" : `${pct(r.conversion_rate)} <span class="muted">(${pct(r.ci_low)}–${pct(r.ci_high)})</span>`}</td><td>${c === undefined ? "control" : `${c.relative_lift === null ? "—" : pct(c.relative_lift, 1)}`}</td><td>${c === undefined ? "" : c.always_valid_p_value === null ? "—" : c.always_valid_p_value.toFixed(4)}</td><td>${c === undefined ? "" : c.chance_to_beat_control === null ? "—" : pct(c.chance_to_beat_control, 1)}</td></tr>`;
     })
     .join("\n");
   const actions = allowed.actions
@@ -179,7 +223,7 @@ export function dashboardPage(
     d.name,
     `<h1>${esc(d.name)} ${stateBadge(d.lifecycle_state)}</h1>
 <p class="muted">${esc(d.slug)} · gate <strong class="gate">${esc(d.gate.state)}</strong> (minimum ${d.gate.min_sample_threshold} per variant) · outcome <strong>${esc(a.outcome.state)}${a.outcome.winner === null ? "" : `: ${esc(a.outcome.winner)}`}</strong>${d.shipped_variant_slug === null ? "" : ` · shipped <strong>${esc(d.shipped_variant_slug)}</strong>`}</p>
-${message === null ? "" : `<p class="error">${esc(message)}</p>`}${banner}${warnings}
+${message === null ? "" : `<p class="error">${esc(message)}</p>`}${banner}${warnings}${srm}${automation}${plan}
 ${d.significance_override_reason === null ? "" : `<div class="warning">Concluded before the gate was reached (statistically unsupported). Reason: ${esc(d.significance_override_reason)}</div>`}
 <div class="actions">${allowed.canEdit ? `<a class="button" href="${ctx.base}/experiments/${d.experiment_id}/edit">Edit</a> ` : ""}${actions}${
       allowed.canRollout
@@ -194,7 +238,7 @@ ${decisionBlock(d.decision_record)}
 <p class="muted">Export results: <a href="${ctx.base}/experiments/${d.experiment_id}/results.csv">CSV</a> · <a href="${ctx.base}/experiments/${d.experiment_id}/results.json">JSON</a></p>
 <table class="list"><thead><tr><th>Variant</th><th>Share</th><th>Sample</th><th>Conversions</th><th>Rate (95% CI)</th><th>Lift</th><th>Always-valid p</th><th>Chance to beat control</th></tr></thead><tbody>${variants}</tbody></table>
 <section class="charts"><div><h2>Conversion rate</h2>${rateChart(d)}</div><div><h2>Cumulative lift over time</h2>${liftChart(d)}</div></section>
-<p class="muted">Sample-ratio check p = ${a.srm.p_value.toPrecision(3)}. Secondary goals: ${d.secondary_goals.length === 0 ? "none" : d.secondary_goals.map((g) => `${esc(g.goal.type === "custom" ? g.goal.name : g.goal.path)} (${esc(g.analysis?.outcome.state ?? "not analysed yet")})`).join(", ")}.</p>
+<p class="muted">Analysis as of look ${d.look.number} (${esc(d.look.at.slice(0, 19).replace("T", " "))} UTC, ${d.look.visitors.toLocaleString("en")} visitors${d.look.source === "conclusion" ? ", frozen at conclusion" : d.look.source === "recomputed" ? ", recomputed from the counts kept at conclusion" : d.look.source === "first_look" ? ", before the first report" : ""}). Sample-ratio check p = ${a.srm.p_value.toPrecision(3)} (sequential ${a.srm.sequential_p_value.toPrecision(3)}). Secondary goals: ${d.secondary_goals.length === 0 ? "none" : d.secondary_goals.map((g) => `${esc(g.goal.type === "custom" ? g.goal.name : g.goal.path)} (${esc(g.analysis?.outcome.state ?? "not analysed yet")})`).join(", ")}.</p>
 <h2>Activity</h2><ul class="log">${log.map((e) => `<li><time>${esc(e.at)}</time> ${esc(e.operator)}: ${esc(e.action)}${e.transition === null ? "" : ` (${e.transition.from === null ? "" : `${esc(e.transition.from)} `}→ ${esc(String(e.transition.to))})`}${e.reason === null ? "" : ` — ${esc(e.reason)}`}</li>`).join("")}</ul>`,
   );
 }
