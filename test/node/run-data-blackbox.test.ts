@@ -62,6 +62,8 @@ describe("npm start: counting, from outside", () => {
       ],
       conversion_event: { type: "custom", name: "signup" },
       min_sample_threshold: 100,
+      // No minimum runtime, so that the gate alone lets the action take effect here.
+      min_runtime_days: 0,
       post_test: { on_winner: "assign_winner", on_inconclusive: "keep_running" },
     });
     expect(made.status).toBe(201);
