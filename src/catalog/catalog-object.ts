@@ -10,7 +10,7 @@ import { ok, type Result } from "../core/errors.ts";
 import type { Action } from "../core/lifecycle.ts";
 import type { ListQuery } from "../core/list-query.ts";
 import type { Operator } from "../core/permissions.ts";
-import type { RunLook } from "../core/run-look.ts";
+import { primaryOf, type RunLook } from "../core/run-look.ts";
 import type { ExperimentInput, ExperimentRecord } from "../core/schema.ts";
 import type { RunDataNamespace } from "../run-data/client.ts";
 import type { ShardSnapshot } from "../run-data/run-data-object.ts";
@@ -23,7 +23,7 @@ import { Publisher } from "./publishing.ts";
 import { type ConclusionSnapshot, type PostTestApplied, Records, readRecord, type UnreadableRecord } from "./records.ts";
 import { RunDataAccess } from "./run-data.ts";
 import { catalogSettings } from "./settings.ts";
-import { CATALOG_SCHEMA } from "./tables.ts";
+import { CATALOG_SCHEMA, type ExperimentRow } from "./tables.ts";
 
 export type { ActionBody } from "./editing.ts";
 export type { ShippedReminder } from "./evaluation.ts";
@@ -62,8 +62,15 @@ export interface RunState {
   reminder: ShippedReminder | null;
 }
 
-/** One row of the list: the record, its sample as last reported, and the reminder due, if any. */
-export type ListedExperiment = ExperimentRecord & { sample: number; reminder: ShippedReminder | null };
+/**
+ * One row of the list: the record, its sample as last reported, the reminder due, if any, and the outcome
+ * of the kept look (the conclusion's for a concluded experiment; null before the first report).
+ */
+export type ListedExperiment = ExperimentRecord & {
+  sample: number;
+  reminder: ShippedReminder | null;
+  outcome: { state: "winner" | "inconclusive"; winner: string | null; losers: string[] } | null;
+};
 
 export interface WriteOutcome<T> {
   readonly value: T;
@@ -124,10 +131,23 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     const days = this.settings().shippedReminderDays;
     const now = this.clock();
     return {
-      rows: page.rows.map(({ record, sample }) => ({ ...record, sample, reminder: shippedReminder(record, days, now) })),
+      rows: page.rows.map(({ record, sample, row }) => ({
+        ...record,
+        sample,
+        reminder: shippedReminder(record, days, now),
+        outcome: this.keptOutcome(row, record),
+      })),
       total: page.total,
       unreadable: page.unreadable,
     };
+  }
+
+  /** The primary goal's outcome at the look the dashboard shows: the conclusion's, else the epoch's latest. */
+  private keptOutcome(row: ExperimentRow, record: ExperimentRecord): ListedExperiment["outcome"] {
+    const concluded = record.lifecycle_state === "done" || record.lifecycle_state === "archived" ? this.records.conclusion(row) : null;
+    const look = concluded?.look ?? this.records.look(row);
+    const outcome = look === null ? undefined : primaryOf(record, look)?.analysis.outcome;
+    return outcome === undefined ? null : { state: outcome.state, winner: outcome.winner, losers: [...outcome.losers] };
   }
 
   activity(experimentId: number | null, limit: number): AuditEntry[] {

@@ -173,6 +173,8 @@ export interface ListedRecord {
   readonly record: ExperimentRecord;
   /** The sample as of the last run-data report (the list sorts on it). */
   readonly sample: number;
+  /** The row it was read from (the catalog reads the kept look from it). */
+  readonly row: ExperimentRow;
 }
 
 export class Records {
@@ -335,7 +337,7 @@ export class Records {
       (q.page - 1) * q.per_page,
     )) {
       const read = readRecord(row);
-      if (read.ok) rows.push({ record: read.record, sample: row.sample });
+      if (read.ok) rows.push({ record: read.record, sample: row.sample, row });
       else unreadable.push(read.unreadable);
     }
     return { rows, total, unreadable };

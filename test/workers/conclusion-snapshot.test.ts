@@ -76,6 +76,10 @@ describe("the conclusion snapshot", () => {
     expect(bRow?.split(",")[8]).toBe(decidedP.toPrecision(6));
     expect(bRow?.split(",")[10]).toBe("winner");
 
+    // The list (API) reads the same look.
+    const listed = (await api("GET", "/experiments?state=done&per_page=100")).json.rows.find((r: { id: number }) => r.id === id);
+    expect(listed.outcome).toEqual({ state: "winner", winner: "b", losers: [] });
+
     // The result archive (operators' pages) names b as the winner.
     const archive = await exports.default.fetch(
       new Request("http://localhost:8787/sg-admin/experiments/archive", { headers: { cookie: await signedIn() } }),

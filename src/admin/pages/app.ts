@@ -6,10 +6,10 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { type ApiError, issuesOf } from "../../core/errors.ts";
-import { gateState } from "../../core/gate.ts";
 import { ACTION_CAPABILITY, ACTIONS, type Action, editCapability, transition } from "../../core/lifecycle.ts";
 import { ListQuery } from "../../core/list-query.ts";
 import { unsafeOverride } from "../../core/markup-policy.ts";
+import { runGate } from "../../core/run-look.ts";
 import { DecisionRecord, ExperimentInput } from "../../core/schema.ts";
 import { withPath } from "../../core/url.ts";
 import { applyOverrides } from "../../edge/overrides.ts";
@@ -158,12 +158,8 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
         const st = await service.runState(c.env, r.id);
         if (!st.ok) return { ...r, gate: r.significance_override_reason !== null ? "override" : r.sample === 0 ? "pending" : "—" };
         const samples = st.value.run.samples;
-        const gate = gateState(
-          r.min_sample_threshold,
-          r.variants.map((v) => v.slug),
-          samples,
-          r.significance_override_reason,
-        );
+        // Over the running variants: a stopped one no longer grows.
+        const gate = runGate(r, samples);
         return { ...r, gate, sample: Object.values(samples).reduce((x, y) => x + y, 0) };
       }),
     );
