@@ -1,7 +1,7 @@
-// The run dashboard (docs/admin-api.md#dashboard, its analysis docs/analysis.md): for one experiment, the gate, the analysis of the primary
-// goal, the secondary goals' analyses (shown, never deciding), the sample-ratio check explained, what
-// the automation waits for, the plan's progress, the stopped variants, the automated post-test action if
-// one took effect, and daily cumulative counts for charts.
+// The run dashboard (docs/admin-api.md#dashboard, its analysis docs/analysis.md): for one experiment,
+// the gate, the analysis of the primary goal, the secondary goals' analyses (shown, never deciding), the
+// sample-ratio check explained, what the automation waits for, the plan's progress, the stopped
+// variants, the automated post-test action if one took effect, and daily cumulative counts for charts.
 //
 // The analysis shown is never a fresh recomputation: it is the look the catalog keeps (the epoch's
 // latest, with the running minima of its always-valid p-values), and for a concluded experiment the look

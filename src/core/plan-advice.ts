@@ -1,6 +1,6 @@
-// The plan offered from an experiment's own numbers (contract section 5: "the editor offers the same
-// plan"): the sample per variant `sgen-ab plan` computes for its number of variants, the baseline taken
-// from the control's observed rate when none is given, and, from the traffic counted so far, about how
+// The plan offered from an experiment's own numbers (docs/analysis.md, Planning; docs/admin-api.md):
+// the sample per variant `sgen-ab plan` computes for its number of variants, the baseline taken from the
+// control's observed rate when none is given, and, from the traffic counted so far, about how
 // many days that sample takes. Pure: the admin hands in the record, the counts and the times.
 import { fail, issuesOf, ok, type Result } from "./errors.ts";
 import { runningVariants } from "./run-look.ts";

@@ -1,5 +1,5 @@
 // The analysis of one look against reference values computed outside this project (SciPy, statsmodels
-// and mpmath: test/fixtures/make-analysis-fixtures.py), and the rules of contract section 5 that the
+// and mpmath: test/fixtures/make-analysis-fixtures.py), and the rules of docs/analysis.md that the
 // reference cannot show: nulls, losers, the running state from look to look.
 import { describe, expect, it } from "vitest";
 import { AnalysisInput, analyze, analyzeLook, holmRejects } from "../../src/core/stats/analysis.ts";
