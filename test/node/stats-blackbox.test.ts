@@ -97,6 +97,8 @@ describe("npm start: the automation acts on numbers that keep their guarantee", 
     // Every visitor of a and b signs up, none of c's: c becomes a clear loser after some 70 a visitors.
     let i = 0;
     let stopped = false;
+    // Every visitor who got a cookie is counted once, in the variant it names.
+    const sent = { a: 0, b: 0, c: 0 };
     for (; i < 900 && !stopped; i++) {
       const vid = `bb-l-${i}`;
       const r = await get(`${demo.base}/signup`, { headers: { cookie: `sgen-vid=${vid}` } });
@@ -107,6 +109,7 @@ describe("npm start: the automation acts on numbers that keep their guarantee", 
         stopped = true;
         break;
       }
+      sent[variant as "a" | "b" | "c"]++;
       if (variant !== "c") await signup(slug, vid, variant);
       if (i % 50 === 49) stopped = (await call("GET", `/experiments/${id}`)).json.stopped_variants.length > 0;
     }
@@ -125,14 +128,27 @@ describe("npm start: the automation acts on numbers that keep their guarantee", 
     const inC = Array.from({ length: 200 }, (_, k) => `bb-after-${k}`).filter(
       (v) => referenceAssignment(slug, v, [34, 33, 33]).index === 2,
     );
+    // Until then the probe may still be assigned c and counted (once, whatever the number of tries).
+    let probeCounted = false;
     const served = await until(
-      () => get(`${demo.base}/signup`, { headers: { cookie: `sgen-vid=${inC[0]}` } }),
+      async () => {
+        const r = await get(`${demo.base}/signup`, { headers: { cookie: `sgen-vid=${inC[0]}` } });
+        if (r.cookies.has(`sgen-ab-${slug}`)) probeCounted = true;
+        return r;
+      },
       (r) => !r.cookies.has(`sgen-ab-${slug}`),
     );
+    if (probeCounted) sent.c++;
     expect(served.title).toBe("Acme: sign up");
-    const before = (await call("GET", `/experiments/${id}/dashboard`)).json;
     const sampleOf = (d: { variants: Array<{ slug: string; sample: number }> }, v: string) =>
       d.variants.find((x) => x.slug === v)?.sample ?? 0;
+    // The dashboard shows the catalog's kept look, which follows run-data's reports: wait for every
+    // visitor sent so far to be in it before counting on from there.
+    const before = await until(
+      async () => (await call("GET", `/experiments/${id}/dashboard`)).json,
+      (d) => sampleOf(d, "a") === sent.a && sampleOf(d, "b") === sent.b && sampleOf(d, "c") === sent.c,
+    );
+    expect([sampleOf(before, "a"), sampleOf(before, "b"), sampleOf(before, "c")]).toEqual([sent.a, sent.b, sent.c]);
     // 40 more visitors of each kind: a and b grow, c does not.
     let grown = 0;
     for (let k = 0; k < 200 && grown < 40; k++) {
