@@ -21,6 +21,7 @@ export const DEMO_EXPERIMENT: ExperimentInput = {
   allow_script_overrides: false,
   min_runtime_days: 7,
   planned_sample_per_variant: null,
+  guardrails: [],
 };
 
 const SEEDER = { name: "demo-seed", role: "system" };

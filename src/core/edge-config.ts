@@ -13,11 +13,14 @@ import {
   CUSTOM_EVENT_NAME,
   EDGE_CONFIG_SCHEMA_VERSION,
   EDGE_STATES,
+  GOAL_AGGREGATES,
   LIMITS,
+  MAX_VALUE_CAP,
   OVERRIDE_ACTIONS,
   SLUG_MESSAGE,
   SLUG_PATTERN,
   UTC_TIMESTAMP,
+  valueInCents,
 } from "./field-rules.ts";
 import { type OverrideFields, overrideProblem, selectorProblem } from "./override-rules.ts";
 import { samePathProblem } from "./paths.ts";
@@ -77,15 +80,29 @@ function variant(c: Checker, v: unknown, path: Path): Checked<EdgeVariant> {
   };
 }
 
+/** A value goal's per-visitor cap: above 0, at most MAX_VALUE_CAP, whole cents. */
+function valueCap(c: Checker, v: unknown, path: Path): Checked<{ value: number }> {
+  const o = c.object(v, path, ["value"]);
+  if (o === INVALID) return INVALID;
+  let value = c.number(o.value, [...path, "value"], { max: MAX_VALUE_CAP });
+  if (value !== INVALID && !(value > 0)) value = c.fail([...path, "value"], "must be above 0");
+  if (value !== INVALID && Number.isNaN(valueInCents(value))) value = c.fail([...path, "value"], "at most two decimals");
+  return value === INVALID ? INVALID : { value };
+}
+
 function conversionEvent(c: Checker, v: unknown, path: Path): Checked<ConversionEvent> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return c.fail(path, "expected an object");
   const type = c.oneOf((v as Record<string, unknown>).type, [...path, "type"], CONVERSION_TYPES);
   if (type === INVALID) return INVALID;
   if (type === "custom") {
-    const o = c.object(v, path, ["type", "name"]);
+    const o = c.object(v, path, ["type", "name", "aggregate", "cap"]);
     if (o === INVALID) return INVALID;
     const name = c.string(o.name, [...path, "name"], { pattern: CUSTOM_EVENT_NAME, message: CUSTOM_EVENT_MESSAGE });
-    return name === INVALID ? INVALID : { type, name };
+    const aggregate = o.aggregate === undefined ? undefined : c.oneOf(o.aggregate, [...path, "aggregate"], GOAL_AGGREGATES);
+    const cap = o.cap === undefined ? undefined : valueCap(c, o.cap, [...path, "cap"]);
+    if (name === INVALID || aggregate === INVALID || cap === INVALID) return INVALID;
+    if (cap !== undefined && aggregate !== "sum") return c.fail([...path, "cap"], 'a cap needs "aggregate": "sum"');
+    return { type, name, ...(aggregate === undefined ? {} : { aggregate }), ...(cap === undefined ? {} : { cap }) };
   }
   const o = c.object(v, path, ["type", "path"]);
   if (o === INVALID) return INVALID;

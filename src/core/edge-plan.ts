@@ -1,7 +1,7 @@
 // What the edge does with a request for a target page, decided without IO. The adapter in src/edge/
 // reads cookies and config, calls `planRequest`, and carries out the plan.
 import { shareBoundaries, variantIndexForBucket } from "./assignment.ts";
-import { goalKey } from "./goals.ts";
+import { capCents, goalKey, isValueGoal } from "./goals.ts";
 import { BUCKETS, bucketOf } from "./hash.ts";
 import { unsafeOverride } from "./markup-policy.ts";
 import { normalizePath } from "./paths.ts";
@@ -46,6 +46,8 @@ export interface CompiledExperiment {
 export interface GoalTarget {
   readonly experiment: CompiledExperiment;
   readonly goal: string;
+  /** A value goal (aggregate "sum"): its events' values are sent on, with the per-visitor cap in cents. */
+  readonly value: { readonly capCents: number | null } | null;
 }
 
 export interface CompiledConfig {
@@ -137,7 +139,7 @@ function indexGoals(experiments: readonly CompiledExperiment[]) {
   for (const experiment of experiments) {
     if (experiment.state !== "live") continue; // paused and concluded experiments count nothing
     for (const event of [experiment.conversionEvent, ...experiment.secondaryGoals]) {
-      const target = { experiment, goal: goalKey(event) };
+      const target = { experiment, goal: goalKey(event), value: isValueGoal(event) ? { capCents: capCents(event) } : null };
       if (event.type === "page_view") add(pageViewGoals, normalizePath(event.path), target);
       else if (event.type === "form_submission") add(formGoals, normalizePath(event.path), target);
       else add(customGoals, event.name, target);

@@ -17,6 +17,28 @@ export const EDGE_CONFIG_SCHEMA_VERSION = 1;
 
 export const CONVERSION_TYPES = ["page_view", "form_submission", "custom"] as const;
 
+/**
+ * Value metrics (docs/metrics.md): a custom goal with `aggregate: "sum"` sums the `value` its events
+ * carry. Values are currency units with cents: run-data keeps them as whole cents (VALUE_SCALE per unit),
+ * so that sums are exact integers. An event's value is a finite number from 0 to MAX_EVENT_VALUE, rounded
+ * to the nearest cent; a goal's per-visitor cap, if any, is above 0 and at most MAX_VALUE_CAP, with at
+ * most two decimals.
+ */
+export const GOAL_AGGREGATES = ["sum"] as const;
+export const VALUE_SCALE = 100;
+export const MAX_EVENT_VALUE = 1_000_000;
+export const MAX_VALUE_CAP = 1_000_000_000;
+
+/** A value in whole cents, or NaN when it has more than two decimals (as shareInBuckets is for shares). */
+export function valueInCents(value: number): number {
+  const scaled = Math.round(value * VALUE_SCALE);
+  return Math.abs(scaled - value * VALUE_SCALE) < 1e-6 ? scaled : Number.NaN;
+}
+
+/** An event's own id (an order number, say): what makes a repeat of the same event count once. */
+export const EVENT_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+export const EVENT_ID_MESSAGE = "use 1 to 128 printable ASCII characters, no spaces";
+
 export const OVERRIDE_ACTIONS = ["set_text", "set_html", "set_attribute", "remove", "append", "prepend"] as const;
 
 /** How many of each thing a record, and the document the edge reads, may hold. */
@@ -25,6 +47,7 @@ export const LIMITS = {
   maxVariants: 20,
   maxOverrides: 50,
   maxSecondaryGoals: 20,
+  maxGuardrails: 10,
   maxPublishedExperiments: 1000,
   maxShards: MAX_SHARDS,
   maxSelectorLength: 500,

@@ -9,9 +9,12 @@ import {
   CUSTOM_EVENT_NAME,
   EDGE_CONFIG_SCHEMA_VERSION,
   EDGE_STATES,
+  GOAL_AGGREGATES,
   LIMITS,
+  MAX_VALUE_CAP,
   SLUG_MESSAGE,
   SLUG_PATTERN,
+  valueInCents,
 } from "./field-rules.ts";
 import { Override } from "./overrides.ts";
 import { samePathProblem } from "./paths.ts";
@@ -40,15 +43,47 @@ export const Variant = z.strictObject({
 });
 export type Variant = z.infer<typeof Variant>;
 
+/** A per-visitor cap of a value goal, in currency units (docs/metrics.md, "Outliers"). */
+export const ValueCap = z.strictObject({
+  value: z
+    .number()
+    .gt(0)
+    .max(MAX_VALUE_CAP)
+    .refine((v) => !Number.isNaN(valueInCents(v)), "at most two decimals"),
+});
+
 export const ConversionEvent = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("page_view"), path: SitePath }),
   z.strictObject({ type: z.literal("form_submission"), path: SitePath }),
-  z.strictObject({
-    type: z.literal("custom"),
-    name: z.string().regex(CUSTOM_EVENT_NAME, CUSTOM_EVENT_MESSAGE),
-  }),
+  z
+    .strictObject({
+      type: z.literal("custom"),
+      name: z.string().regex(CUSTOM_EVENT_NAME, CUSTOM_EVENT_MESSAGE),
+      /** `sum`: a value metric, the sum of the events' `value` per visitor in the sample (revenue per visitor). */
+      aggregate: z.enum(GOAL_AGGREGATES).optional(),
+      /** Each visitor's total is counted up to this (a value goal only). */
+      cap: ValueCap.optional(),
+    })
+    .refine((e) => e.cap === undefined || e.aggregate === "sum", { path: ["cap"], message: 'a cap needs "aggregate": "sum"' }),
 ]);
 export type ConversionEvent = z.infer<typeof ConversionEvent>;
+
+/**
+ * A guardrail (docs/metrics.md, "Guardrails"): a harm the experiment must not do, measured per variant
+ * against the control. A variant whose always-valid confidence sequence shows it worse than the control
+ * by more than `max_degradation` is stopped by the circuit breaker.
+ * - `error_rate`: the share of target-page responses the origin answered 5xx (with `include_4xx`, 4xx
+ *   too), as an absolute rate (0.01: one percentage point more than the control's);
+ * - `origin_latency_ms`: the mean time to the origin's response headers, in milliseconds;
+ * - `goal`: a goal of the experiment (the primary or a secondary one) whose rate, or value per visitor,
+ *   must not fall by more than `max_degradation` (a rate, or currency units).
+ */
+export const Guardrail = z.discriminatedUnion("metric", [
+  z.strictObject({ metric: z.literal("error_rate"), max_degradation: z.number().gt(0).max(1), include_4xx: z.boolean().default(false) }),
+  z.strictObject({ metric: z.literal("origin_latency_ms"), max_degradation: z.number().gt(0).max(60_000) }),
+  z.strictObject({ metric: z.literal("goal"), goal: ConversionEvent, max_degradation: z.number().gt(0).max(MAX_VALUE_CAP) }),
+]);
+export type Guardrail = z.infer<typeof Guardrail>;
 
 export const PostTest = z.strictObject({
   on_winner: z.enum(["assign_winner", "assign_control", "complete"]).default("assign_winner"),
@@ -125,10 +160,28 @@ const experimentFields = {
    * always-valid test to be most sensitive there, and is the suggested minimum sample of the gate.
    */
   planned_sample_per_variant: z.number().int().min(1).max(1_000_000_000_000).nullable().default(null),
+  /** Harms that stop a variant by themselves (the circuit breaker); editable at any time. */
+  guardrails: z.array(Guardrail).max(LIMITS.maxGuardrails).default([]),
 };
 
+/** A goal guardrail must watch one of the experiment's own goals. */
+function checkGuardrails(e: Pick<ExperimentInput, "guardrails" | "conversion_event" | "secondary_goals">, ctx: z.RefinementCtx): void {
+  const goals = [e.conversion_event, ...e.secondary_goals].map((g) => JSON.stringify(g));
+  e.guardrails.forEach((g, i) => {
+    if (g.metric === "goal" && !goals.includes(JSON.stringify(g.goal))) {
+      ctx.addIssue({ code: "custom", path: ["guardrails", i, "goal"], message: "must be the conversion event or one of the secondary goals" });
+    }
+    if (g.metric === "goal" && !(g.goal.type === "custom" && g.goal.aggregate === "sum") && g.max_degradation > 1) {
+      ctx.addIssue({ code: "custom", path: ["guardrails", i, "max_degradation"], message: "a conversion rate falls by at most 1" });
+    }
+  });
+}
+
 /** What an operator sends to create or replace an experiment's configuration. */
-export const ExperimentInput = z.strictObject(experimentFields).superRefine((e, ctx) => checkVariants(e.variants, ctx));
+export const ExperimentInput = z.strictObject(experimentFields).superRefine((e, ctx) => {
+  checkVariants(e.variants, ctx);
+  checkGuardrails(e, ctx);
+});
 export type ExperimentInput = z.infer<typeof ExperimentInput>;
 
 // zod's own iso.datetime(), which accepts exactly what UTC_TIMESTAMP (the edge's check) does.

@@ -1,6 +1,6 @@
 // `POST /__sgen/events` (docs/conversions.md#custom-events): custom conversion events from the site's own script,
 // the visitor known by its cookies. Answered 202 whatever is counted; bad bodies get the error shape.
-import { parseCustomEvents } from "../core/custom-events.ts";
+import { type CustomEvent, parseCustomEvents } from "../core/custom-events.ts";
 import type { CompiledConfig, GoalTarget } from "../core/edge-plan.ts";
 import { errorBody } from "../core/errors.ts";
 import { readBodyText } from "../http/read-body.ts";
@@ -13,7 +13,7 @@ export async function handleCustomEvents<Env>(
   request: Request,
   config: CompiledConfig,
   o: ResolvedEdgeOptions<Env>,
-  count: (goals: readonly GoalTarget[]) => number,
+  count: (goals: readonly GoalTarget[], event: CustomEvent) => number,
 ): Promise<Response> {
   if (request.method !== "POST") {
     return new Response(JSON.stringify(errorBody({ status: 400, code: "method_not_allowed", message: "use POST" })), {
@@ -39,7 +39,7 @@ export async function handleCustomEvents<Env>(
   let counted = 0;
   for (const e of parsed.value.events) {
     const goals = config.customGoals.get(e.name); // unknown names are ignored
-    if (goals !== undefined) counted += count(goals);
+    if (goals !== undefined) counted += count(goals, e);
   }
   return json(202, { accepted: parsed.value.events.length, counted });
 }

@@ -5,8 +5,10 @@
 
 import { isBot } from "../core/bots.ts";
 import { alreadyPrivate } from "../core/cache-control.ts";
+import type { CustomEvent } from "../core/custom-events.ts";
 import type { CompiledConfig, CompiledExperiment, CompiledVariant, GoalTarget, Plan } from "../core/edge-plan.ts";
 import { fixedPlan, identifiesVisitor, planRequest } from "../core/edge-plan.ts";
+import { VALUE_SCALE } from "../core/field-rules.ts";
 import { normalizePath } from "../core/paths.ts";
 import { urlPath, withPath } from "../core/url.ts";
 import { ConfigCache } from "./config-cache.ts";
@@ -120,22 +122,38 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
    * Counts `goals` for the visitor of `request`, if it is assigned in each experiment. The run-data
    * object decides whether the visitor is in the sample; this only skips requests that cannot be.
    */
-  function countConversions(seen: Seen, env: Env, ctx: ExecutionContext, goals: readonly GoalTarget[]): number {
+  function countConversions(seen: Seen, env: Env, ctx: ExecutionContext, goals: readonly GoalTarget[], custom?: CustomEvent): number {
     if (o.events === undefined || untracked(seen, env)) return 0;
     const visitorId = knownVisitor(seen, env);
     if (visitorId === undefined) return 0;
     let sent = 0;
-    for (const { experiment, goal } of goals) {
+    let id: string | undefined; // one identity per event, whichever of the experiments' goals it counts for
+    for (const { experiment, goal, value } of goals) {
       const assigned = cookieValue(seen.cookieHeader, experiment.cookieName);
       const variant = assigned === undefined ? undefined : experiment.bySlug.get(assigned);
       // A stopped variant's visitors are counted nowhere, conversions included.
       if (variant === undefined || variant.stopped) continue;
-      send(
-        { kind: "conversion", experimentId: experiment.id, epoch: experiment.epoch, visitorId, goal, at: Date.now() },
-        experiment.shards,
-        env,
-        ctx,
-      );
+      const at = Date.now();
+      if (value === null || custom === undefined) {
+        send({ kind: "conversion", experimentId: experiment.id, epoch: experiment.epoch, visitorId, goal, at }, experiment.shards, env, ctx);
+      } else {
+        id ??= custom.id === undefined ? `e:${crypto.randomUUID()}` : `c:${custom.id}`;
+        const cents = Math.round((custom.value ?? 0) * VALUE_SCALE);
+        send(
+          {
+            kind: "conversion",
+            experimentId: experiment.id,
+            epoch: experiment.epoch,
+            visitorId,
+            goal,
+            at,
+            value: { cents, id, capCents: value.capCents },
+          },
+          experiment.shards,
+          env,
+          ctx,
+        );
+      }
       sent++;
     }
     return sent;
@@ -179,7 +197,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     const method = request.method;
     if (path === o.eventsPath) {
       const seen: Seen = { request, url, cookieHeader: request.headers.get("cookie") };
-      return handleCustomEvents(request, config, o, (goals) => countConversions(seen, env, ctx, goals));
+      return handleCustomEvents(request, config, o, (goals, event) => countConversions(seen, env, ctx, goals, event));
     }
     const experiment = method === "GET" || method === "HEAD" ? config.byTarget.get(path) : undefined;
     const goals = method === "GET" ? config.pageViewGoals.get(path) : method === "POST" ? config.formGoals.get(path) : undefined;

@@ -17,6 +17,16 @@ export interface ExposureEvent {
   readonly at: number;
 }
 
+/** What a value goal's event adds to the visitor's total (docs/metrics.md, "Value metrics end to end"). */
+export interface EventValue {
+  /** The event's value in whole cents (0 or more). */
+  readonly cents: number;
+  /** The event's identity: the site's own `id` (`c:` + it) or one the edge minted (`e:` + a UUID); a repeat counts once. */
+  readonly id: string;
+  /** The goal's per-visitor cap in cents, or null. */
+  readonly capCents: number | null;
+}
+
 /** A visitor completed a goal; the variant is the one it was exposed to, which run-data knows. */
 export interface ConversionEvent {
   readonly kind: "conversion";
@@ -26,6 +36,8 @@ export interface ConversionEvent {
   /** The goal's key (src/core/goals.ts). */
   readonly goal: string;
   readonly at: number;
+  /** Present for a value goal's event. */
+  readonly value?: EventValue;
 }
 
 /** What the edge sends on: first exposures and conversions, each naming its visitor so that a repeat counts once. */

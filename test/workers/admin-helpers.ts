@@ -51,6 +51,7 @@ export function newExperiment(overrides: Partial<ExperimentInput> = {}): Experim
     allow_script_overrides: false,
     min_runtime_days: 7,
     planned_sample_per_variant: null,
+    guardrails: [],
     ...overrides,
   };
 }

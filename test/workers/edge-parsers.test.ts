@@ -9,6 +9,7 @@ import { z } from "zod";
 import { parseCustomEvents } from "../../src/core/custom-events.ts";
 import { parseEdgeConfig } from "../../src/core/edge-config.ts";
 import { UTC_TIMESTAMP } from "../../src/core/field-rules.ts";
+import { EVENT_ID_PATTERN, MAX_EVENT_VALUE } from "../../src/core/field-rules.ts";
 import { CUSTOM_EVENT_NAME, EdgeConfig } from "../../src/core/schema.ts";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -60,9 +61,20 @@ const override = fc.oneof(
     value: fc.string({ maxLength: 20 }),
   }),
 );
+const customName = fc.stringMatching(/^[A-Za-z0-9_.:-]{1,20}$/);
 const conversionEvent = fc.oneof(
   fc.record({ type: fc.constantFrom("page_view", "form_submission"), path: sitePath }),
-  fc.record({ type: fc.constant("custom"), name: fc.stringMatching(/^[A-Za-z0-9_.:-]{1,20}$/) }),
+  fc.record({ type: fc.constant("custom"), name: customName }),
+  // A value goal, with or without a per-visitor cap (whole cents, above 0).
+  fc.record(
+    {
+      type: fc.constant("custom"),
+      name: customName,
+      aggregate: fc.constant("sum"),
+      cap: fc.record({ value: fc.integer({ min: 1, max: 100_000_000 }).map((cents) => cents / 100) }),
+    },
+    { requiredKeys: ["type", "name", "aggregate"] },
+  ),
 );
 
 /** 2 to 5 shares of at most two decimals that cover exactly 100. */
@@ -169,6 +181,8 @@ const BAD_VALUES: Value[] = [
   "live",
   "custom",
   "set_attribute",
+  "sum",
+  { value: 0.001 },
   true,
   false,
   [],
@@ -297,7 +311,7 @@ describe("the edge's config parser against the zod EdgeConfig", () => {
     // Most breakages are refused; the few accepted (a page changed to another valid path, say) agreed too.
     expect(checked).toBeGreaterThan(1000);
     expect(refused / checked).toBeGreaterThan(0.8);
-  });
+  }, 30_000); // thousands of documents, each parsed twice: a budget for a busy machine, not a speed claim
 
   it("random mutations of valid documents: the same verdict, and equal values when accepted", () => {
     fc.assert(
@@ -370,7 +384,13 @@ describe("the edge's config parser against the zod EdgeConfig", () => {
 const ZodEventsBody = (max: number) =>
   z.strictObject({
     events: z
-      .array(z.strictObject({ name: z.string().regex(CUSTOM_EVENT_NAME) }))
+      .array(
+        z.strictObject({
+          name: z.string().regex(CUSTOM_EVENT_NAME),
+          value: z.number().min(0).max(MAX_EVENT_VALUE).optional(),
+          id: z.string().regex(EVENT_ID_PATTERN).optional(),
+        }),
+      )
       .min(1)
       .max(max),
   });
@@ -385,6 +405,19 @@ describe("the events body parser against its zod schema", () => {
     fc.record({ events: fc.array(fc.record({ name: eventName }), { maxLength: 25 }) }),
     fc.record({ events: fc.array(fc.oneof(fc.record({ name: eventName }), fc.anything()), { maxLength: 25 }) }),
     fc.record({ events: fc.array(fc.record({ name: eventName, value: fc.double() }), { maxLength: 3 }) }),
+    fc.record({
+      events: fc.array(
+        fc.record(
+          {
+            name: eventName,
+            value: fc.oneof(fc.double({ min: -1, max: 2e6 }), fc.constantFrom(0, -0, 49.9, 1e6, 1e6 + 0.01, "49.9", null)),
+            id: fc.oneof(fc.stringMatching(/^[!-~]{1,130}$/), fc.constantFrom("", "order 1", "x".repeat(129), "ord-1")),
+          },
+          { requiredKeys: ["name"] },
+        ),
+        { maxLength: 4 },
+      ),
+    }),
     fc.anything(),
   );
 
