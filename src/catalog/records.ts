@@ -58,6 +58,10 @@ export const StoredSnapshot = z.object({
   conversions: z.record(z.string(), Counts),
   lastConversionAt: Counts,
   daily: z.record(z.string(), z.record(z.string(), Counts)),
+  /** Value goals' exact sums (decimal strings of cents); reports of earlier releases have none. */
+  values: z
+    .record(z.string(), z.record(z.string(), z.object({ sum: z.string().regex(/^\d+$/), sum_squares: z.string().regex(/^\d+$/) })))
+    .default({}),
 });
 
 // These are parsed loosely: a field a later version adds (more of the outcome, say) is kept as it was

@@ -169,7 +169,11 @@ function checkGuardrails(e: Pick<ExperimentInput, "guardrails" | "conversion_eve
   const goals = [e.conversion_event, ...e.secondary_goals].map((g) => JSON.stringify(g));
   e.guardrails.forEach((g, i) => {
     if (g.metric === "goal" && !goals.includes(JSON.stringify(g.goal))) {
-      ctx.addIssue({ code: "custom", path: ["guardrails", i, "goal"], message: "must be the conversion event or one of the secondary goals" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["guardrails", i, "goal"],
+        message: "must be the conversion event or one of the secondary goals",
+      });
     }
     if (g.metric === "goal" && !(g.goal.type === "custom" && g.goal.aggregate === "sum") && g.max_degradation > 1) {
       ctx.addIssue({ code: "custom", path: ["guardrails", i, "max_degradation"], message: "a conversion rate falls by at most 1" });

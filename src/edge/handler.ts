@@ -135,7 +135,12 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       if (variant === undefined || variant.stopped) continue;
       const at = Date.now();
       if (value === null || custom === undefined) {
-        send({ kind: "conversion", experimentId: experiment.id, epoch: experiment.epoch, visitorId, goal, at }, experiment.shards, env, ctx);
+        send(
+          { kind: "conversion", experimentId: experiment.id, epoch: experiment.epoch, visitorId, goal, at },
+          experiment.shards,
+          env,
+          ctx,
+        );
       } else {
         id ??= custom.id === undefined ? `e:${crypto.randomUUID()}` : `c:${custom.id}`;
         const cents = Math.round((custom.value ?? 0) * VALUE_SCALE);

@@ -12,7 +12,7 @@ function stubsOf(ns: RunDataNamespace, experimentId: number, shards: number) {
 
 /** Adds shard snapshots of one epoch together. */
 export function sumSnapshots(epoch: number, parts: readonly ShardSnapshot[]): ShardSnapshot {
-  const total: ShardSnapshot = { epoch, samples: {}, conversions: {}, lastConversionAt: {}, daily: {} };
+  const total: ShardSnapshot = { epoch, samples: {}, conversions: {}, lastConversionAt: {}, daily: {}, values: {} };
   for (const p of parts) {
     for (const [v, n] of Object.entries(p.samples)) total.samples[v] = (total.samples[v] ?? 0) + n;
     for (const [g, byVariant] of Object.entries(p.conversions)) {
@@ -20,6 +20,19 @@ export function sumSnapshots(epoch: number, parts: readonly ShardSnapshot[]): Sh
       for (const [v, n] of Object.entries(byVariant)) into[v] = (into[v] ?? 0) + n;
     }
     for (const [v, at] of Object.entries(p.lastConversionAt)) total.lastConversionAt[v] = Math.max(total.lastConversionAt[v] ?? 0, at);
+    for (const [g, byVariant] of Object.entries(p.values ?? {})) {
+      const into = entry(total.values, g, () => ({}));
+      for (const [v, sums] of Object.entries(byVariant)) {
+        const held = into[v];
+        into[v] =
+          held === undefined
+            ? { ...sums }
+            : {
+                sum: (BigInt(held.sum) + BigInt(sums.sum)).toString(),
+                sum_squares: (BigInt(held.sum_squares) + BigInt(sums.sum_squares)).toString(),
+              };
+      }
+    }
     for (const [day, goals] of Object.entries(p.daily)) {
       for (const [g, byVariant] of Object.entries(goals)) {
         const into = entry(

@@ -5,11 +5,14 @@
 // - only a visitor in the sample converts, under the variant it was exposed to; a conversion that
 //   arrives before its exposure (batches from different isolates race) waits in `pending` for a while
 //   and is never counted without one, so conversions ≤ sample at every moment;
+// - a value goal's event adds to its visitor's total once (primary key on its identity), the visitor's
+//   counted value is the total up to the goal's cap, and the variant's sum and sum of squares of those
+//   counted values are kept exactly, as integers of any size (docs/metrics.md);
 // - once the experiment is done the object is frozen and refuses writes.
 // After a change it tells the catalog (at most every REPORT_DELAY_MS), which re-evaluates the gate.
 import { DurableObject } from "cloudflare:workers";
 import { entry } from "../core/util.ts";
-import type { RunEvent } from "../edge/ports.ts";
+import type { EventValue, RunEvent } from "../edge/ports.ts";
 import { CATALOG_OBJECT_NAME } from "../names.ts";
 
 const PENDING_TTL_MS = 15 * 60_000;
@@ -25,11 +28,24 @@ export interface ShardSnapshot {
   lastConversionAt: Record<string, number>;
   /** day (UTC, YYYY-MM-DD) → goal ('' for exposures) → variant → count that day */
   daily: Record<string, Record<string, Record<string, number>>>;
+  /**
+   * Value goals: goal → variant → the sum and the sum of squares of each visitor's counted value (its
+   * total up to the cap), in cents, as decimal strings: exact at any size.
+   */
+  values: Record<string, Record<string, ValueSums>>;
+}
+
+/** Σ and Σ² of the visitors' counted values in cents, as decimal strings of integers. */
+export interface ValueSums {
+  sum: string;
+  sum_squares: string;
 }
 
 export interface IngestResult {
   exposures: number;
   conversions: number;
+  /** Value events added to a visitor's total (each identity once). */
+  values: number;
   duplicates: number;
   pending: number;
   frozen: boolean;
@@ -49,6 +65,17 @@ const DAY_MS = 86_400_000;
 /** [epoch, visitor, variant, at] and [epoch, goal, visitor, at]: compact rows for the JSON the statements read. */
 type ExposureRow = [number, string, string, number];
 type ConversionRow = [number, string, string, number];
+
+/** A value event as run-data applies it. */
+interface ValueRow {
+  epoch: number;
+  goal: string;
+  visitorId: string;
+  eventId: string;
+  cents: number;
+  capCents: number | null;
+  at: number;
+}
 
 /**
  * Rows per statement. A bound value may be at most 2 MB on Durable Objects: 250 rows with 256-character
@@ -95,6 +122,23 @@ const INSERT_PENDING = `
   WHERE NOT EXISTS (SELECT 1 FROM sample s WHERE s.epoch = c.epoch AND s.visitor = c.visitor)
   RETURNING 1`;
 
+// Value events, one statement each (they are a goal's purchases, far fewer than exposures). `?1` is the
+// visitor id as the edge sent it, bound once and turned into its stored key by visitorKey.
+const VALUE_VARIANT = `SELECT variant FROM sample WHERE epoch = ?2 AND visitor = ${visitorKey("?1")}`;
+const INSERT_VALUE_EVENT = `
+  INSERT OR IGNORE INTO value_events (epoch, goal, visitor, event_id) VALUES (?2, ?3, ${visitorKey("?1")}, ?4) RETURNING 1`;
+const ADD_TO_VISITOR_TOTAL = `
+  INSERT INTO visitor_values (epoch, goal, visitor, total) VALUES (?2, ?3, ${visitorKey("?1")}, ?4)
+  ON CONFLICT (epoch, goal, visitor) DO UPDATE SET total = total + excluded.total RETURNING total`;
+const INSERT_PENDING_VALUE = `
+  INSERT OR IGNORE INTO pending_values (epoch, goal, visitor_id, event_id, cents, cap, at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING 1`;
+const PENDING_VALUES_READY = `
+  SELECT p.epoch, p.goal, p.visitor_id, p.event_id, p.cents, p.cap, p.at, s.variant FROM pending_values p
+  JOIN sample s ON s.epoch = p.epoch AND s.visitor = ${visitorKey("p.visitor_id")}`;
+const DELETE_RESOLVED_PENDING_VALUES = `
+  DELETE FROM pending_values WHERE EXISTS (
+    SELECT 1 FROM sample s WHERE s.epoch = pending_values.epoch AND s.visitor = ${visitorKey("pending_values.visitor_id")})`;
+
 export class RunDataObject extends DurableObject<RunDataEnv> {
   constructor(ctx: DurableObjectState, env: RunDataEnv) {
     super(ctx, env);
@@ -125,22 +169,45 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
         epoch INTEGER NOT NULL, day TEXT NOT NULL, goal TEXT NOT NULL, variant TEXT NOT NULL, n INTEGER NOT NULL,
         PRIMARY KEY (epoch, day, goal, variant)
       ) WITHOUT ROWID;
+      -- Value goals: each event once (its identity), each visitor's raw total, and per variant the exact
+      -- sums of the counted values (the totals up to the cap), as decimal text so that no size overflows.
+      CREATE TABLE IF NOT EXISTS value_events (
+        epoch INTEGER NOT NULL, goal TEXT NOT NULL, visitor BLOB NOT NULL, event_id TEXT NOT NULL,
+        PRIMARY KEY (epoch, goal, visitor, event_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS visitor_values (
+        epoch INTEGER NOT NULL, goal TEXT NOT NULL, visitor BLOB NOT NULL, total INTEGER NOT NULL,
+        PRIMARY KEY (epoch, goal, visitor)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS value_sums (
+        epoch INTEGER NOT NULL, goal TEXT NOT NULL, variant TEXT NOT NULL, sum TEXT NOT NULL, sum_squares TEXT NOT NULL,
+        PRIMARY KEY (epoch, goal, variant)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS pending_values (
+        epoch INTEGER NOT NULL, goal TEXT NOT NULL, visitor_id TEXT NOT NULL, event_id TEXT NOT NULL,
+        cents INTEGER NOT NULL, cap INTEGER, at INTEGER NOT NULL,
+        PRIMARY KEY (epoch, goal, visitor_id, event_id)
+      ) WITHOUT ROWID;
     `);
   }
 
   /** Applies a batch; repeats are counted once, conversions without an exposure wait. */
   async ingest(shard: number, events: readonly RunEvent[]): Promise<IngestResult> {
-    const result: IngestResult = { exposures: 0, conversions: 0, duplicates: 0, pending: 0, frozen: false };
+    const result: IngestResult = { exposures: 0, conversions: 0, values: 0, duplicates: 0, pending: 0, frozen: false };
     if (this.meta("frozen") === "1") return { ...result, frozen: true };
     const exposures: ExposureRow[] = [];
     const conversions: ConversionRow[] = [];
+    const values: ValueRow[] = [];
     let experimentId: number | undefined;
     let epoch = 0;
     for (const e of events) {
       experimentId = e.experimentId;
       if (e.epoch > epoch) epoch = e.epoch;
       if (e.kind === "exposure") exposures.push([e.epoch, e.visitorId, e.variant, e.at]);
-      else conversions.push([e.epoch, e.goal, e.visitorId, e.at]);
+      else {
+        conversions.push([e.epoch, e.goal, e.visitorId, e.at]);
+        if (e.value !== undefined) values.push(valueRow(e.epoch, e.goal, e.visitorId, e.value, e.at));
+      }
     }
     const sql = this.ctx.storage.sql;
     this.ctx.storage.transactionSync(() => {
@@ -185,22 +252,84 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
       }
       result.duplicates += conversions.length - settled;
       bumps.write(sql);
+      // 5. Value events: waiting ones whose exposure is here, then this batch's.
+      if (values.length > 0 || sql.exec("SELECT 1 FROM pending_values LIMIT 1").toArray().length > 0) {
+        const sums = new ValueSumBumps();
+        this.applyPendingValues(sums);
+        for (const v of values) {
+          const applied = this.applyValue(v, sums);
+          if (applied === "counted") result.values++;
+          else if (applied === "pending") result.pending++;
+        }
+        sums.write(sql);
+      }
       if (experimentId !== undefined) {
         this.setMeta("experiment_id", String(experimentId));
         this.setMeta("shard", String(shard));
         this.setMeta("epoch", String(Math.max(epoch, Number(this.meta("epoch") ?? 0))));
       }
     });
-    if ((result.exposures > 0 || result.conversions > 0) && (await this.ctx.storage.getAlarm()) === null) {
+    if ((result.exposures > 0 || result.conversions > 0 || result.values > 0) && (await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Date.now() + REPORT_DELAY_MS);
     }
     return result;
   }
 
+  /**
+   * One value event: added to its visitor's total once; the visitor's counted value moves from
+   * min(old, cap) to min(new, cap), and the variant's sums move with it. A visitor not in the sample yet
+   * (its exposure is in another batch) waits in pending_values, as a conversion does.
+   */
+  private applyValue(v: ValueRow, sums: ValueSumBumps, known?: string): "counted" | "repeat" | "pending" {
+    const sql = this.ctx.storage.sql;
+    const variant = known ?? sql.exec<{ variant: string }>(VALUE_VARIANT, v.visitorId, v.epoch).toArray()[0]?.variant;
+    if (variant === undefined) {
+      const waiting = sql.exec(INSERT_PENDING_VALUE, v.epoch, v.goal, v.visitorId, v.eventId, v.cents, v.capCents, v.at).toArray();
+      return waiting.length > 0 ? "pending" : "repeat";
+    }
+    if (sql.exec(INSERT_VALUE_EVENT, v.visitorId, v.epoch, v.goal, v.eventId).toArray().length === 0) return "repeat";
+    const total = sql.exec<{ total: number }>(ADD_TO_VISITOR_TOTAL, v.visitorId, v.epoch, v.goal, v.cents).one().total;
+    sums.add(v.epoch, v.goal, variant, total - v.cents, total, v.capCents);
+    return "counted";
+  }
+
+  /** Value events that waited for their visitor's exposure and now have it; those waiting too long are dropped. */
+  private applyPendingValues(sums: ValueSumBumps): void {
+    const sql = this.ctx.storage.sql;
+    const ready = sql
+      .exec<{
+        epoch: number;
+        goal: string;
+        visitor_id: string;
+        event_id: string;
+        cents: number;
+        cap: number | null;
+        at: number;
+        variant: string;
+      }>(PENDING_VALUES_READY)
+      .toArray();
+    if (ready.length > 0) {
+      for (const p of ready) {
+        const row: ValueRow = {
+          epoch: p.epoch,
+          goal: p.goal,
+          visitorId: p.visitor_id,
+          eventId: p.event_id,
+          cents: p.cents,
+          capCents: p.cap,
+          at: p.at,
+        };
+        this.applyValue(row, sums, p.variant);
+      }
+      sql.exec(DELETE_RESOLVED_PENDING_VALUES);
+    }
+    sql.exec("DELETE FROM pending_values WHERE at < ?", Date.now() - PENDING_TTL_MS);
+  }
+
   /** The counts of one epoch. */
   snapshot(epoch: number): ShardSnapshot {
     const sql = this.ctx.storage.sql;
-    const snap: ShardSnapshot = { epoch, samples: {}, conversions: {}, lastConversionAt: {}, daily: {} };
+    const snap: ShardSnapshot = { epoch, samples: {}, conversions: {}, lastConversionAt: {}, daily: {}, values: {} };
     for (const r of sql.exec<{ goal: string; variant: string; n: number; last_at: number | null }>(
       "SELECT goal, variant, n, last_at FROM counts WHERE epoch = ?",
       epoch,
@@ -220,6 +349,12 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
         r.goal,
         () => ({}),
       )[r.variant] = r.n;
+    }
+    for (const r of sql.exec<{ goal: string; variant: string; sum: string; sum_squares: string }>(
+      "SELECT goal, variant, sum, sum_squares FROM value_sums WHERE epoch = ?",
+      epoch,
+    )) {
+      entry(snap.values, r.goal, () => ({}))[r.variant] = { sum: r.sum, sum_squares: r.sum_squares };
     }
     return snap;
   }
@@ -316,6 +451,59 @@ class CounterBumps {
         d.goal,
         d.variant,
         d.n,
+      );
+    }
+  }
+}
+
+/** A conversion event's value as run-data applies it; a value the edge should not have sent is taken as 0. */
+function valueRow(epoch: number, goal: string, visitorId: string, v: EventValue, at: number): ValueRow {
+  const cents = Number.isSafeInteger(v.cents) && v.cents >= 0 ? v.cents : 0;
+  const capCents = v.capCents !== null && Number.isSafeInteger(v.capCents) && v.capCents > 0 ? v.capCents : null;
+  return { epoch, goal, visitorId, eventId: String(v.id), cents, capCents, at };
+}
+
+/**
+ * The changes of one batch to the value sums, per (epoch, goal, variant), as big integers: a visitor
+ * whose total went from `before` to `after` moves its counted value from min(before, cap) to
+ * min(after, cap), so Σ += new − old and Σ² += new² − old².
+ */
+class ValueSumBumps {
+  private readonly changes = new Map<string, { epoch: number; goal: string; variant: string; sum: bigint; squares: bigint }>();
+
+  add(epoch: number, goal: string, variant: string, before: number, after: number, capCents: number | null): void {
+    const oldValue = BigInt(capCents === null ? before : Math.min(before, capCents));
+    const newValue = BigInt(capCents === null ? after : Math.min(after, capCents));
+    if (oldValue === newValue) return;
+    const key = `${epoch}\u0000${goal}\u0000${variant}`;
+    let change = this.changes.get(key);
+    if (change === undefined) {
+      change = { epoch, goal, variant, sum: 0n, squares: 0n };
+      this.changes.set(key, change);
+    }
+    change.sum += newValue - oldValue;
+    change.squares += newValue * newValue - oldValue * oldValue;
+  }
+
+  write(sql: SqlStorage): void {
+    for (const c of this.changes.values()) {
+      const current = sql
+        .exec<{ sum: string; sum_squares: string }>(
+          "SELECT sum, sum_squares FROM value_sums WHERE epoch = ? AND goal = ? AND variant = ?",
+          c.epoch,
+          c.goal,
+          c.variant,
+        )
+        .toArray()[0];
+      const sum = BigInt(current?.sum ?? "0") + c.sum;
+      const squares = BigInt(current?.sum_squares ?? "0") + c.squares;
+      sql.exec(
+        "INSERT OR REPLACE INTO value_sums (epoch, goal, variant, sum, sum_squares) VALUES (?, ?, ?, ?, ?)",
+        c.epoch,
+        c.goal,
+        c.variant,
+        sum.toString(),
+        squares.toString(),
       );
     }
   }

@@ -8,8 +8,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { parseCustomEvents } from "../../src/core/custom-events.ts";
 import { parseEdgeConfig } from "../../src/core/edge-config.ts";
-import { UTC_TIMESTAMP } from "../../src/core/field-rules.ts";
-import { EVENT_ID_PATTERN, MAX_EVENT_VALUE } from "../../src/core/field-rules.ts";
+import { EVENT_ID_PATTERN, MAX_EVENT_VALUE, UTC_TIMESTAMP } from "../../src/core/field-rules.ts";
 import { CUSTOM_EVENT_NAME, EdgeConfig } from "../../src/core/schema.ts";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

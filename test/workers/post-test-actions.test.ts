@@ -12,6 +12,7 @@ const snapshot = (samples: Record<string, number>, conversions: Record<string, n
   conversions: { [goal]: conversions },
   lastConversionAt: {},
   daily: {},
+  values: {},
 });
 
 async function started(postTest: Partial<ExperimentInput["post_test"]>, minSample = 100) {
