@@ -62,6 +62,19 @@ export const StoredSnapshot = z.object({
   values: z
     .record(z.string(), z.record(z.string(), z.object({ sum: z.string().regex(/^\d+$/), sum_squares: z.string().regex(/^\d+$/) })))
     .default({}),
+  responses: z
+    .record(
+      z.string(),
+      z.object({
+        n: z.number().int().min(0),
+        status_4xx: z.number().int().min(0),
+        status_5xx: z.number().int().min(0),
+        latency_sum: z.number().min(0),
+        latency_sum_squares: z.string().regex(/^\d+$/),
+      }),
+    )
+    .default({}),
+  notCounted: z.record(z.string(), Counts).default({}),
 });
 
 // These are parsed loosely: a field a later version adds (more of the outcome, say) is kept as it was

@@ -175,6 +175,16 @@ export interface Plan {
   readonly countExposure: boolean;
   /** The plan needs the visitor id (and its cookie, when absent). */
   readonly needsVisitor: boolean;
+  /**
+   * The visitor is in the live experiment's sample, under `variant` (assigned now or by its cookie): the
+   * origin's answer is measured for the guardrails. False for crawlers, QA links, paused and done.
+   */
+  readonly inSample: boolean;
+  /**
+   * The variant the visitor is assigned to (by cookie or hash) when it is stopped: the plan serves the
+   * control instead and counts nothing. Absent otherwise.
+   */
+  readonly stoppedVariant?: string;
 }
 
 const PAUSED_PLAN = (e: CompiledExperiment): Plan => ({
@@ -183,6 +193,7 @@ const PAUSED_PLAN = (e: CompiledExperiment): Plan => ({
   writeAssignment: null,
   countExposure: false,
   needsVisitor: false,
+  inSample: false,
 });
 
 /**
@@ -190,12 +201,14 @@ const PAUSED_PLAN = (e: CompiledExperiment): Plan => ({
  * assigned to the control either, which would add visitors to the control that the split did not send
  * there; the cookie, if any, is left as it is.
  */
-const stoppedPlan = (e: CompiledExperiment): Plan => ({
+const stoppedPlan = (e: CompiledExperiment, stopped: CompiledVariant): Plan => ({
   variant: e.control,
   isPrivate: true,
   writeAssignment: null,
   countExposure: false,
   needsVisitor: true,
+  inSample: false,
+  stoppedVariant: stopped.slug,
 });
 
 /**
@@ -203,7 +216,7 @@ const stoppedPlan = (e: CompiledExperiment): Plan => ({
  * have not consented, and for an operator's QA link.
  */
 export function fixedPlan(variant: CompiledVariant): Plan {
-  return { variant, isPrivate: true, writeAssignment: null, countExposure: false, needsVisitor: false };
+  return { variant, isPrivate: true, writeAssignment: null, countExposure: false, needsVisitor: false, inSample: false };
 }
 
 /** Whether serving `experiment` would identify the visitor (cookies, counting). */
@@ -225,7 +238,14 @@ export function planRequest(experiment: CompiledExperiment, assignedSlug: string
       return PAUSED_PLAN(experiment);
     case "done": {
       if (experiment.rolloutBuckets >= BUCKETS || experiment.shipped === experiment.control) {
-        return { variant: experiment.shipped, isPrivate: false, writeAssignment: null, countExposure: false, needsVisitor: false };
+        return {
+          variant: experiment.shipped,
+          isPrivate: false,
+          writeAssignment: null,
+          countExposure: false,
+          needsVisitor: false,
+          inSample: false,
+        };
       }
       // A gradual rollout: the same bucket as assignment, so raising the share only adds visitors.
       const rolledOut = inRolloutBuckets(experiment.slug, visitorId(), experiment.rolloutBuckets);
@@ -235,19 +255,20 @@ export function planRequest(experiment: CompiledExperiment, assignedSlug: string
         writeAssignment: null,
         countExposure: false,
         needsVisitor: true,
+        inSample: false,
       };
     }
     case "live": {
       const honoured = assignedSlug === undefined ? undefined : experiment.bySlug.get(assignedSlug);
       if (honoured !== undefined) {
         return honoured.stopped
-          ? stoppedPlan(experiment)
-          : { variant: honoured, isPrivate: true, writeAssignment: null, countExposure: false, needsVisitor: true };
+          ? stoppedPlan(experiment, honoured)
+          : { variant: honoured, isPrivate: true, writeAssignment: null, countExposure: false, needsVisitor: true, inSample: true };
       }
       const index = variantIndexForBucket(experiment.bounds, bucketOf(experiment.slug, visitorId()));
       const variant = experiment.variants[index] as CompiledVariant;
-      if (variant.stopped) return stoppedPlan(experiment);
-      return { variant, isPrivate: true, writeAssignment: variant.slug, countExposure: true, needsVisitor: true };
+      if (variant.stopped) return stoppedPlan(experiment, variant);
+      return { variant, isPrivate: true, writeAssignment: variant.slug, countExposure: true, needsVisitor: true, inSample: true };
     }
   }
 }

@@ -2,6 +2,9 @@
 // to under the original URL; a request that completes a conversion goal (a page view, a form post, a
 // custom event) is counted; every other request passes straight to the origin. Any failure of the
 // experiment layer (config, run-data, a variant page) ends in the untouched page, never an error.
+// Beside the events, it measures the origin's answer to every target-page request of a visitor in a
+// live sample (the guardrails) and notes each request it leaves out of the counts, with why (the
+// ledger): both go to the tally sink, which adds them up in the isolate.
 
 import { isBot } from "../core/bots.ts";
 import { alreadyPrivate } from "../core/cache-control.ts";
@@ -12,11 +15,11 @@ import { VALUE_SCALE } from "../core/field-rules.ts";
 import { normalizePath } from "../core/paths.ts";
 import { urlPath, withPath } from "../core/url.ts";
 import { ConfigCache } from "./config-cache.ts";
-import { assignmentCookie, cookieValue, parseCookies, usableVisitorId, visitorCookie } from "./cookies.ts";
+import { assignmentCookie, cookieValue, MAX_VISITOR_ID_LENGTH, parseCookies, usableVisitorId, visitorCookie } from "./cookies.ts";
 import { handleCustomEvents } from "./custom-events.ts";
 import { type EdgeOptions, type ResolvedEdgeOptions, withDefaults } from "./options.ts";
 import { applyOverrides } from "./overrides.ts";
-import type { EventSink } from "./ports.ts";
+import type { EventSink, NotCountedReason, TallyExperiment } from "./ports.ts";
 import { QA_PARAM, qaVariant } from "./qa-link.ts";
 
 export type Origin = (request: Request) => Promise<Response>;
@@ -33,6 +36,17 @@ interface Decision {
   readonly experiment: CompiledExperiment;
   readonly plan: Plan;
   readonly setCookies: string[];
+  /** The assignment cookie to write, kept apart: a visitor whose variant could not be served gets none. */
+  readonly assignmentCookie: string | null;
+  /** The visitor id, when the plan counts an exposure (sent once the page is known to be served). */
+  readonly visitorId: string | undefined;
+  /** When the planned page was asked of the origin (ms), for the time to its response headers. */
+  readonly startedAt: number;
+  /** The variant page's own answer, when it was fetched by its path: status and ms (-1: not fetched so). */
+  pageStatus: number;
+  pageMs: number;
+  /** The planned variant was not served (its page failed, or its overrides could not be applied). */
+  fellBack: NotCountedReason | null;
 }
 
 /** What the edge reads of a request, each read once: every access to `request.url` or a header copies it. */
@@ -62,19 +76,43 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     }
   };
 
+  /**
+   * The ledger of what was not counted: one call wherever a request is left out,
+   * `ledger.note(experiment, variant | null, reason, env, ctx)`. Added up in the isolate by the tally
+   * sink (no Durable Object call of its own); a sink that throws loses the note, never the page.
+   */
+  const ledger = {
+    note(experiment: TallyExperiment, variant: string | null, reason: NotCountedReason, env: Env, ctx: ExecutionContext): void {
+      if (o.tallies === undefined) return;
+      try {
+        o.tallies.notCounted(experiment, variant, reason, env, ctx);
+      } catch (err) {
+        o.log(`sgen-ab: a ${reason} note for experiment ${experiment.id} was not recorded`, err);
+      }
+    },
+  };
+
   /** The visitor id a request carries (a site's own, or the cookie), if any. */
   const knownVisitor = (seen: Seen, env: Env): string | undefined =>
     usableVisitorId(o.visitorId?.(seen.request, env)) ?? usableVisitorId(cookieValue(seen.cookieHeader, o.visitorCookie));
 
-  /** A crawler, or a visitor who has not consented: sees the control, is never assigned or counted. */
-  function untracked(seen: Seen, env: Env): boolean {
-    if (isBot(seen.request.headers.get("user-agent"), o.bots)) return true;
+  /** Whether the request carried a visitor id too long to use (it is then replaced by a fresh one). */
+  const overlongVisitor = (seen: Seen, env: Env): boolean =>
+    (o.visitorId?.(seen.request, env)?.length ?? 0) > MAX_VISITOR_ID_LENGTH ||
+    (cookieValue(seen.cookieHeader, o.visitorCookie)?.length ?? 0) > MAX_VISITOR_ID_LENGTH;
+
+  /** Why the request's visitor is never assigned or counted (a crawler, or no consent), or null. */
+  function untrackedReason(seen: Seen, env: Env): "crawler" | "no_consent" | null {
+    if (isBot(seen.request.headers.get("user-agent"), o.bots)) return "crawler";
     const consentName = o.consentCookie?.(env);
     if (consentName !== undefined && consentName !== "" && !CONSENTED.test(cookieValue(seen.cookieHeader, consentName) ?? "")) {
-      return true;
+      return "no_consent";
     }
-    return o.consent !== undefined && !o.consent(seen.request, parseCookies(seen.cookieHeader), env);
+    return o.consent !== undefined && !o.consent(seen.request, parseCookies(seen.cookieHeader), env) ? "no_consent" : null;
   }
+
+  /** A crawler, or a visitor who has not consented: sees the control, is never assigned or counted. */
+  const untracked = (seen: Seen, env: Env): boolean => untrackedReason(seen, env) !== null;
 
   function decide(seen: Seen, env: Env, ctx: ExecutionContext, experiment: CompiledExperiment, qa: string | null): Decision {
     const secure = seen.url.startsWith("https:");
@@ -84,6 +122,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       if (visitor !== undefined) return visitor;
       visitor = knownVisitor(seen, env);
       if (visitor === undefined) {
+        if (experiment.state === "live" && overlongVisitor(seen, env)) ledger.note(experiment, null, "id_too_long", env, ctx);
         visitor = crypto.randomUUID();
         cookies.push(setCookies.issuedVisitor(visitor, secure));
       }
@@ -92,30 +131,66 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     const qaTarget = qa === null ? undefined : experiment.bySlug.get(qa);
     // Cookies are read only while live (assignment) or during a gradual rollout (the visitor id): a paused
     // or fully shipped experiment never reads or writes them.
-    const plan =
-      qaTarget !== undefined
-        ? fixedPlan(qaTarget)
-        : identifiesVisitor(experiment) && untracked(seen, env)
-          ? fixedPlan(experiment.control)
-          : planRequest(
-              experiment,
-              experiment.state === "live" ? cookieValue(seen.cookieHeader, experiment.cookieName) : undefined,
-              visitorId,
-            );
-    if (plan.needsVisitor) visitorId(); // a live page always leaves a visitor id, for conversions later
-    if (plan.writeAssignment !== null) cookies.push(setCookies.assignment(experiment, plan.variant, secure));
-    if (plan.countExposure && o.events !== undefined) {
-      const event = {
-        kind: "exposure",
-        experimentId: experiment.id,
-        epoch: experiment.epoch,
-        visitorId: visitorId(),
-        variant: plan.variant.slug,
-        at: Date.now(),
-      } as const;
-      send(event, experiment.shards, env, ctx);
+    let plan: Plan;
+    if (qaTarget !== undefined) plan = fixedPlan(qaTarget);
+    else {
+      const skip = identifiesVisitor(experiment) ? untrackedReason(seen, env) : null;
+      if (skip !== null) {
+        if (experiment.state === "live") ledger.note(experiment, null, skip, env, ctx);
+        plan = fixedPlan(experiment.control);
+      } else {
+        plan = planRequest(
+          experiment,
+          experiment.state === "live" ? cookieValue(seen.cookieHeader, experiment.cookieName) : undefined,
+          visitorId,
+        );
+      }
     }
-    return { experiment, plan, setCookies: cookies };
+    if (plan.needsVisitor) visitorId(); // a live page always leaves a visitor id, for conversions later
+    return {
+      experiment,
+      plan,
+      setCookies: cookies,
+      assignmentCookie: plan.writeAssignment === null ? null : setCookies.assignment(experiment, plan.variant, secure),
+      visitorId: plan.countExposure ? visitorId() : undefined,
+      startedAt: Date.now(),
+      pageStatus: -1,
+      pageMs: -1,
+      fellBack: null,
+    };
+  }
+
+  /**
+   * Once the page is served: the exposure is counted and the assignment cookie written only when the
+   * visitor got its variant. One whose variant page failed got the control's page: it is not counted
+   * (the ledger says why) and keeps no assignment, so its next visit, assigned by the same hash, counts
+   * if that page then serves. The origin's answer is tallied for the guardrails.
+   */
+  function settle(d: Decision, upstream: Response, env: Env, ctx: ExecutionContext): void {
+    const { experiment, plan } = d;
+    const variant = plan.variant.slug;
+    if (plan.inSample && o.tallies !== undefined) {
+      const status = d.pageStatus >= 0 ? d.pageStatus : upstream.status;
+      const ms = d.pageMs >= 0 ? d.pageMs : Date.now() - d.startedAt;
+      try {
+        o.tallies.response(experiment, variant, status, ms, env, ctx);
+      } catch (err) {
+        o.log(`sgen-ab: a response of experiment ${experiment.id} was not tallied`, err);
+      }
+    }
+    if (d.fellBack !== null) {
+      if (plan.countExposure) ledger.note(experiment, variant, d.fellBack, env, ctx);
+      return;
+    }
+    if (d.assignmentCookie !== null) d.setCookies.push(d.assignmentCookie);
+    if (d.visitorId !== undefined && o.events !== undefined) {
+      send(
+        { kind: "exposure", experimentId: experiment.id, epoch: experiment.epoch, visitorId: d.visitorId, variant, at: Date.now() },
+        experiment.shards,
+        env,
+        ctx,
+      );
+    }
   }
 
   /**
@@ -164,11 +239,17 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     return sent;
   }
 
-  /** Fetches the planned page; a variant page that fails falls back to the target page (the control). */
+  /**
+   * Fetches the planned page; a variant page that fails falls back to the target page (the control). A
+   * variant page that cannot be fetched at all is taken as a 5xx answer.
+   */
   function fetchPlanned(seen: Seen, path: string, d: Decision, origin: Origin): Promise<Response> {
     const variant = d.plan.variant;
     if (path === variant.pagePath) return origin(seen.request);
-    const fallBack = (why: string, err?: unknown): Promise<Response> => {
+    const fallBack = (status: number, why: string, err?: unknown): Promise<Response> => {
+      d.pageStatus = status;
+      d.pageMs = Date.now() - d.startedAt;
+      d.fellBack = status < 500 ? "variant_page_4xx" : "variant_page_5xx";
       o.log(`sgen-ab: variant page ${variant.page} of ${d.experiment.slug} ${why}; serving the target page`, err);
       return origin(seen.request);
     };
@@ -179,11 +260,16 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
         new Request(withPath(seen.url, variant.page), { method: request.method, headers: request.headers, redirect: "manual" }),
       );
     } catch (err) {
-      return fallBack("failed", err);
+      return fallBack(UNREACHABLE, "failed", err);
     }
     return pending.then(
-      (res) => (res.status < 400 ? res : fallBack(`answered ${res.status}`)),
-      (err) => fallBack("failed", err),
+      (res) => {
+        if (res.status >= 400) return fallBack(res.status, `answered ${res.status}`);
+        d.pageStatus = res.status;
+        d.pageMs = Date.now() - d.startedAt;
+        return res;
+      },
+      (err) => fallBack(UNREACHABLE, "failed", err),
     );
   }
 
@@ -237,6 +323,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
         d = decide(seen, env, ctx, experiment, qa);
       } catch (err) {
         o.log("sgen-ab: could not decide a variant; serving the page untouched", err);
+        if (experiment.state === "live") ledger.note(experiment, null, "fail_open", env, ctx);
       }
     }
     const upstream = d === undefined ? origin(seen.request) : fetchPlanned(seen, path, d, origin);
@@ -253,12 +340,20 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     goals: readonly GoalTarget[] | undefined,
   ): Response {
     const overrides = d?.plan.variant.overrides;
-    if (overrides !== undefined && upstream.status < 300) {
+    if (d !== undefined && overrides !== undefined && upstream.status < 300) {
       try {
-        upstream = applyOverrides(upstream, overrides, !d?.experiment.allowScriptOverrides);
+        upstream = applyOverrides(upstream, overrides, !d.experiment.allowScriptOverrides);
       } catch (err) {
         // A selector the runtime refuses (the admin validates them, but fail open all the same).
-        o.log(`sgen-ab: overrides of ${d?.experiment.slug}/${d?.plan.variant.slug} could not be applied; serving the page unedited`, err);
+        o.log(`sgen-ab: overrides of ${d.experiment.slug}/${d.plan.variant.slug} could not be applied; serving the page unedited`, err);
+        d.fellBack ??= "fail_open";
+      }
+    }
+    if (d !== undefined) {
+      try {
+        settle(d, upstream, env, ctx);
+      } catch (err) {
+        o.log("sgen-ab: could not count an exposure", err);
       }
     }
     if (goals !== undefined && upstream.status < 400) {
@@ -302,6 +397,8 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
 }
 
 const CONSENTED = /^(1|true|yes|granted)$/i;
+/** The status a variant page is taken to have answered when it could not be fetched at all. */
+const UNREACHABLE = 502;
 const QA_PARAM_EQ = `${QA_PARAM}=`;
 
 /**

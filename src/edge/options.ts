@@ -1,12 +1,17 @@
 // Options of the edge middleware, with the defaults a site gets when it sets nothing.
 import { DEFAULT_BOT_PATTERN } from "../core/bots.ts";
-import type { ConfigStore, EventSink } from "./ports.ts";
+import type { ConfigStore, EventSink, TallySink } from "./ports.ts";
 
 export interface EdgeOptions<Env> {
   /** The KV namespace holding the published config (`kv-schema/`). Missing → the edge passes everything through. */
   configStore: (env: Env) => ConfigStore | undefined;
   /** Where exposures and conversions go. Default: nowhere (the Worker wires the run-data Durable Objects). */
   events?: EventSink<Env>;
+  /**
+   * Where the guardrails' measurements (each target-page response's status and time) and the ledger of
+   * requests not counted go, added up in the isolate. Default: nowhere (the Worker wires run-data).
+   */
+  tallies?: TallySink<Env>;
   /** Path of the custom-event endpoint (docs/conversions.md#custom-events). Default `/__sgen/events`. */
   eventsPath?: string;
   /** Largest custom-event body. Default 8 KiB. */
@@ -47,7 +52,7 @@ export interface EdgeOptions<Env> {
   log?: (message: string, error?: unknown) => void;
 }
 
-type OptionalKeys = "events" | "visitorId" | "consent" | "consentCookie" | "qaSecret";
+type OptionalKeys = "events" | "tallies" | "visitorId" | "consent" | "consentCookie" | "qaSecret";
 export type ResolvedEdgeOptions<Env> = Required<Omit<EdgeOptions<Env>, OptionalKeys>> & Pick<EdgeOptions<Env>, OptionalKeys>;
 
 export function withDefaults<Env>(o: EdgeOptions<Env>): ResolvedEdgeOptions<Env> {

@@ -1,6 +1,7 @@
 // What the edge needs from the world around it, defined here by the edge (the consumer of these ports):
-// a store to read the published config from, and a sink for the events it observes. Run-data implements
-// the sink; tests and other sites may bring their own. Imports nothing.
+// a store to read the published config from, a sink for the events it observes, and a sink for what it
+// measures besides (the origin's answers, the requests it did not count). Run-data implements the
+// sinks; tests and other sites may bring their own. Imports nothing.
 
 /** What the edge needs from a KV namespace: one text read. Tests inject slow or failing ones. */
 export interface ConfigStore {
@@ -45,3 +46,51 @@ export type RunEvent = ExposureEvent | ConversionEvent;
 
 /** Receives the edge's events, off the response path (`ctx.waitUntil`). Must not throw. */
 export type EventSink<Env> = (event: RunEvent, shards: number, env: Env, ctx: ExecutionContext) => void;
+
+/**
+ * Why a request on a live experiment was left out of its counts: the ledger of what was not counted
+ * (docs/metrics.md, "The ledger"), shown beside the sample-ratio check so that a mismatch comes with its
+ * likely cause. Per variant where the variant is known.
+ */
+export const NOT_COUNTED_REASONS = [
+  /** A known crawler or tool (served, never counted). */
+  "crawler",
+  /** The site asks for consent and the visitor has not given it. */
+  "no_consent",
+  /** Outside the experiment's audience (the targeting rules). */
+  "audience_miss",
+  /** The experiment layer could not decide or could not apply the variant; the visitor got the page untouched. */
+  "fail_open",
+  /** The variant's page answered 4xx or 5xx (or could not be fetched): the visitor got the control's page. */
+  "variant_page_4xx",
+  "variant_page_5xx",
+  /** A visitor id longer than the edge accepts was replaced by a fresh one. */
+  "id_too_long",
+  /** The isolate's event buffer was full (run-data unreachable for long): the event was dropped. */
+  "buffer_overflow",
+  /** Run-data refused a batch every time it was sent: its events were dropped. */
+  "delivery_failed",
+  /** A client over its counting limit. */
+  "rate_limited",
+] as const;
+export type NotCountedReason = (typeof NOT_COUNTED_REASONS)[number];
+
+/** What a tally needs to know of an experiment (a compiled experiment is one). */
+export interface TallyExperiment {
+  readonly id: number;
+  readonly epoch: number;
+  readonly shards: number;
+}
+
+/**
+ * Receives what the edge measures of live experiments besides the events: the origin's answer to each
+ * target-page request of a visitor in the sample (for the guardrails), and the requests not counted
+ * (the ledger). Implementations add them up in the isolate and send the totals with the events'
+ * rhythm: never a Durable Object call per page view. Must not throw; off the response path.
+ */
+export interface TallySink<Env> {
+  /** The origin answered `status` after `ms` milliseconds (to its response headers) for a visitor of `variant`. */
+  response(experiment: TallyExperiment, variant: string, status: number, ms: number, env: Env, ctx: ExecutionContext): void;
+  /** A request of `variant` (null when not known) was left out of the counts, for `reason`. */
+  notCounted(experiment: TallyExperiment, variant: string | null, reason: NotCountedReason, env: Env, ctx: ExecutionContext): void;
+}

@@ -12,7 +12,16 @@ function stubsOf(ns: RunDataNamespace, experimentId: number, shards: number) {
 
 /** Adds shard snapshots of one epoch together. */
 export function sumSnapshots(epoch: number, parts: readonly ShardSnapshot[]): ShardSnapshot {
-  const total: ShardSnapshot = { epoch, samples: {}, conversions: {}, lastConversionAt: {}, daily: {}, values: {} };
+  const total: ShardSnapshot = {
+    epoch,
+    samples: {},
+    conversions: {},
+    lastConversionAt: {},
+    daily: {},
+    values: {},
+    responses: {},
+    notCounted: {},
+  };
   for (const p of parts) {
     for (const [v, n] of Object.entries(p.samples)) total.samples[v] = (total.samples[v] ?? 0) + n;
     for (const [g, byVariant] of Object.entries(p.conversions)) {
@@ -32,6 +41,23 @@ export function sumSnapshots(epoch: number, parts: readonly ShardSnapshot[]): Sh
                 sum_squares: (BigInt(held.sum_squares) + BigInt(sums.sum_squares)).toString(),
               };
       }
+    }
+    for (const [v, r] of Object.entries(p.responses ?? {})) {
+      const held = total.responses[v];
+      total.responses[v] =
+        held === undefined
+          ? { ...r }
+          : {
+              n: held.n + r.n,
+              status_4xx: held.status_4xx + r.status_4xx,
+              status_5xx: held.status_5xx + r.status_5xx,
+              latency_sum: held.latency_sum + r.latency_sum,
+              latency_sum_squares: (BigInt(held.latency_sum_squares) + BigInt(r.latency_sum_squares)).toString(),
+            };
+    }
+    for (const [v, reasons] of Object.entries(p.notCounted ?? {})) {
+      const into = entry(total.notCounted, v, () => ({}));
+      for (const [reason, n] of Object.entries(reasons)) into[reason] = (into[reason] ?? 0) + n;
     }
     for (const [day, goals] of Object.entries(p.daily)) {
       for (const [g, byVariant] of Object.entries(goals)) {

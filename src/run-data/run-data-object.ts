@@ -14,6 +14,7 @@ import { DurableObject } from "cloudflare:workers";
 import { entry } from "../core/util.ts";
 import type { EventValue, RunEvent } from "../edge/ports.ts";
 import { CATALOG_OBJECT_NAME } from "../names.ts";
+import type { TallyBatch } from "./tallies.ts";
 
 const PENDING_TTL_MS = 15 * 60_000;
 const REPORT_DELAY_MS = 2_000;
@@ -33,6 +34,20 @@ export interface ShardSnapshot {
    * total up to the cap), in cents, as decimal strings: exact at any size.
    */
   values: Record<string, Record<string, ValueSums>>;
+  /** variant → the origin's answers to its sample's target-page requests (the guardrails' measurements) */
+  responses: Record<string, OriginResponses>;
+  /** variant ('' when not known) → reason → requests left out of the counts (the ledger) */
+  notCounted: Record<string, Record<string, number>>;
+}
+
+/** The origin's answers to one variant's target-page requests: how many, the errors, the time to headers. */
+export interface OriginResponses {
+  n: number;
+  status_4xx: number;
+  status_5xx: number;
+  /** Σ and Σ² of the time to the response headers, in whole milliseconds (Σ² as a decimal string). */
+  latency_sum: number;
+  latency_sum_squares: string;
 }
 
 /** Σ and Σ² of the visitors' counted values in cents, as decimal strings of integers. */
@@ -46,6 +61,8 @@ export interface IngestResult {
   conversions: number;
   /** Value events added to a visitor's total (each identity once). */
   values: number;
+  /** Whether the tallies sent with the batch were applied (false: none, or a resend already applied). */
+  tallies: boolean;
   duplicates: number;
   pending: number;
   frozen: boolean;
@@ -188,18 +205,35 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
         cents INTEGER NOT NULL, cap INTEGER, at INTEGER NOT NULL,
         PRIMARY KEY (epoch, goal, visitor_id, event_id)
       ) WITHOUT ROWID;
+      -- The edge's tallies: the origin's answers per variant (guardrails) and the requests not counted
+      -- (the ledger), with the ids of the tally batches applied (kept a day), so a resend adds nothing.
+      CREATE TABLE IF NOT EXISTS responses (
+        epoch INTEGER NOT NULL, variant TEXT NOT NULL, n INTEGER NOT NULL, status_4xx INTEGER NOT NULL,
+        status_5xx INTEGER NOT NULL, latency_sum INTEGER NOT NULL, latency_sum_squares INTEGER NOT NULL,
+        PRIMARY KEY (epoch, variant)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS not_counted (
+        epoch INTEGER NOT NULL, variant TEXT NOT NULL, reason TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (epoch, variant, reason)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS tally_batches (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
     `);
   }
 
-  /** Applies a batch; repeats are counted once, conversions without an exposure wait. */
-  async ingest(shard: number, events: readonly RunEvent[]): Promise<IngestResult> {
-    const result: IngestResult = { exposures: 0, conversions: 0, values: 0, duplicates: 0, pending: 0, frozen: false };
+  /**
+   * Applies a batch; repeats are counted once, conversions without an exposure wait. `tallies`, when
+   * sent, are added once per batch id.
+   */
+  async ingest(shard: number, events: readonly RunEvent[], tallies?: TallyBatch): Promise<IngestResult> {
+    const result: IngestResult = { exposures: 0, conversions: 0, values: 0, tallies: false, duplicates: 0, pending: 0, frozen: false };
     if (this.meta("frozen") === "1") return { ...result, frozen: true };
     const exposures: ExposureRow[] = [];
     const conversions: ConversionRow[] = [];
     const values: ValueRow[] = [];
-    let experimentId: number | undefined;
+    let experimentId: number | undefined = tallies?.experimentId;
     let epoch = 0;
+    for (const r of tallies?.responses ?? []) epoch = Math.max(epoch, r[0]);
+    for (const r of tallies?.notCounted ?? []) epoch = Math.max(epoch, r[0]);
     for (const e of events) {
       experimentId = e.experimentId;
       if (e.epoch > epoch) epoch = e.epoch;
@@ -263,13 +297,16 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
         }
         sums.write(sql);
       }
+      // 6. The tallies of the batch, once per batch id.
+      if (tallies !== undefined) result.tallies = applyTallies(sql, tallies);
       if (experimentId !== undefined) {
         this.setMeta("experiment_id", String(experimentId));
         this.setMeta("shard", String(shard));
         this.setMeta("epoch", String(Math.max(epoch, Number(this.meta("epoch") ?? 0))));
       }
     });
-    if ((result.exposures > 0 || result.conversions > 0 || result.values > 0) && (await this.ctx.storage.getAlarm()) === null) {
+    const changed = result.exposures > 0 || result.conversions > 0 || result.values > 0 || result.tallies;
+    if (changed && (await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Date.now() + REPORT_DELAY_MS);
     }
     return result;
@@ -329,7 +366,16 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
   /** The counts of one epoch. */
   snapshot(epoch: number): ShardSnapshot {
     const sql = this.ctx.storage.sql;
-    const snap: ShardSnapshot = { epoch, samples: {}, conversions: {}, lastConversionAt: {}, daily: {}, values: {} };
+    const snap: ShardSnapshot = {
+      epoch,
+      samples: {},
+      conversions: {},
+      lastConversionAt: {},
+      daily: {},
+      values: {},
+      responses: {},
+      notCounted: {},
+    };
     for (const r of sql.exec<{ goal: string; variant: string; n: number; last_at: number | null }>(
       "SELECT goal, variant, n, last_at FROM counts WHERE epoch = ?",
       epoch,
@@ -355,6 +401,18 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
       epoch,
     )) {
       entry(snap.values, r.goal, () => ({}))[r.variant] = { sum: r.sum, sum_squares: r.sum_squares };
+    }
+    for (const r of sql.exec<{ variant: string; n: number; c4: number; c5: number; ls: number; lq: string }>(
+      "SELECT variant, n, status_4xx AS c4, status_5xx AS c5, latency_sum AS ls, CAST(latency_sum_squares AS TEXT) AS lq FROM responses WHERE epoch = ?",
+      epoch,
+    )) {
+      snap.responses[r.variant] = { n: r.n, status_4xx: r.c4, status_5xx: r.c5, latency_sum: r.ls, latency_sum_squares: r.lq };
+    }
+    for (const r of sql.exec<{ variant: string; reason: string; n: number }>(
+      "SELECT variant, reason, n FROM not_counted WHERE epoch = ?",
+      epoch,
+    )) {
+      entry(snap.notCounted, r.variant, () => ({}))[r.reason] = r.n;
     }
     return snap;
   }
@@ -507,4 +565,39 @@ class ValueSumBumps {
       );
     }
   }
+}
+
+/** Adds a tally batch unless its id was applied already; forgets ids a day old. True when applied. */
+function applyTallies(sql: SqlStorage, t: TallyBatch): boolean {
+  const now = Date.now();
+  if (sql.exec("INSERT OR IGNORE INTO tally_batches (id, at) VALUES (?, ?) RETURNING 1", String(t.id), now).toArray().length === 0) {
+    return false;
+  }
+  sql.exec("DELETE FROM tally_batches WHERE at < ?", now - DAY_MS);
+  const count = (n: unknown) => (typeof n === "number" && Number.isSafeInteger(n) && n >= 0 ? n : 0);
+  for (const [epoch, variant, n, c4, c5, ms, ms2] of t.responses) {
+    sql.exec(
+      `INSERT INTO responses (epoch, variant, n, status_4xx, status_5xx, latency_sum, latency_sum_squares) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (epoch, variant) DO UPDATE SET n = n + excluded.n, status_4xx = status_4xx + excluded.status_4xx,
+         status_5xx = status_5xx + excluded.status_5xx, latency_sum = latency_sum + excluded.latency_sum,
+         latency_sum_squares = latency_sum_squares + excluded.latency_sum_squares`,
+      count(epoch),
+      String(variant),
+      count(n),
+      count(c4),
+      count(c5),
+      count(ms),
+      count(ms2),
+    );
+  }
+  for (const [epoch, variant, reason, n] of t.notCounted) {
+    sql.exec(
+      "INSERT INTO not_counted (epoch, variant, reason, n) VALUES (?, ?, ?, ?) ON CONFLICT (epoch, variant, reason) DO UPDATE SET n = n + excluded.n",
+      count(epoch),
+      String(variant),
+      String(reason),
+      count(n),
+    );
+  }
+  return true;
 }

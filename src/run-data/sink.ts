@@ -1,6 +1,8 @@
 // Sends the edge's events to the run-data Durable Objects: the visitor's shard, batched per isolate.
+// The tallies (the guardrails' measurements and the ledger) are added up in the same batcher and ride
+// along with the events.
 import { shardOf } from "../core/shards.ts";
-import type { EventSink } from "../edge/ports.ts";
+import type { EventSink, TallySink } from "../edge/ports.ts";
 import { runDataObjectName } from "../names.ts";
 import { type BatcherOptions, EventBatcher } from "./batcher.ts";
 import type { RunDataObject } from "./run-data-object.ts";
@@ -9,6 +11,7 @@ export type RunDataNamespace = DurableObjectNamespace<RunDataObject>;
 
 export interface RunDataSink<Env> {
   readonly sink: EventSink<Env>;
+  readonly tallies: TallySink<Env>;
   readonly batcher: EventBatcher;
 }
 
@@ -19,18 +22,30 @@ export function runDataSink<Env>(
   let ns: RunDataNamespace | undefined;
   const batcher = new EventBatcher({
     ...options,
-    send: async (name, shard, events) => {
+    send: async (name, shard, events, tallies) => {
       if (ns === undefined) return;
-      await ns.get(ns.idFromName(name)).ingest(shard, events);
+      await ns.get(ns.idFromName(name)).ingest(shard, events, tallies);
     },
   });
   const sink: EventSink<Env> = (event, shards, env, ctx) => {
     ns = namespace(env);
     if (ns === undefined) return;
     const shard = shardOf(event.visitorId, shards);
-    batcher.add(runDataObjectName(event.experimentId, shard), shard, event, ctx);
+    batcher.add(runDataObjectName(event.experimentId, shard), shard, event, ctx, shards);
   };
-  return { sink, batcher };
+  const tallies: TallySink<Env> = {
+    response(experiment, variant, status, ms, env, ctx) {
+      ns = namespace(env);
+      if (ns === undefined) return;
+      batcher.tallyFor(experiment.id, experiment.shards, ctx).response(experiment.epoch, variant, status, ms);
+    },
+    notCounted(experiment, variant, reason, env, ctx) {
+      ns = namespace(env);
+      if (ns === undefined) return;
+      batcher.tallyFor(experiment.id, experiment.shards, ctx).notCountedRequest(experiment.epoch, variant, reason);
+    },
+  };
+  return { sink, tallies, batcher };
 }
 
 /** Options of `runDataEvents`: how the isolate batches events (flush delay, batch size, buffer bound, log). */

@@ -109,6 +109,7 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
   const edge = createEdge<Env>({
     configStore: (env) => env.SGEN_CONFIG,
     events: runData.sink,
+    tallies: runData.tallies,
     qaSecret: (env) => env.SGEN_SESSION_SECRET,
     // A site under GDPR names its consent cookie; until it holds a yes, nobody is assigned or counted.
     consentCookie: (env) => env.SGEN_CONSENT_COOKIE,

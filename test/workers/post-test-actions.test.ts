@@ -13,6 +13,8 @@ const snapshot = (samples: Record<string, number>, conversions: Record<string, n
   lastConversionAt: {},
   daily: {},
   values: {},
+  responses: {},
+  notCounted: {},
 });
 
 async function started(postTest: Partial<ExperimentInput["post_test"]>, minSample = 100) {
