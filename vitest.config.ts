@@ -1,14 +1,46 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { recorder } from "./test/support/recorder.ts";
 
-// Three projects: the Workers runtime (real KV, SQLite Durable Objects, alarms, via Miniflare) for the
-// library itself; plain Node for what drives it from outside (black-box HTTP against `npm start`,
-// generated files); and the package as users install it (test/package/).
+// Three projects: the Workers runtime (real KV, SQLite Durable Objects, alarms, queues, via Miniflare)
+// for the library itself; plain Node for what drives it from outside (black-box HTTP against
+// `npm start`, generated files); and the package as users install it (test/package/).
+//
+// Beside the demo's own bindings, the Workers tests get a recorder (test/support/recorder.ts, run in
+// Node): webhook deliveries leave through it (SGEN_WEBHOOK_EGRESS), and a queue, TEST_EVENTS_OUT, whose
+// consumer (a small Worker below) hands every message of the event stream to it, so that tests can read
+// back what was delivered.
+const QUEUE_CONSUMER = `
+export default {
+  async queue(batch, env) {
+    await env.RECORDER.fetch("http://recorder/__queue", { method: "POST", body: JSON.stringify(batch.messages.map((m) => m.body)) });
+    batch.ackAll();
+  },
+};`;
+
 export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: "./examples/demo/wrangler.toml" } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./examples/demo/wrangler.toml" },
+            miniflare: {
+              serviceBindings: { SGEN_WEBHOOK_EGRESS: recorder },
+              queueProducers: { TEST_EVENTS_OUT: { queueName: "sgen-ab-test-events" } },
+              workers: [
+                {
+                  name: "events-out-consumer",
+                  modules: true,
+                  script: QUEUE_CONSUMER,
+                  compatibilityDate: "2026-08-01",
+                  serviceBindings: { RECORDER: recorder },
+                  queueConsumers: { "sgen-ab-test-events": { maxBatchTimeout: 0.05, maxBatchSize: 100 } },
+                },
+              ],
+            },
+          }),
+        ],
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],

@@ -9,6 +9,7 @@ import { type ApiError, errorBody, type Result } from "../core/errors.ts";
 import { ACTION_CAPABILITY, ACTIONS, type Action } from "../core/lifecycle.ts";
 import { ListQuery } from "../core/list-query.ts";
 import { DecisionRecord, ExperimentInput, Slug } from "../core/schema.ts";
+import { WebhookInput } from "../core/webhooks.ts";
 import { bearerToken } from "./auth.ts";
 import { readJson } from "./body.ts";
 import { type Access, AdminService, type AdminServiceOptions, parseId } from "./service.ts";
@@ -206,6 +207,33 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>): 
     const entries = await service.activity(c.env, id, limit);
     return entries.ok ? c.json({ entries: entries.value }) : send(c, entries);
   });
+
+  // Webhooks (docs/metrics.md, "Notifications"): Administrators add, remove and test them, and read the
+  // log of every delivery attempt. A hook's secret is in the answer to its creation only.
+  app.get("/webhooks", async (c) => {
+    const hooks = await service.webhooks(c.env, c.get("access"));
+    return hooks.ok ? c.json({ webhooks: hooks.value }) : send(c, hooks);
+  });
+  app.post("/webhooks", async (c) => {
+    const who = c.get("access");
+    const denied = who.denied("webhooks.manage");
+    if (denied) return send(c, denied);
+    const body = await readJson(c, WebhookInput, maxBody);
+    if (!body.ok) return send(c, body);
+    const made = await service.createWebhook(c.env, who, body.value);
+    return made.ok ? c.json(made.value, 201) : send(c, made);
+  });
+  const limitOf = (c: C<Env>) => Math.min(Math.max(Number(c.req.query("limit") ?? 50) || 50, 1), 500);
+  app.get("/webhooks/deliveries", async (c) => {
+    const log = await service.webhookDeliveries(c.env, c.get("access"), null, limitOf(c));
+    return log.ok ? c.json({ deliveries: log.value }) : send(c, log);
+  });
+  app.get("/webhooks/:id/deliveries", async (c) => {
+    const log = await service.webhookDeliveries(c.env, c.get("access"), c.req.param("id"), limitOf(c));
+    return log.ok ? c.json({ deliveries: log.value }) : send(c, log);
+  });
+  app.post("/webhooks/:id/test", async (c) => reply(c, await service.pingWebhook(c.env, c.get("access"), c.req.param("id"))));
+  app.delete("/webhooks/:id", async (c) => reply(c, await service.deleteWebhook(c.env, c.get("access"), c.req.param("id"))));
 
   app.notFound((c) => send(c, { status: 404, code: "not_found", message: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }));
   app.onError((err, c) => {

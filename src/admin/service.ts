@@ -3,7 +3,7 @@
 // capability), id parsing, loading what an operator may see or edit, the writes with the flags their
 // role allows, and the results exports. The two front ends differ only in how they speak (JSON errors
 // or HTML pages); what an operator may do, and how it is checked, is decided here once.
-import type { ActionBody, RunState, WriteOutcome } from "../catalog/catalog-object.ts";
+import type { ActionBody, RunState, Webhook, WebhookDelivery, WriteOutcome } from "../catalog/catalog-object.ts";
 import { type CatalogNamespace, catalogStub } from "../catalog/names.ts";
 import { type ApiError, fail, ok, type Result } from "../core/errors.ts";
 import { goalKey } from "../core/goals.ts";
@@ -12,6 +12,7 @@ import type { ListQuery } from "../core/list-query.ts";
 import { type Capability, type Operator, roleCan } from "../core/permissions.ts";
 import { type PlanAdvice, type PlanQuery, planAdvice } from "../core/plan-advice.ts";
 import type { ExperimentInput, ExperimentRecord } from "../core/schema.ts";
+import type { WebhookInput } from "../core/webhooks.ts";
 import { fromHex, operatorForDigest, sha256 } from "./auth.ts";
 import { buildDashboard } from "./dashboard.ts";
 import { reminderText } from "./reminder.ts";
@@ -66,6 +67,7 @@ export function parseId(raw: string | number | null | undefined): number | null 
 type RawId = string | number | undefined;
 
 const NO_SUCH_EXPERIMENT: Result<never> = fail(404, "not_found", "no such experiment");
+const NO_SUCH_WEBHOOK: Result<never> = fail(404, "not_found", "no such webhook");
 export const CATALOG_UNAVAILABLE: Result<never> = fail(503, "catalog_unavailable", "the catalog Durable Object is not bound");
 
 export function access(operator: Operator, roles: Roles): Access {
@@ -272,6 +274,52 @@ export class AdminService<Env extends object> {
     const catalog = this.catalog(env);
     if (!catalog.ok) return catalog;
     return this.published(await catalog.value.setRollout(who.operator, id, percent));
+  }
+
+  // ---- webhooks -----------------------------------------------------------------------------------
+
+  async webhooks(env: Env, who: Access): Promise<Result<Webhook[]>> {
+    const denied = denial(who, "webhooks.manage");
+    if (denied !== null) return denied;
+    const catalog = this.catalog(env);
+    return catalog.ok ? ok(await catalog.value.listWebhooks()) : catalog;
+  }
+
+  async createWebhook(env: Env, who: Access, input: WebhookInput): Promise<Result<Webhook & { secret: string }>> {
+    const denied = denial(who, "webhooks.manage");
+    if (denied !== null) return denied;
+    const catalog = this.catalog(env);
+    if (!catalog.ok) return catalog;
+    const made = await catalog.value.createWebhook(who.operator, input);
+    return ok({ ...made.webhook, secret: made.secret });
+  }
+
+  async deleteWebhook(env: Env, who: Access, rawId: RawId): Promise<Result<{ deleted: number }>> {
+    const denied = denial(who, "webhooks.manage");
+    if (denied !== null) return denied;
+    const id = parseId(rawId);
+    const catalog = this.catalog(env);
+    if (!catalog.ok) return catalog;
+    return id !== null && (await catalog.value.deleteWebhook(who.operator, id)) ? ok({ deleted: id }) : NO_SUCH_WEBHOOK;
+  }
+
+  async pingWebhook(env: Env, who: Access, rawId: RawId): Promise<Result<{ queued: true }>> {
+    const denied = denial(who, "webhooks.manage");
+    if (denied !== null) return denied;
+    const id = parseId(rawId);
+    const catalog = this.catalog(env);
+    if (!catalog.ok) return catalog;
+    return id !== null && (await catalog.value.pingWebhook(who.operator, id)) ? ok({ queued: true }) : NO_SUCH_WEBHOOK;
+  }
+
+  /** The delivery log, of one hook (an id) or of all (null). */
+  async webhookDeliveries(env: Env, who: Access, rawId: RawId | null, limit: number): Promise<Result<WebhookDelivery[]>> {
+    const denied = denial(who, "webhooks.manage");
+    if (denied !== null) return denied;
+    const id = rawId === null ? null : parseId(rawId);
+    if (rawId !== null && id === null) return NO_SUCH_WEBHOOK;
+    const catalog = this.catalog(env);
+    return catalog.ok ? ok(await catalog.value.webhookDeliveries(id, limit)) : catalog;
   }
 
   private published<T>(r: Result<WriteOutcome<T>>): Result<WriteOutcome<T>> {

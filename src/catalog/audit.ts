@@ -44,17 +44,25 @@ export class AuditLog {
   private readonly sql: SqlStorage;
   private readonly retentionDays: () => number;
   private readonly now: () => number;
+  private readonly written: (entry: AuditEntry) => void;
 
-  constructor(sql: SqlStorage, retentionDays: () => number, now: () => number = Date.now) {
+  /** `written` hears of each entry in the same transaction (the notifications queue their deliveries there). */
+  constructor(
+    sql: SqlStorage,
+    retentionDays: () => number,
+    now: () => number = Date.now,
+    written: (entry: AuditEntry) => void = () => {},
+  ) {
     this.sql = sql;
     this.retentionDays = retentionDays;
     this.now = now;
+    this.written = written;
   }
 
   /** Writes one entry, and drops the entries older than the retention setting. */
   write(
     op: Operator,
-    experiment: { id: number; slug: string },
+    experiment: { id: number; slug: string } | null,
     action: string,
     from: string | null,
     to: string | null,
@@ -62,20 +70,23 @@ export class AuditLog {
     extra: AuditExtra = {},
   ): void {
     const now = new Date(this.now());
-    this.sql.exec(
-      "INSERT INTO audit (at, operator, role, experiment_id, experiment_slug, action, from_state, to_state, changes, reason, shipped_variant_slug) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      now.toISOString(),
-      op.name,
-      op.role,
-      experiment.id,
-      experiment.slug,
-      action,
-      from,
-      to,
-      JSON.stringify(changes),
-      extra.reason ?? null,
-      extra.shipped ?? null,
-    );
+    const row = this.sql
+      .exec<AuditRow>(
+        "INSERT INTO audit (at, operator, role, experiment_id, experiment_slug, action, from_state, to_state, changes, reason, shipped_variant_slug) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        now.toISOString(),
+        op.name,
+        op.role,
+        experiment?.id ?? null,
+        experiment?.slug ?? null,
+        action,
+        from,
+        to,
+        JSON.stringify(changes),
+        extra.reason ?? null,
+        extra.shipped ?? null,
+      )
+      .one();
+    this.written(auditEntry(row));
     this.sql.exec("DELETE FROM audit WHERE at < ?", new Date(now.getTime() - this.retentionDays() * 86_400_000).toISOString());
   }
 

@@ -12,6 +12,7 @@ import type { ListQuery } from "../core/list-query.ts";
 import type { Operator } from "../core/permissions.ts";
 import { primaryOf, type RunLook } from "../core/run-look.ts";
 import type { ExperimentInput, ExperimentRecord } from "../core/schema.ts";
+import type { WebhookInput } from "../core/webhooks.ts";
 import type { RunDataNamespace } from "../run-data/client.ts";
 import type { ShardSnapshot } from "../run-data/run-data-object.ts";
 import { type AuditEntry, AuditLog } from "./audit.ts";
@@ -19,6 +20,7 @@ import { FailureCounters, type FailureWindow } from "./counters.ts";
 import { type ActionBody, type Change, Editing, notFound, unreadable } from "./editing.ts";
 import { automationFrom, Evaluation, type Followup, type ShippedReminder, sampleStart, shippedReminder } from "./evaluation.ts";
 import { migrateCatalog } from "./migrations.ts";
+import { type Fetcher, Notifications, type Webhook, type WebhookDelivery } from "./notifications.ts";
 import { Publisher } from "./publishing.ts";
 import { type ConclusionSnapshot, type PostTestApplied, Records, readRecord, type UnreadableRecord } from "./records.ts";
 import { RunDataAccess } from "./run-data.ts";
@@ -27,6 +29,7 @@ import { CATALOG_SCHEMA, type ExperimentRow } from "./tables.ts";
 
 export type { ActionBody } from "./editing.ts";
 export type { ShippedReminder } from "./evaluation.ts";
+export type { Webhook, WebhookAttempt, WebhookDelivery } from "./notifications.ts";
 export type { ConclusionSnapshot, PostTestApplied, UnreadableRecord } from "./records.ts";
 
 export interface CatalogEnv {
@@ -38,6 +41,8 @@ export interface CatalogEnv {
   SGEN_RUN_DATA_SHARDS?: string;
   /** Days a shipped variant may be served before the list and dashboard remind (default 14). */
   SGEN_SHIPPED_REMINDER_DAYS?: string;
+  /** A service binding webhook deliveries are sent through (an egress proxy); default: the public internet. */
+  SGEN_WEBHOOK_EGRESS?: Fetcher | { fetch: Fetcher };
 }
 
 /** What the dashboard needs from the catalog. */
@@ -88,6 +93,9 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
   private readonly publisher: Publisher;
   private readonly counters: FailureCounters;
   private readonly runData: RunDataAccess;
+  private readonly notifications: Notifications;
+  /** A write queued a webhook delivery: the alarm must be set for it. */
+  private notificationsQueued = false;
 
   /**
    * The catalog's clock (ms since the epoch): every time it records and every runtime it checks. Tests
@@ -104,7 +112,14 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     const runData = new RunDataAccess(() => this.env.SGEN_RUN_DATA);
     const now = () => this.clock();
     this.records = new Records(sql);
-    this.audit = new AuditLog(sql, () => this.settings().auditRetentionDays, now);
+    this.notifications = new Notifications(sql, () => {
+      const egress = this.env.SGEN_WEBHOOK_EGRESS;
+      if (egress === undefined) return (r) => fetch(r);
+      return typeof egress === "function" ? egress : (r) => egress.fetch(r);
+    });
+    this.audit = new AuditLog(sql, () => this.settings().auditRetentionDays, now, (entry) => {
+      if (this.notifications.entryWritten(entry)) this.notificationsQueued = true;
+    });
     this.evaluation = new Evaluation(sql, this.records, this.audit, now);
     this.editing = new Editing(this.records, this.audit, this.evaluation, runData, () => this.settings().runDataShards, now);
     this.publisher = new Publisher(sql, this.records, () => this.env.SGEN_CONFIG);
@@ -187,6 +202,7 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
       this.evaluation.keepReport(experimentId, shard, snapshot);
       const followup = this.evaluation.afterReport(experimentId, snapshot.epoch);
       if (followup !== null) await this.follow([followup]);
+      else await this.wakeForNotifications();
     });
   }
 
@@ -238,6 +254,54 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     this.counters.note(key, windowMs, now);
   }
 
+  // ---- webhooks (Administrators, through the admin API) ----------------------------------------------
+
+  /** A new hook; its secret is in the answer and nowhere else ever again. */
+  createWebhook(op: Operator, input: WebhookInput): Promise<{ webhook: Webhook; secret: string }> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const made = this.notifications.create(input, op.name);
+      const { url, events, format, description } = input;
+      this.audit.write(op, null, "webhook_create", null, null, { webhook: { id: made.webhook.id, url, events, format, description } });
+      await this.wakeForNotifications();
+      return made;
+    });
+  }
+
+  listWebhooks(): Webhook[] {
+    return this.notifications.list();
+  }
+
+  deleteWebhook(op: Operator, id: number): Promise<boolean> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const hook = this.notifications.get(id);
+      if (hook === null || !this.notifications.remove(id)) return false;
+      this.audit.write(op, null, "webhook_delete", null, null, { webhook: { id, url: hook.url } });
+      await this.wakeForNotifications();
+      return true;
+    });
+  }
+
+  /** Sends a test notification to one hook (through the alarm, like any other). */
+  pingWebhook(op: Operator, id: number): Promise<boolean> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      if (!this.notifications.ping(id, op.name)) return false;
+      this.notificationsQueued = true;
+      await this.wakeForNotifications();
+      return true;
+    });
+  }
+
+  /** The newest deliveries with every attempt, of one hook or of all. */
+  webhookDeliveries(hookId: number | null, limit: number): WebhookDelivery[] {
+    return this.notifications.deliveries(hookId, limit);
+  }
+
+  private async wakeForNotifications(): Promise<void> {
+    if (!this.notificationsQueued) return;
+    this.notificationsQueued = false;
+    await this.scheduleAlarm();
+  }
+
   // ---- publishing and the alarm -------------------------------------------------------------------
 
   /** Writes the edge's view of every live, paused and done experiment to KV; false when KV has not taken it. */
@@ -248,17 +312,21 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
   }
 
   /**
-   * Retries a publish that failed, pauses experiments past their maximum runtime, and decides for those
-   * whose minimum runtime has passed (an experiment that turned conclusive earlier acts now).
+   * Retries a publish that failed, pauses experiments past their maximum runtime, decides for those
+   * whose minimum runtime has passed (an experiment that turned conclusive earlier acts now), and sends
+   * the webhook deliveries due (after the rest, outside the write lock: a slow receiver must not hold up
+   * writes).
    */
-  override alarm(): Promise<void> {
-    return this.ctx.blockConcurrencyWhile(async () => {
+  override async alarm(): Promise<void> {
+    await this.ctx.blockConcurrencyWhile(async () => {
       const paused = this.evaluation.pauseOverdue(this.clock());
       const followups = this.evaluation.afterRuntime();
       if (paused || this.publisher.pending() || followups.some((f) => f.publish)) await this.publish();
       for (const f of followups) if (f.freeze !== null) await this.runData.freeze(f.freeze);
-      await this.scheduleAlarm();
     });
+    await this.notifications.deliverDue(Date.now());
+    this.notificationsQueued = false;
+    await this.scheduleAlarm();
   }
 
   /** The effects of automated decisions, in order: publish, freeze run-data, reschedule the alarm. */
@@ -273,17 +341,25 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     if (!change.result.ok) return change.result;
     const published = change.publish ? await this.publish() : true;
     if (change.freeze !== null) await this.runData.freeze(change.freeze);
-    if (change.reschedule) await this.scheduleAlarm();
+    if (change.reschedule || this.notificationsQueued) {
+      this.notificationsQueued = false;
+      await this.scheduleAlarm();
+    }
     return ok({ value: change.result.value, published });
   }
 
-  /** One alarm serves every job: the earliest of a publish retry, a maximum-runtime cutoff and a minimum runtime ahead. */
+  /**
+   * One alarm serves every job: the earliest of a publish retry, a maximum-runtime cutoff, a minimum
+   * runtime ahead and the next webhook delivery.
+   */
   private async scheduleAlarm(): Promise<void> {
     const now = this.clock();
     const retry = this.publisher.pending() ? now + PUBLISH_RETRY_MS : Number.POSITIVE_INFINITY;
     const next = Math.min(retry, this.evaluation.nextCutoff());
     // The alarm runs on the runtime's own clock: a time past by the catalog's clock is due at once.
-    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next <= now ? Date.now() : Date.now() + (next - now));
+    // Webhook deliveries are timed on the runtime's clock already.
+    const real = Math.min(Number.isFinite(next) ? (next <= now ? Date.now() : Date.now() + (next - now)) : next, this.notifications.nextDue());
+    if (Number.isFinite(real)) await this.ctx.storage.setAlarm(Math.max(real, Date.now()));
     else await this.ctx.storage.deleteAlarm();
   }
 }

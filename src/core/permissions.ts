@@ -20,6 +20,8 @@ export const CAPABILITIES = [
   "experiments.delete",
   /** Save overrides that run script in visitors' browsers (with the experiment's explicit opt-in). */
   "experiments.script_overrides",
+  /** Add, remove and test the webhooks that are told of state changes, automated actions and breaches, and read their log. */
+  "webhooks.manage",
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 export const Capability = z.enum(CAPABILITIES);

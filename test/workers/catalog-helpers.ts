@@ -21,7 +21,16 @@ export function snapshot(
   epoch = 0,
   goals: Record<string, Record<string, number>> = {},
 ): ShardSnapshot {
-  return { epoch, samples, conversions: { [GOAL]: conversions, ...goals }, lastConversionAt: {}, daily: {} };
+  return {
+    epoch,
+    samples,
+    conversions: { [GOAL]: conversions, ...goals },
+    lastConversionAt: {},
+    daily: {},
+    values: {},
+    responses: {},
+    notCounted: {},
+  };
 }
 
 /** Shard 0's report to the catalog, as run-data's alarm sends it: a look, then the automated decision. */

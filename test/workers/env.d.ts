@@ -2,7 +2,12 @@ import type { SgenEnv } from "../../src/worker/index.ts";
 
 declare global {
   namespace Cloudflare {
-    interface Env extends Required<Pick<SgenEnv, "SGEN_CONFIG" | "SGEN_RUN_DATA" | "SGEN_CATALOG" | "SGEN_ADMIN_TOKENS">> {}
+    interface Env extends Required<Pick<SgenEnv, "SGEN_CONFIG" | "SGEN_RUN_DATA" | "SGEN_CATALOG" | "SGEN_ADMIN_TOKENS">> {
+      /** The recorder (test/support/recorder.ts): webhook deliveries go out through it; tests read it back. */
+      SGEN_WEBHOOK_EGRESS: Fetcher;
+      /** A real Miniflare queue whose consumer hands every message to the recorder (vitest.config.ts). */
+      TEST_EVENTS_OUT: Queue;
+    }
     interface GlobalProps {
       mainModule: typeof import("../../examples/demo/worker.ts");
     }
