@@ -8,6 +8,7 @@
 // Effects outside the object's storage (publishing to KV, freezing run-data, the alarm) are left to the
 // caller, which runs them in order.
 import type { Operator } from "../core/permissions.ts";
+import { checkGuardrails, describeBreach, type GuardrailResult } from "../core/guardrails.ts";
 import { decidePostTest } from "../core/post-test.ts";
 import { type GoalLook, primaryOf, type RunLook, runGate, takeLook } from "../core/run-look.ts";
 import type { ExperimentRecord, StoppedVariant } from "../core/schema.ts";
@@ -127,6 +128,8 @@ export class Evaluation {
     const run = this.reported(row);
     if (run === null) return null;
     const look = this.look(row, read.record, run);
+    // The circuit breaker first: a variant doing harm stops now, whatever the post-test automation waits for.
+    if (this.tripBreakers(read.record, run)) return { publish: true, freeze: null };
     return this.decide(this.records.row(id) ?? row, read.record, look, run);
   }
 
@@ -212,6 +215,33 @@ export class Evaluation {
   }
 
   /**
+   * The circuit breaker (docs/metrics.md): every guardrail against every running variant
+   * (core/guardrails.ts); a variant that breaches one is stopped with reason `guardrail`, its audit entry
+   * carrying every breached check as the evidence. True when it stopped one (the caller publishes).
+   */
+  private tripBreakers(record: ExperimentRecord, run: ShardSnapshot): boolean {
+    if (record.guardrails.length === 0) return false;
+    const breaches = checkGuardrails(
+      record,
+      { ...run, values: run.values ?? {}, responses: run.responses ?? {} },
+      record.stopped_variants.map((s) => s.slug),
+    ).filter((b) => b.breached);
+    if (breaches.length === 0) return false;
+    const first = new Map<string, GuardrailResult>();
+    for (const b of breaches) if (!first.has(b.variant)) first.set(b.variant, b);
+    this.stopVariants(
+      record,
+      [...first.values()].map((b) => ({
+        slug: b.variant,
+        reason: "guardrail" as const,
+        detail: describeBreach(b).slice(0, 500),
+        evidence: { guardrails: breaches.filter((x) => x.variant === b.variant) },
+      })),
+    );
+    return true;
+  }
+
+  /**
    * Stops variants for the rest of the epoch, the statistics' clear losers or a guardrail's: the edge
    * then serves their visitors the control's page and counts them nowhere, and the next looks carry
    * their numbers as they stood. One audit entry per variant, as `system`, with the evidence. The
@@ -231,6 +261,9 @@ export class Evaluation {
       this.records.save(next);
       this.audit.write(SYSTEM, next, "stop_variant", null, null, {
         stopped_variants: { from: current.stopped_variants, to: next.stopped_variants },
+        stopped_variant: stop.slug,
+        reason: stop.reason,
+        detail: `${stop.slug} stopped (${stop.reason}): ${stop.detail}`,
         evidence: stop.evidence,
       });
       current = next;

@@ -69,12 +69,13 @@ export interface NotifiedEntry {
  * What an entry is, for the hooks: a state change is a lifecycle transition of an existing experiment
  * (a new draft is not one; a deletion is); nothing for an edit by an operator that changes no state.
  */
-export function entryEvents(e: Pick<NotifiedEntry, "operator" | "action" | "transition">): WebhookEvent[] {
+export function entryEvents(e: Pick<NotifiedEntry, "operator" | "action" | "transition" | "changes">): WebhookEvent[] {
   const out: WebhookEvent[] = [];
   const t = e.transition;
   if (t !== null && t.from !== null && t.from !== t.to) out.push("state_change");
   if (e.operator === "system") out.push("automated_action");
-  if (e.action === "guardrail_breach") out.push("guardrail_breach");
+  // A guardrail breach is the circuit breaker's stop of a variant (reason `guardrail`).
+  if (e.action === "stop_variant" && (e.changes as { reason?: unknown }).reason === "guardrail") out.push("guardrail_breach");
   return out;
 }
 

@@ -146,6 +146,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
         );
       }
     }
+    if (plan.stoppedVariant !== undefined) ledger.note(experiment, plan.stoppedVariant, "variant_stopped", env, ctx);
     if (plan.needsVisitor) visitorId(); // a live page always leaves a visitor id, for conversions later
     return {
       experiment,

@@ -72,6 +72,8 @@ export const NOT_COUNTED_REASONS = [
   "delivery_failed",
   /** A client over its counting limit. */
   "rate_limited",
+  /** A visitor of a variant the circuit breaker stopped: served the control, no longer counted. */
+  "variant_stopped",
 ] as const;
 export type NotCountedReason = (typeof NOT_COUNTED_REASONS)[number];
 
