@@ -10,6 +10,7 @@
 import type { PostTestApplied, RunState } from "../catalog/catalog-object.ts";
 import { goalKey } from "../core/goals.ts";
 import { type GoalLook, primaryOf, type RunCounts, type RunLook, runGate, runningVariants, takeLook } from "../core/run-look.ts";
+import { metricsSections } from "./dashboard-metrics.ts";
 import { reminderText } from "./reminder.ts";
 
 /** Where the shown look comes from. */
@@ -82,11 +83,13 @@ export function buildDashboard(s: RunState) {
   const from = s.automationFrom === null ? null : Date.parse(s.automationFrom);
   const runtimeReached = from !== null && from <= nowMs;
   const smallest = running.length === 0 ? 0 : Math.min(...running.map((slug) => lookSamples[slug] ?? 0));
-  const warnings: Array<{ code: string; message: string }> = [];
+  const metrics = metricsSections(r, counts);
+  // The circuit breaker's stops first, then a mismatch with the ledger's likeliest causes.
+  const warnings: Array<{ code: string; message: string }> = [...metrics.banners];
   if (srmBlocked) {
     warnings.push({
       code: "sample_ratio_mismatch",
-      message: `the samples do not match the traffic split (sequential p = ${analysis.srm.sequential_p_value.toExponential(2)}); automated post-test actions are blocked for the rest of this sample`,
+      message: `the samples do not match the traffic split (sequential p = ${analysis.srm.sequential_p_value.toExponential(2)}); automated post-test actions are blocked for the rest of this sample${ledgerHint(metrics.not_counted.totals)}`,
     });
   }
   if (r.max_runtime_days !== null && r.min_runtime_days > r.max_runtime_days && r.lifecycle_state !== "done") {
@@ -156,6 +159,11 @@ export function buildDashboard(s: RunState) {
             progress: Math.min(1, smallest / r.planned_sample_per_variant),
           },
     stopped_variants: r.stopped_variants,
+    /** Value goals (revenue per visitor), guardrails and the breaker, origin answers, and the ledger of what was not counted. */
+    value_goals: metrics.value_goals,
+    guardrails: metrics.guardrails,
+    origin: metrics.origin,
+    not_counted: metrics.not_counted,
     post_test: { configured: r.post_test, applied: s.postTestApplied satisfies PostTestApplied | null, blocked_at: s.srmBlockedAt },
     shipped_variant_slug: r.shipped_variant_slug,
     significance_override_reason: r.significance_override_reason,
@@ -176,6 +184,15 @@ export function buildDashboard(s: RunState) {
           },
     timeseries: cumulativeDaily(counts, primaryKey, slugs),
   };
+}
+
+/** The likeliest causes of a sample-ratio mismatch, from the ledger: its largest reasons. */
+function ledgerHint(totals: Record<string, number>): string {
+  const top = Object.entries(totals)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([reason, n]) => `${reason.replaceAll("_", " ")} ${n}`);
+  return top.length === 0 ? "" : `; requests not counted: ${top.join(", ")}`;
 }
 
 /** Per day: cumulative sample and primary-goal conversions per variant, for the charts. */

@@ -9,6 +9,7 @@ import type { ExperimentRecord } from "../../core/schema.ts";
 import type { buildDashboard } from "../dashboard.ts";
 import { esc, liftChart, rateChart } from "./charts.ts";
 import { VARIANT_ROWS } from "./form.ts";
+import { metricsSection } from "./metrics-section.ts";
 
 type Dashboard = ReturnType<typeof buildDashboard>;
 
@@ -239,6 +240,7 @@ ${decisionBlock(d.decision_record)}
 <table class="list"><thead><tr><th>Variant</th><th>Share</th><th>Sample</th><th>Conversions</th><th>Rate (95% CI)</th><th>Lift</th><th>Always-valid p</th><th>Chance to beat control</th></tr></thead><tbody>${variants}</tbody></table>
 <section class="charts"><div><h2>Conversion rate</h2>${rateChart(d)}</div><div><h2>Cumulative lift over time</h2>${liftChart(d)}</div></section>
 <p class="muted">Analysis as of look ${d.look.number} (${esc(d.look.at.slice(0, 19).replace("T", " "))} UTC, ${d.look.visitors.toLocaleString("en")} visitors${d.look.source === "conclusion" ? ", frozen at conclusion" : d.look.source === "recomputed" ? ", recomputed from the counts kept at conclusion" : d.look.source === "first_look" ? ", before the first report" : ""}). Sample-ratio check p = ${a.srm.p_value.toPrecision(3)} (sequential ${a.srm.sequential_p_value.toPrecision(3)}). Secondary goals: ${d.secondary_goals.length === 0 ? "none" : d.secondary_goals.map((g) => `${esc(g.goal.type === "custom" ? g.goal.name : g.goal.path)} (${esc(g.analysis?.outcome.state ?? "not analysed yet")})`).join(", ")}.</p>
+${metricsSection(d)}
 <h2>Activity</h2><ul class="log">${log.map((e) => `<li><time>${esc(e.at)}</time> ${esc(e.operator)}: ${esc(e.action)}${e.transition === null ? "" : ` (${e.transition.from === null ? "" : `${esc(e.transition.from)} `}→ ${esc(String(e.transition.to))})`}${e.reason === null ? "" : ` — ${esc(e.reason)}`}</li>`).join("")}</ul>`,
   );
 }
