@@ -1,4 +1,4 @@
-// The demo's seeded experiment (the README's quick start), created and started in the catalog on first use so
+// The demo's seeded experiments (the README's quick start), created and started in the catalog on first use so
 // that the first visit to /pricing already shows the split. It goes through the catalog's public
 // methods, as an operator's would: the catalog knows nothing of demos.
 import { type CatalogNamespace, catalogStub } from "../../src/catalog/names.ts";
@@ -24,12 +24,39 @@ export const DEMO_EXPERIMENT: ExperimentInput = {
   guardrails: [],
 };
 
+/**
+ * A second experiment, to try value metrics and the circuit breaker locally: revenue per visitor from
+ * the checkout's purchase events, and a guardrail on the origin's error rate. Its variant page, /flaky,
+ * always answers 500: its visitors get the control's page (and are not counted), and after a few dozen
+ * views of /checkout the breaker stops the variant, audited as system and bannered on the dashboard.
+ */
+export const DEMO_CHECKOUT_EXPERIMENT: ExperimentInput = {
+  slug: "checkout-redesign",
+  name: "Checkout redesign",
+  target_page: "/checkout",
+  variants: [
+    { slug: "a", label: "Current checkout", page: "/checkout", traffic_share: 50 },
+    { slug: "b", label: "Redesign (broken)", page: "/flaky", traffic_share: 50 },
+  ],
+  conversion_event: { type: "custom", name: "purchase", aggregate: "sum", cap: { value: 500 } },
+  min_sample_threshold: 100,
+  max_runtime_days: null,
+  notes: "Seeded by the demo: its variant page answers 500, so the circuit breaker stops it.",
+  post_test: { on_winner: "assign_winner", on_inconclusive: "keep_running" },
+  secondary_goals: [],
+  allow_script_overrides: false,
+  guardrails: [
+    { metric: "error_rate", max_degradation: 0.05, include_4xx: false },
+    { metric: "origin_latency_ms", max_degradation: 500 },
+  ],
+};
+
 const SEEDER = { name: "demo-seed", role: "system" };
 
 let seeded: Promise<void> | undefined;
 
 /**
- * Creates and starts the demo experiment unless the catalog has history (any audit entry: an operator
+ * Creates and starts the demo experiments unless the catalog has history (any audit entry: an operator
  * has been at work, or the demo was seeded before). Once per isolate; another isolate seeding at the
  * same moment is refused by the unique slug, so the experiment is never created twice.
  */
@@ -44,6 +71,8 @@ export function seedDemo(catalog: CatalogNamespace | undefined): Promise<void> {
 
 async function seed(stub: ReturnType<typeof catalogStub>): Promise<void> {
   if ((await stub.activity(null, 1)).length > 0) return;
-  const created = await stub.create(SEEDER, DEMO_EXPERIMENT);
-  if (created.ok) await stub.act(SEEDER, created.value.value.id, "start", {});
+  for (const input of [DEMO_EXPERIMENT, DEMO_CHECKOUT_EXPERIMENT]) {
+    const created = await stub.create(SEEDER, input);
+    if (created.ok) await stub.act(SEEDER, created.value.value.id, "start", {});
+  }
 }

@@ -1,5 +1,6 @@
 // The demo's origin (the README's quick start): a small site with a home page, a pricing page and its
-// variant, a thank-you page and a sign-up form. In production this is your own site.
+// variant, a thank-you page, a sign-up form, and a checkout whose variant page, /flaky, always answers
+// 500 (so that the circuit breaker can be watched locally). In production this is your own site.
 const page = (title: string, body: string): string => `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title>
@@ -26,6 +27,11 @@ const PAGES: Record<string, string> = {
   "/signup": page(
     "Acme: sign up",
     `<h1>Sign up</h1><form method="post" action="/signup"><label>Email <input name="email" type="email" required></label> <button>Create account</button></form>`,
+  ),  // The buy button sends a purchase with its value and an order id (a repeat of the same order counts once).
+  "/checkout": page(
+    "Acme: checkout",
+    `<h1>Checkout</h1><p>Team plan, one year: $49.90</p><button id="buy">Buy</button><p id="done"></p>
+<script>document.getElementById("buy").addEventListener("click",async()=>{const order="o-"+crypto.randomUUID();const r=await fetch("/__sgen/events",{method:"POST",headers:{"content-type":"application/json"},body:JSON.stringify({events:[{name:"purchase",value:49.9,id:order}]})});document.getElementById("done").textContent=r.ok?"Thank you for your order.":"Could not record the order."});</script>`,
   ),
 };
 
@@ -37,6 +43,8 @@ export function demoSite(request: Request): Response {
   if (pathname === "/signup" && request.method === "POST") {
     return new Response(null, { status: 303, headers: { location: "/thanks" } });
   }
+  // A variant page that is broken: the edge serves the control's page instead, and the guardrail sees the 500.
+  if (pathname === "/flaky") return html(page("Acme: server error", "<h1>Something went wrong</h1>"), 500);
   const body = PAGES[pathname];
   if (body === undefined || (request.method !== "GET" && request.method !== "HEAD")) {
     return html(page("Acme: not found", "<h1>Not found</h1>"), 404);
