@@ -7,7 +7,7 @@ import { recorder } from "./test/support/recorder.ts";
 // `npm start`, generated files); and the package as users install it (test/package/).
 //
 // Beside the demo's own bindings, the Workers tests get a recorder (test/support/recorder.ts, run in
-// Node): webhook deliveries leave through it (SGEN_WEBHOOK_EGRESS), and a queue, TEST_EVENTS_OUT, whose
+// Node): webhook deliveries leave through it (SGEN_WEBHOOK_EGRESS), and a queue, SGEN_EVENTS_OUT, whose
 // consumer (a small Worker below) hands every message of the event stream to it, so that tests can read
 // back what was delivered.
 const QUEUE_CONSUMER = `
@@ -27,7 +27,7 @@ export default defineConfig({
             wrangler: { configPath: "./examples/demo/wrangler.toml" },
             miniflare: {
               serviceBindings: { SGEN_WEBHOOK_EGRESS: recorder },
-              queueProducers: { TEST_EVENTS_OUT: { queueName: "sgen-ab-test-events" } },
+              queueProducers: { SGEN_EVENTS_OUT: { queueName: "sgen-ab-test-events" } },
               workers: [
                 {
                   name: "events-out-consumer",

@@ -27,7 +27,7 @@ const PAGES: Record<string, string> = {
   "/signup": page(
     "Acme: sign up",
     `<h1>Sign up</h1><form method="post" action="/signup"><label>Email <input name="email" type="email" required></label> <button>Create account</button></form>`,
-  ),  // The buy button sends a purchase with its value and an order id (a repeat of the same order counts once).
+  ), // The buy button sends a purchase with its value and an order id (a repeat of the same order counts once).
   "/checkout": page(
     "Acme: checkout",
     `<h1>Checkout</h1><p>Team plan, one year: $49.90</p><button id="buy">Buy</button><p id="done"></p>

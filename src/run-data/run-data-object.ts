@@ -8,12 +8,16 @@
 // - a value goal's event adds to its visitor's total once (primary key on its identity), the visitor's
 //   counted value is the total up to the goal's cap, and the variant's sum and sum of squares of those
 //   counted values are kept exactly, as integers of any size (docs/metrics.md);
+// - every event it counted (and nothing it refused) goes out to Analytics Engine and/or a Queue when
+//   a binding is there (events-out.ts), from the rows the statements report as written;
 // - once the experiment is done the object is frozen and refuses writes.
 // After a change it tells the catalog (at most every REPORT_DELAY_MS), which re-evaluates the gate.
 import { DurableObject } from "cloudflare:workers";
+import { VALUE_SCALE } from "../core/field-rules.ts";
 import { entry } from "../core/util.ts";
 import type { EventValue, RunEvent } from "../edge/ports.ts";
 import { CATALOG_OBJECT_NAME } from "../names.ts";
+import { type CountedEvent, type EventsOutEnv, sendCounted, visitorIdOf } from "./events-out.ts";
 import type { TallyBatch } from "./tallies.ts";
 
 const PENDING_TTL_MS = 15 * 60_000;
@@ -73,7 +77,7 @@ export interface RunDataReporter {
   runDataChanged(experimentId: number, shard: number, snapshot: ShardSnapshot): Promise<void>;
 }
 
-export interface RunDataEnv {
+export interface RunDataEnv extends EventsOutEnv {
   SGEN_CATALOG?: DurableObjectNamespace<RunDataReporter & Rpc.DurableObjectBranded>;
 }
 
@@ -121,6 +125,8 @@ const INSERT_EXPOSURES = `
   SELECT value ->> 0, ${visitorKey("value ->> 1")}, value ->> 2, CAST((value ->> 3) / ${DAY_MS} AS INTEGER) FROM json_each(?)
   RETURNING epoch, variant, day`;
 const ANY_PENDING = "SELECT 1 FROM pending LIMIT 1";
+/** The same statements naming the visitor too, used only when events go out (events-out.ts). */
+const withVisitor = (statement: string) => `${statement}, visitor`;
 const CONVERT_PENDING = `
   INSERT OR IGNORE INTO conversions (epoch, goal, visitor, variant, at)
   SELECT p.epoch, p.goal, p.visitor, s.variant, p.at FROM pending p JOIN sample s ON s.epoch = p.epoch AND s.visitor = p.visitor
@@ -157,6 +163,9 @@ const DELETE_RESOLVED_PENDING_VALUES = `
     SELECT 1 FROM sample s WHERE s.epoch = pending_values.epoch AND s.visitor = ${visitorKey("pending_values.visitor_id")})`;
 
 export class RunDataObject extends DurableObject<RunDataEnv> {
+  /** While a batch is applied with events going out: where its counted value events are collected. */
+  private streamed: { experimentId: number; events: CountedEvent[] } | null = null;
+
   constructor(ctx: DurableObjectState, env: RunDataEnv) {
     super(ctx, env);
     this.createTables();
@@ -244,24 +253,35 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
       }
     }
     const sql = this.ctx.storage.sql;
+    // Events out: the counted events, from the rows written (only when a binding wants them).
+    const out: CountedEvent[] | null = this.env.SGEN_ANALYTICS !== undefined || this.env.SGEN_EVENTS_OUT !== undefined ? [] : null;
+    const exposedAt = out === null ? null : new Map(exposures.map((r) => [r[1], r[3]]));
+    const outId = experimentId ?? Number(this.meta("experiment_id") ?? 0);
+    this.streamed = out === null ? null : { experimentId: outId, events: out };
     this.ctx.storage.transactionSync(() => {
       // A few statements per batch, not one or more per event; counters are summed in memory from the rows
       // the statements report as written, and written once per key at the end, in the same transaction.
       const bumps = new CounterBumps();
       // 1. Exposures: the first one of a visitor per epoch joins the sample (later ones are ignored).
       for (const rows of chunks(exposures)) {
-        for (const [e, variant, day] of sql.exec(INSERT_EXPOSURES, JSON.stringify(rows)).raw()) {
+        const statement = out === null ? INSERT_EXPOSURES : withVisitor(INSERT_EXPOSURES);
+        for (const [e, variant, day, visitor] of sql.exec(statement, JSON.stringify(rows)).raw()) {
           bumps.add(e as number, "", variant as string, (day as number) * DAY_MS, false);
           result.exposures++;
+          if (out !== null) {
+            const id = visitorIdOf(visitor);
+            out.push(counted("exposure", outId, e as number, variant as string, null, id, null, exposedAt?.get(id) ?? Date.now()));
+          }
         }
       }
       result.duplicates += exposures.length - result.exposures;
       // 2. Conversions that arrived before their exposure and whose exposure is now here are counted,
       //    under the variant recorded. Most batches find nothing waiting: one probe decides.
       if (sql.exec(ANY_PENDING).toArray().length > 0) {
-        for (const [e, goal, variant, at] of sql.exec(CONVERT_PENDING).raw()) {
+        for (const [e, goal, variant, at, visitor] of sql.exec(out === null ? CONVERT_PENDING : withVisitor(CONVERT_PENDING)).raw()) {
           bumps.add(e as number, goal as string, variant as string, at as number, true);
           result.conversions++;
+          out?.push(counted("conversion", outId, e as number, variant as string, goal as string, visitorIdOf(visitor), null, at as number));
         }
         sql.exec(DELETE_RESOLVED_PENDING);
         sql.exec("DELETE FROM pending WHERE at < ?", Date.now() - PENDING_TTL_MS);
@@ -271,9 +291,12 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
       for (const rows of chunks(conversions)) {
         const json = JSON.stringify(rows);
         let converted = 0;
-        for (const [e, goal, variant, at] of sql.exec(INSERT_CONVERSIONS, json).raw()) {
+        for (const [e, goal, variant, at, visitor] of sql
+          .exec(out === null ? INSERT_CONVERSIONS : withVisitor(INSERT_CONVERSIONS), json)
+          .raw()) {
           bumps.add(e as number, goal as string, variant as string, at as number, true);
           converted++;
+          out?.push(counted("conversion", outId, e as number, variant as string, goal as string, visitorIdOf(visitor), null, at as number));
         }
         result.conversions += converted;
         settled += converted;
@@ -305,6 +328,8 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
         this.setMeta("epoch", String(Math.max(epoch, Number(this.meta("epoch") ?? 0))));
       }
     });
+    this.streamed = null;
+    if (out !== null) await sendCounted(this.env, out, (m, err) => console.warn(m, err));
     const changed = result.exposures > 0 || result.conversions > 0 || result.values > 0 || result.tallies;
     if (changed && (await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Date.now() + REPORT_DELAY_MS);
@@ -327,6 +352,11 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
     if (sql.exec(INSERT_VALUE_EVENT, v.visitorId, v.epoch, v.goal, v.eventId).toArray().length === 0) return "repeat";
     const total = sql.exec<{ total: number }>(ADD_TO_VISITOR_TOTAL, v.visitorId, v.epoch, v.goal, v.cents).one().total;
     sums.add(v.epoch, v.goal, variant, total - v.cents, total, v.capCents);
+    if (this.streamed !== null) {
+      const capped = (x: number) => (v.capCents === null ? x : Math.min(x, v.capCents));
+      const added = (capped(total) - capped(total - v.cents)) / VALUE_SCALE;
+      this.streamed.events.push(counted("value", this.streamed.experimentId, v.epoch, variant, v.goal, v.visitorId, added, v.at));
+    }
     return "counted";
   }
 
@@ -512,6 +542,19 @@ class CounterBumps {
       );
     }
   }
+}
+
+function counted(
+  kind: CountedEvent["kind"],
+  experiment_id: number,
+  epoch: number,
+  variant: string,
+  goal: string | null,
+  visitor_id: string,
+  value: number | null,
+  at: number,
+): CountedEvent {
+  return { kind, experiment_id, epoch, variant, goal, visitor_id, value, at };
 }
 
 /** A conversion event's value as run-data applies it; a value the edge should not have sent is taken as 0. */

@@ -68,6 +68,12 @@ export interface SgenEnv {
   SGEN_SIGNIN_MAX_FAILURES?: string;
   /** A consent cookie's name: until it says yes (1, true, yes, granted), no cookie is set and nothing counted. */
   SGEN_CONSENT_COOKIE?: string;
+  /** Workers Analytics Engine dataset: run-data writes every counted exposure and conversion there (docs/metrics.md). */
+  SGEN_ANALYTICS?: AnalyticsEngineDataset;
+  /** A Queue producer: run-data sends every counted exposure and conversion there as a message (docs/metrics.md). */
+  SGEN_EVENTS_OUT?: Queue;
+  /** A service binding webhook deliveries go out through (an egress proxy); default the public internet. */
+  SGEN_WEBHOOK_EGRESS?: Fetcher;
 }
 
 export interface WorkerOptions<Env extends SgenEnv> {

@@ -50,7 +50,11 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 30_
 
 const COOKIE = "sgen-ab-checkout-redesign";
 const buy = (cookie: string, events: Array<{ name: string; value: number; id: string }>) =>
-  fetch(`${demo.base}/__sgen/events`, { method: "POST", headers: { cookie, "content-type": "application/json" }, body: JSON.stringify({ events }) });
+  fetch(`${demo.base}/__sgen/events`, {
+    method: "POST",
+    headers: { cookie, "content-type": "application/json" },
+    body: JSON.stringify({ events }),
+  });
 
 describe("npm start: revenue, guardrails and the breaker, from outside", () => {
   let id = 0;

@@ -6,7 +6,7 @@ declare global {
       /** The recorder (test/support/recorder.ts): webhook deliveries go out through it; tests read it back. */
       SGEN_WEBHOOK_EGRESS: Fetcher;
       /** A real Miniflare queue whose consumer hands every message to the recorder (vitest.config.ts). */
-      TEST_EVENTS_OUT: Queue;
+      SGEN_EVENTS_OUT: Queue;
     }
     interface GlobalProps {
       mainModule: typeof import("../../examples/demo/worker.ts");
