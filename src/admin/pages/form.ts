@@ -1,5 +1,6 @@
 // The editor form's fields to the admin API's experiment input (then validated by the same zod schema).
 import type { ExperimentRecord } from "../../core/schema.ts";
+import { applyMetricsFields, customGoal, goalLine, metricsFieldsFromRecord } from "./metrics-fields.ts";
 
 export const VARIANT_ROWS = 4;
 
@@ -39,28 +40,31 @@ export function inputFromForm(f: Fields): Record<string, unknown> {
     .filter((l) => l !== "")
     .map((l) => {
       const [type = "", ...rest] = l.split(/\s+/);
-      return event(type, rest.join(" "));
+      return type === "custom" ? customGoal(rest) : event(type, rest.join(" "));
     });
-  return {
-    slug: (f.slug ?? "").trim(),
-    name: f.name ?? "",
-    target_page: (f.target_page ?? "").trim(),
-    variants,
-    conversion_event: event(f.conversion_type ?? "", f.conversion_value ?? ""),
-    min_sample_threshold: numberOr(f.min_sample_threshold, undefined),
-    max_runtime_days: numberOr(f.max_runtime_days, null),
-    // Blank: the default (7 days) for a new experiment; the editor always shows a stored one.
-    min_runtime_days: numberOr(f.min_runtime_days, undefined),
-    planned_sample_per_variant: numberOr(f.planned_sample_per_variant, null),
-    notes: f.notes ?? "",
-    post_test: {
-      on_winner: f.on_winner ?? "assign_winner",
-      on_inconclusive: f.on_inconclusive ?? "keep_running",
-      on_loser: f.on_loser ?? "keep",
+  return applyMetricsFields(
+    {
+      slug: (f.slug ?? "").trim(),
+      name: f.name ?? "",
+      target_page: (f.target_page ?? "").trim(),
+      variants,
+      conversion_event: event(f.conversion_type ?? "", f.conversion_value ?? ""),
+      min_sample_threshold: numberOr(f.min_sample_threshold, undefined),
+      max_runtime_days: numberOr(f.max_runtime_days, null),
+      // Blank: the default (7 days) for a new experiment; the editor always shows a stored one.
+      min_runtime_days: numberOr(f.min_runtime_days, undefined),
+      planned_sample_per_variant: numberOr(f.planned_sample_per_variant, null),
+      notes: f.notes ?? "",
+      post_test: {
+        on_winner: f.on_winner ?? "assign_winner",
+        on_inconclusive: f.on_inconclusive ?? "keep_running",
+        on_loser: f.on_loser ?? "keep",
+      },
+      secondary_goals: secondary,
+      allow_script_overrides: f.allow_script_overrides === "on",
     },
-    secondary_goals: secondary,
-    allow_script_overrides: f.allow_script_overrides === "on",
-  };
+    f,
+  );
 }
 
 /**
@@ -113,7 +117,8 @@ export function formFromRecord(r: Partial<ExperimentRecord>): Fields {
     on_inconclusive: r.post_test?.on_inconclusive ?? "keep_running",
     on_loser: r.post_test?.on_loser ?? "keep",
     allow_script_overrides: r.allow_script_overrides === true ? "on" : "",
-    secondary_goals: (r.secondary_goals ?? []).map((g) => `${g.type} ${g.type === "custom" ? g.name : g.path}`).join("\n"),
+    secondary_goals: (r.secondary_goals ?? []).map(goalLine).join("\n"),
+    ...metricsFieldsFromRecord(r),
   };
   (r.variants ?? []).forEach((v, i) => {
     f[`variant_${i}_slug`] = v.slug;

@@ -9,6 +9,7 @@ import type { ExperimentRecord } from "../../core/schema.ts";
 import type { buildDashboard } from "../dashboard.ts";
 import { esc, liftChart, rateChart } from "./charts.ts";
 import { VARIANT_ROWS } from "./form.ts";
+import { metricsFieldsHtml } from "./metrics-fields.ts";
 import { metricsSection } from "./metrics-section.ts";
 
 type Dashboard = ReturnType<typeof buildDashboard>;
@@ -140,7 +141,8 @@ export function editorPage(
 <label>Target page <input name="target_page" value="${field(f, "target_page")}" placeholder="/pricing" required${started ? " readonly" : ""}></label>
 <fieldset><legend>Variants (traffic shares must sum to 100)</legend><table><thead><tr><th></th><th>Slug</th><th>Label</th><th>Page</th><th>Share</th></tr></thead><tbody>${rows}</tbody></table></fieldset>
 <fieldset><legend>Conversion event</legend>${select("conversion_type", f.conversion_type ?? "page_view", ["page_view", "form_submission", "custom"])} <input name="conversion_value" value="${field(f, "conversion_value")}" placeholder="/thanks or event name"${started ? " readonly" : ""}></fieldset>
-<label>Secondary goals, one a line (<code>page_view /path</code>, <code>form_submission /path</code>, <code>custom name</code>)<textarea name="secondary_goals" rows="3">${field(f, "secondary_goals")}</textarea></label>
+<label>Secondary goals, one a line (<code>page_view /path</code>, <code>form_submission /path</code>, <code>custom name</code>, <code>custom purchase sum 500</code> for a value goal capped at 500)<textarea name="secondary_goals" rows="3">${field(f, "secondary_goals")}</textarea></label>
+${metricsFieldsHtml(f, started)}
 <div class="grid"><label>Minimum sample per variant <input name="min_sample_threshold" value="${field(f, "min_sample_threshold")}" inputmode="numeric"></label>
 <label>Maximum runtime (days) <input name="max_runtime_days" value="${field(f, "max_runtime_days")}" inputmode="numeric" placeholder="none"></label>
 <label>Minimum runtime before automated actions (days) <input name="min_runtime_days" value="${field(f, "min_runtime_days")}" inputmode="numeric" placeholder="7"></label>
