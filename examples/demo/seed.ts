@@ -42,9 +42,11 @@ export const DEMO_CHECKOUT_EXPERIMENT: ExperimentInput = {
   min_sample_threshold: 100,
   max_runtime_days: null,
   notes: "Seeded by the demo: its variant page answers 500, so the circuit breaker stops it.",
-  post_test: { on_winner: "assign_winner", on_inconclusive: "keep_running" },
+  post_test: { on_winner: "assign_winner", on_inconclusive: "keep_running", on_loser: "keep" },
   secondary_goals: [],
   allow_script_overrides: false,
+  min_runtime_days: 7,
+  planned_sample_per_variant: null,
   guardrails: [
     { metric: "error_rate", max_degradation: 0.05, include_4xx: false },
     { metric: "origin_latency_ms", max_degradation: 500 },

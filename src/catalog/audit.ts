@@ -47,12 +47,7 @@ export class AuditLog {
   private readonly written: (entry: AuditEntry) => void;
 
   /** `written` hears of each entry in the same transaction (the notifications queue their deliveries there). */
-  constructor(
-    sql: SqlStorage,
-    retentionDays: () => number,
-    now: () => number = Date.now,
-    written: (entry: AuditEntry) => void = () => {},
-  ) {
+  constructor(sql: SqlStorage, retentionDays: () => number, now: () => number = Date.now, written: (entry: AuditEntry) => void = () => {}) {
     this.sql = sql;
     this.retentionDays = retentionDays;
     this.now = now;

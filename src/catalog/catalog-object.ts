@@ -117,9 +117,14 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
       if (egress === undefined) return (r) => fetch(r);
       return typeof egress === "function" ? egress : (r) => egress.fetch(r);
     });
-    this.audit = new AuditLog(sql, () => this.settings().auditRetentionDays, now, (entry) => {
-      if (this.notifications.entryWritten(entry)) this.notificationsQueued = true;
-    });
+    this.audit = new AuditLog(
+      sql,
+      () => this.settings().auditRetentionDays,
+      now,
+      (entry) => {
+        if (this.notifications.entryWritten(entry)) this.notificationsQueued = true;
+      },
+    );
     this.evaluation = new Evaluation(sql, this.records, this.audit, now);
     this.editing = new Editing(this.records, this.audit, this.evaluation, runData, () => this.settings().runDataShards, now);
     this.publisher = new Publisher(sql, this.records, () => this.env.SGEN_CONFIG);
@@ -358,7 +363,10 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     const next = Math.min(retry, this.evaluation.nextCutoff());
     // The alarm runs on the runtime's own clock: a time past by the catalog's clock is due at once.
     // Webhook deliveries are timed on the runtime's clock already.
-    const real = Math.min(Number.isFinite(next) ? (next <= now ? Date.now() : Date.now() + (next - now)) : next, this.notifications.nextDue());
+    const real = Math.min(
+      Number.isFinite(next) ? (next <= now ? Date.now() : Date.now() + (next - now)) : next,
+      this.notifications.nextDue(),
+    );
     if (Number.isFinite(real)) await this.ctx.storage.setAlarm(Math.max(real, Date.now()));
     else await this.ctx.storage.deleteAlarm();
   }

@@ -7,8 +7,9 @@
 // conclusive earlier acts then). Every decision is audited as operator `system`, with its evidence.
 // Effects outside the object's storage (publishing to KV, freezing run-data, the alarm) are left to the
 // caller, which runs them in order.
-import type { Operator } from "../core/permissions.ts";
+
 import { checkGuardrails, describeBreach, type GuardrailResult } from "../core/guardrails.ts";
+import type { Operator } from "../core/permissions.ts";
 import { decidePostTest } from "../core/post-test.ts";
 import { type GoalLook, primaryOf, type RunLook, runGate, takeLook } from "../core/run-look.ts";
 import type { ExperimentRecord, StoppedVariant } from "../core/schema.ts";
