@@ -85,7 +85,8 @@ describe("migrating a catalog of the previous layout", () => {
     expect(out.rows.map((r) => r.slug)).toEqual(["concluded", "running"]);
     const snapshot = readColumn(ConclusionSnapshot, out.rows[0]?.conclusion_snapshot as string, "test");
     expect(snapshot?.source).toBe("recomputed");
-    expect(snapshot?.run).toEqual(run);
+    // The tallies of the metrics (value sums, origin answers, the ledger) read as empty from an older report.
+    expect(snapshot?.run).toEqual({ ...run, values: {}, responses: {}, notCounted: {} });
     const primary = snapshot?.look?.goals["page_view:/thanks"];
     expect(primary?.analysis.comparisons[0]?.always_valid_p_value).toBe(0.004);
     expect(primary?.analysis.outcome).toEqual({ state: "winner", winner: "b", losers: [] });

@@ -15,7 +15,8 @@ afterEach(() => clockAhead(0));
 const threeWay = (n: string): Partial<ExperimentInput> => ({
   variants: [
     { slug: "a", label: "A", traffic_share: 34 },
-    { slug: "b", label: "B", page: `/loser-${n}-b`, traffic_share: 33 },
+    // A page the demo site serves: a visitor whose variant page fails gets the control, unassigned (docs/metrics.md).
+    { slug: "b", label: "B", page: "/pricing-b", traffic_share: 33 },
     { slug: "c", label: "C", page: `/loser-${n}-c`, traffic_share: 33 },
   ],
   min_sample_threshold: 1000,
