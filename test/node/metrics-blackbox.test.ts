@@ -101,11 +101,12 @@ describe("npm start: revenue, guardrails and the breaker, from outside", () => {
     expect(record.lifecycle_state).toBe("live");
     expect(record.stopped_variants[0].slug).toBe("b");
     const entry = (await call("GET", `/activity?experiment_id=${id}`)).json.entries.find(
-      (e: { action: string }) => e.action === "guardrail_breach",
+      (e: { action: string }) => e.action === "stop_variant",
     );
     expect(entry).toMatchObject({ operator: "system", role: "system" });
-    expect(entry.changes.detail).toMatch(/^b stopped by the circuit breaker: error_rate: b is worse than the control/);
-    expect(entry.changes.evidence[0]).toMatchObject({ metric: "error_rate", variant: "b", breached: true });
+    expect(entry.changes).toMatchObject({ stopped_variant: "b", reason: "guardrail" });
+    expect(entry.changes.detail).toMatch(/^b stopped \(guardrail\): error_rate: b is worse than the control/);
+    expect(entry.changes.evidence.guardrails[0]).toMatchObject({ metric: "error_rate", variant: "b", breached: true });
     const dash = (await call("GET", `/experiments/${id}/dashboard`)).json;
     expect(dash.warnings.map((w: { code: string }) => w.code)).toContain("variant_stopped");
     // Once the edge has the new config, b's visitors are noted as stopped, not as failed pages.
