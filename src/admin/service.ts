@@ -9,6 +9,7 @@ import { type ApiError, fail, ok, type Result } from "../core/errors.ts";
 import { goalKey } from "../core/goals.ts";
 import { ACTION_CAPABILITY, type Action, editCapability } from "../core/lifecycle.ts";
 import type { ListQuery } from "../core/list-query.ts";
+import type { RunSummary } from "../core/list-summary.ts";
 import { type Capability, type Operator, roleCan } from "../core/permissions.ts";
 import { type PlanAdvice, type PlanQuery, planAdvice } from "../core/plan-advice.ts";
 import type { ExperimentInput, ExperimentRecord } from "../core/schema.ts";
@@ -46,8 +47,8 @@ export type SignIn =
   | { readonly ok: false; readonly status: 401 }
   | { readonly ok: false; readonly status: 429; readonly retryAfter: number };
 
-/** A list row as the API and the pages show it: the reminder in words. */
-export type ListRow = ExperimentRecord & { sample: number; reminder: string | null };
+/** A list row as the API and the pages show it: the reminder in words, and the run's summary (core/list-summary.ts). */
+export type ListRow = ExperimentRecord & { sample: number; reminder: string | null; summary: RunSummary };
 
 export type Dashboard = ReturnType<typeof buildDashboard>;
 

@@ -8,7 +8,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { ok, type Result } from "../core/errors.ts";
 import type { Action } from "../core/lifecycle.ts";
-import type { ListQuery } from "../core/list-query.ts";
+import { type ListQuery, SUMMARY_SORTS, type SummarySort } from "../core/list-query.ts";
+import { type RunSummary, summarizeRun, summaryRank } from "../core/list-summary.ts";
 import type { Operator } from "../core/permissions.ts";
 import { primaryOf, type RunLook } from "../core/run-look.ts";
 import type { ExperimentInput, ExperimentRecord } from "../core/schema.ts";
@@ -68,13 +69,15 @@ export interface RunState {
 }
 
 /**
- * One row of the list: the record, its sample as last reported, the reminder due, if any, and the outcome
- * of the kept look (the conclusion's for a concluded experiment; null before the first report).
+ * One row of the list: the record, its sample as last reported, the reminder due, if any, the outcome
+ * of the kept look (the conclusion's for a concluded experiment; null before the first report), and the
+ * run's summary for the list's columns (core/list-summary.ts).
  */
 export type ListedExperiment = ExperimentRecord & {
   sample: number;
   reminder: ShippedReminder | null;
   outcome: { state: "winner" | "inconclusive"; winner: string | null; losers: string[] } | null;
+  summary: RunSummary;
 };
 
 export interface WriteOutcome<T> {
@@ -147,24 +150,51 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
 
   /** One page of the list; a record that does not parse is left out of `rows` and named in `unreadable`. */
   list(q: ListQuery): { rows: ListedExperiment[]; total: number; unreadable: UnreadableRecord[] } {
-    const page = this.records.list(q);
     const days = this.settings().shippedReminderDays;
     const now = this.clock();
+    // Each row's summary comes from what the catalog already holds (the shards' last reports and the kept
+    // look, or what was kept at conclusion): listing never reads run-data.
+    const summaries = new Map<number, RunSummary>();
+    const summary = (row: ExperimentRow, record: ExperimentRecord): RunSummary => {
+      let s = summaries.get(record.id);
+      if (s === undefined) {
+        const concluded = this.concludedOf(row, record);
+        const counts = record.lifecycle_state === "draft" ? null : (concluded?.run ?? this.evaluation.reported(row));
+        // As the dashboard: a conclusion kept without its look is analysed afresh from its counts.
+        const look = concluded !== null ? (concluded.look ?? null) : this.records.look(row);
+        s = summarizeRun(record, counts, look === null ? null : (primaryOf(record, look)?.analysis ?? null), now);
+        summaries.set(record.id, s);
+      }
+      return s;
+    };
+    const sort = q.sort;
+    const page = this.records.list(
+      q,
+      (SUMMARY_SORTS as readonly string[]).includes(sort)
+        ? (row, record) => summaryRank(summary(row, record), sort as SummarySort)
+        : undefined,
+    );
     return {
       rows: page.rows.map(({ record, sample, row }) => ({
         ...record,
         sample,
         reminder: shippedReminder(record, days, now),
         outcome: this.keptOutcome(row, record),
+        summary: summary(row, record),
       })),
       total: page.total,
       unreadable: page.unreadable,
     };
   }
 
+  /** What was kept at the conclusion of a concluded experiment; null for any other. */
+  private concludedOf(row: ExperimentRow, record: ExperimentRecord): ConclusionSnapshot | null {
+    return record.lifecycle_state === "done" || record.lifecycle_state === "archived" ? this.records.conclusion(row) : null;
+  }
+
   /** The primary goal's outcome at the look the dashboard shows: the conclusion's, else the epoch's latest. */
   private keptOutcome(row: ExperimentRow, record: ExperimentRecord): ListedExperiment["outcome"] {
-    const concluded = record.lifecycle_state === "done" || record.lifecycle_state === "archived" ? this.records.conclusion(row) : null;
+    const concluded = this.concludedOf(row, record);
     const look = concluded?.look ?? this.records.look(row);
     const outcome = look === null ? undefined : primaryOf(record, look)?.analysis.outcome;
     return outcome === undefined ? null : { state: outcome.state, winner: outcome.winner, losers: [...outcome.losers] };

@@ -3,7 +3,7 @@
 // saved before a field existed gets that field's default, and a damaged one is reported, never cast).
 import { z } from "zod";
 import { type Issue, issuesOf } from "../core/errors.ts";
-import type { ListQuery } from "../core/list-query.ts";
+import { type ListQuery, SQL_SORTS } from "../core/list-query.ts";
 import type { RunLook } from "../core/run-look.ts";
 import { type ExperimentInput, ExperimentRecord, type LifecycleState } from "../core/schema.ts";
 import type { ShardSnapshot } from "../run-data/run-data-object.ts";
@@ -177,14 +177,20 @@ export function readColumn<T>(schema: z.ZodType<T>, text: string | null, what: s
   return null;
 }
 
-const SORT_COLUMNS: Record<ListQuery["sort"], string> = {
+const SORT_COLUMNS: Record<(typeof SQL_SORTS)[number], string> = {
   name: "name COLLATE NOCASE",
   state: "lifecycle_state",
   sample: "sample",
   created: "created_at",
   updated: "updated_at",
   id: "id",
+  variants: "json_array_length(record, '$.variants')",
+  // Days from the start to the conclusion, or to now; a draft (no start) has none.
+  days: "julianday(COALESCE(json_extract(record, '$.concluded_at'), 'now')) - julianday(json_extract(record, '$.started_at'))",
+  concluded: "json_extract(record, '$.concluded_at')",
 };
+
+const isSqlSort = (s: ListQuery["sort"]): s is (typeof SQL_SORTS)[number] => (SQL_SORTS as readonly string[]).includes(s);
 
 export interface ListedRecord {
   readonly record: ExperimentRecord;
@@ -328,11 +334,19 @@ export class Records {
     return readColumn(ConclusionSnapshot, row.conclusion_snapshot, `conclusion snapshot of experiment ${row.id}`);
   }
 
-  /** One page of the list: filter, sort, page (docs/admin-api.md#the-list). Unreadable records are reported apart. */
-  list(q: ListQuery): { rows: ListedRecord[]; total: number; unreadable: UnreadableRecord[] } {
+  /**
+   * One page of the list: filter, sort, page (docs/admin-api.md#the-list). Unreadable records are reported apart.
+   * A sort SQLite cannot do (on the run's summary) is ranked by `rank` over every matching readable row;
+   * rows it ranks null come last in either order.
+   */
+  list(
+    q: ListQuery,
+    rank?: (row: ExperimentRow, record: ExperimentRecord) => number | null,
+  ): { rows: ListedRecord[]; total: number; unreadable: UnreadableRecord[] } {
     const where: string[] = [];
     const args: SqlStorageValue[] = [];
     if (q.state === "") where.push("lifecycle_state != 'archived'");
+    else if (q.state === "concluded") where.push("lifecycle_state IN ('done', 'archived')");
     else {
       where.push("lifecycle_state = ?");
       args.push(q.state);
@@ -347,16 +361,35 @@ export class Records {
     const direction = q.order === "asc" ? "ASC" : "DESC";
     const rows: ListedRecord[] = [];
     const unreadable: UnreadableRecord[] = [];
-    for (const row of this.sql.exec<ExperimentRow>(
-      `SELECT * FROM experiments ${clause} ORDER BY ${SORT_COLUMNS[q.sort]} ${direction}, id ${direction} LIMIT ? OFFSET ?`,
-      ...args,
-      q.per_page,
-      (q.page - 1) * q.per_page,
-    )) {
+    const offset = (q.page - 1) * q.per_page;
+    if (isSqlSort(q.sort) || rank === undefined) {
+      const order = isSqlSort(q.sort) ? SORT_COLUMNS[q.sort] : "id";
+      for (const row of this.sql.exec<ExperimentRow>(
+        // Rows without a value (a draft's days running) come last in either order, as in the ranked sorts.
+        `SELECT * FROM experiments ${clause} ORDER BY (${order}) IS NULL, ${order} ${direction}, id ${direction} LIMIT ? OFFSET ?`,
+        ...args,
+        q.per_page,
+        offset,
+      )) {
+        const read = readRecord(row);
+        if (read.ok) rows.push({ record: read.record, sample: row.sample, row });
+        else unreadable.push(read.unreadable);
+      }
+      return { rows, total, unreadable };
+    }
+    const ranked: Array<{ listed: ListedRecord; rank: number | null }> = [];
+    for (const row of this.sql.exec<ExperimentRow>(`SELECT * FROM experiments ${clause} ORDER BY id`, ...args)) {
       const read = readRecord(row);
-      if (read.ok) rows.push({ record: read.record, sample: row.sample, row });
+      if (read.ok) ranked.push({ listed: { record: read.record, sample: row.sample, row }, rank: rank(row, read.record) });
       else unreadable.push(read.unreadable);
     }
+    const sign = q.order === "asc" ? 1 : -1;
+    ranked.sort((a, b) => {
+      if (a.rank === null || b.rank === null)
+        return a.rank === b.rank ? sign * (a.listed.record.id - b.listed.record.id) : a.rank === null ? 1 : -1;
+      return a.rank !== b.rank ? sign * (a.rank - b.rank) : sign * (a.listed.record.id - b.listed.record.id);
+    });
+    for (const r of ranked.slice(offset, offset + q.per_page)) rows.push(r.listed);
     return { rows, total, unreadable };
   }
 }
