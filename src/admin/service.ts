@@ -196,6 +196,12 @@ export class AdminService<Env extends object> {
     });
   }
 
+  /** The dashboard with the record it was built from (the pages show both). */
+  async dashboardAndRecord(env: Env, rawId: RawId): Promise<Result<{ record: ExperimentRecord; dashboard: Dashboard }>> {
+    const state = await this.runState(env, rawId);
+    return state.ok ? ok({ record: state.value.record, dashboard: buildDashboard(state.value) }) : state;
+  }
+
   /** One experiment's results as a file to download: per variant and per day, JSON or CSV. */
   async results(env: Env, rawId: RawId, format: "json" | "csv"): Promise<Result<ResultsFile>> {
     const state = await this.runState(env, rawId);

@@ -74,6 +74,10 @@ export interface SgenEnv {
   SGEN_EVENTS_OUT?: Queue;
   /** A service binding webhook deliveries go out through (an egress proxy); default the public internet. */
   SGEN_WEBHOOK_EGRESS?: Fetcher;
+  /** The IANA time zone the operators' pages write times in (default UTC), e.g. `Europe/Berlin`. */
+  SGEN_ADMIN_TIME_ZONE?: string;
+  /** Paths of the site the editor suggests for page fields, separated by commas, spaces or new lines. */
+  SGEN_SITE_PATHS?: string;
 }
 
 export interface WorkerOptions<Env extends SgenEnv> {
@@ -146,6 +150,10 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
           tokens: (env) => env.SGEN_ADMIN_TOKENS,
           roles: (env) => env.SGEN_ROLES,
           sessionSecret: (env) => env.SGEN_SESSION_SECRET,
+          // The edge checks QA links with the session secret (qaSecret above), so the pages sign them with it.
+          qaSecret: (env) => env.SGEN_SESSION_SECRET,
+          timeZone: (env) => env.SGEN_ADMIN_TIME_ZONE,
+          sitePaths: (env) => env.SGEN_SITE_PATHS,
           // Previews get the request's own context, so an origin's background work (ctx.waitUntil) is kept.
           origin,
           onPublished: () => edge.invalidateConfig(),

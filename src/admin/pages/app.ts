@@ -1,25 +1,41 @@
 // The operators' web pages (reference: the four views of the Experiments module), as a Hono sub-app.
-// Sign-in turns an operator token into a signed session cookie; every state-changing form carries a
-// CSRF token; every response carries security headers and no-store. Sign-in, the capability checks and
-// every read and write go through the admin service (../service.ts), the same one the API uses.
+// Sign-in turns an operator token into a signed session cookie and returns to the page that asked for
+// it; every state-changing form carries a CSRF token; every response carries security headers and
+// no-store. Every write answers with a redirect and a success message (flash.ts); irreversible ones
+// (delete, conclude, override, roll back) go through a confirmation step first. Refusals are pages in
+// the app's frame with a way back. Sign-in, the capability checks and every read and write go through
+// the admin service (../service.ts), the same one the API uses.
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { type ApiError, issuesOf } from "../../core/errors.ts";
+import { variantsChanged } from "../../core/edit-rules.ts";
+import type { ApiError } from "../../core/errors.ts";
 import { ACTION_CAPABILITY, ACTIONS, type Action, editCapability, transition } from "../../core/lifecycle.ts";
 import { ListQuery } from "../../core/list-query.ts";
 import { unsafeOverride } from "../../core/markup-policy.ts";
-import { runGate } from "../../core/run-look.ts";
-import { DecisionRecord, ExperimentInput } from "../../core/schema.ts";
+import { samePathProblem } from "../../core/paths.ts";
+import type { Capability } from "../../core/permissions.ts";
+import { DecisionRecord, ExperimentInput, type ExperimentRecord } from "../../core/schema.ts";
 import { withPath } from "../../core/url.ts";
 import { applyOverrides } from "../../edge/overrides.ts";
+import { QA_PARAM, qaToken } from "../../edge/qa-link.ts";
 import { toHex } from "../auth.ts";
 import { type Access, AdminService, type AdminServiceOptions, parseId } from "../service.ts";
 import { createSession, csrfToken, csrfValid, readSession, SESSION_COOKIE, SESSION_HOURS, type Session } from "../session.ts";
 import { ADMIN_CSS } from "./admin.css.ts";
-import { esc } from "./charts.ts";
-import { formFromRecord, inputFromForm } from "./form.ts";
-import { archivePage, dashboardPage, type EditorPlan, editorPage, listPage, loginPage, type PageContext } from "./views.ts";
+import { type FlashCode, setFlash, takeFlash } from "./flash.ts";
+import { esc, num, validTimeZone } from "./html.ts";
+import { safeNext } from "./next.ts";
+import { archivePage } from "./views/archive.ts";
+import { type Confirmation, confirmPage } from "./views/confirm.ts";
+import { type Allowed, type DashboardModel, type DecisionDraft, dashboardPage } from "./views/dashboard/index.ts";
+import { support } from "./views/dashboard/model.ts";
+import { editableOf, formFromRecord, inputFromForm, newExperimentForm } from "./views/editor/form.ts";
+import { type EditorMode, editorPage, type FieldErrors, type Fields } from "./views/editor/index.ts";
+import { fieldErrors, NO_ERRORS, type RawIssue, REFUSAL_WORDS } from "./views/editor/issues.ts";
+import { addVariantRow, removeVariantRow, shareTotal } from "./views/editor/variants.ts";
+import { errorPage, loginPage, type PageContext } from "./views/layout.ts";
+import { listPage } from "./views/list.ts";
 
 export interface AdminPagesOptions<Env> extends AdminServiceOptions<Env> {
   /** Where the pages live. Default `/sg-admin`; views under `/experiments/`. */
@@ -31,9 +47,18 @@ export interface AdminPagesOptions<Env> extends AdminServiceOptions<Env> {
    * `ctx` is the request's own ExecutionContext, so an origin may hand work to `ctx.waitUntil`.
    */
   origin?: (request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>;
+  /** Signs the dashboard's QA links; the edge must check them with the same secret. Default: `sessionSecret`. */
+  qaSecret?: (env: Env) => string | undefined;
+  /** The IANA time zone the pages write times in (`SGEN_ADMIN_TIME_ZONE`). Default UTC. */
+  timeZone?: (env: Env) => string | undefined;
+  /**
+   * Paths of the site that page fields suggest, beside those of existing experiments and goals
+   * (`SGEN_SITE_PATHS`: paths separated by commas, spaces or new lines).
+   */
+  sitePaths?: (env: Env) => string | readonly string[] | undefined;
 }
 
-type Vars = { session: Session; access: Access; csrf: string };
+type Vars = { session: Session; access: Access; csrf: string; flash: string | null };
 
 // Hono throws when an app is called without an execution context (`app.request` in a test); a preview
 // then runs its origin's background work unawaited rather than fail the page.
@@ -59,6 +84,20 @@ const SECURITY_HEADERS: Record<string, string> = {
 /** Scripts run (a site's page often needs them to render) but without `allow-same-origin`: see SECURITY.md. */
 export const PREVIEW_CSP = "sandbox allow-scripts; frame-ancestors 'none'";
 
+/** A QA link works for a day: long enough to pass to a colleague, short enough not to linger. */
+const QA_LINK_HOURS = 24;
+
+/** The lifecycle buttons of the dashboard's action bar; conclude, override and delete have their own steps. */
+const BAR_ACTIONS: readonly Action[] = ["start", "pause", "resume", "archive", "restore"];
+/** Actions that cannot be undone: they act only with `confirmed=yes`, after the confirmation page. */
+const CONFIRMED_ACTIONS: readonly Action[] = ["conclude", "override", "delete"];
+
+const zodIssue = (i: { path: readonly PropertyKey[]; message: string; code: string }): RawIssue => ({
+  path: i.path.map(String).join(".") || "(body)",
+  message: i.message,
+  code: i.code,
+});
+
 // The declared type is the plain Hono app a site mounts: an inferred one names Hono's internal classes
 // and generics (HonoBase with four parameters), which a site on an older Hono 4 cannot resolve.
 export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>): Hono<{ Bindings: Env }> {
@@ -74,26 +113,33 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
       if ((k !== "cache-control" && k !== "content-security-policy") || !c.res.headers.has(k)) c.res.headers.set(k, v);
     }
   });
-  app.use("*", bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("The form is too large.", 413) }));
+  app.use(
+    "*",
+    bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.html(errorPage(anonymous(c), 413, "The form is too large (64 KiB at most)."), 413) }),
+  );
 
   app.get("/assets/admin.css", (c) =>
     c.body(ADMIN_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }),
   );
 
-  const anonymous: PageContext = { base, operator: null, csrf: "" };
+  const clockOf = (c: C) => ({ timeZone: validTimeZone(o.timeZone?.(c.env)), now: Date.now() });
+  function anonymous(c: Context): PageContext {
+    return { base, operator: null, csrf: "", can: () => false, flash: null, clock: clockOf(c as C) };
+  }
 
-  app.get("/login", (c) => c.html(loginPage(anonymous, null)));
+  app.get("/login", (c) => c.html(loginPage(anonymous(c), null, safeNext(c.req.query("next"), base))));
   app.post("/login", async (c) => {
     const secret = o.sessionSecret(c.env);
     const form = await c.req.parseBody();
     const token = typeof form.token === "string" ? form.token : "";
+    const next = safeNext(form.next, base);
     // Without a session secret nobody can sign in; an empty token is a failed attempt like a wrong one.
     const signIn = await service.signIn(c.env, c.req.raw, secret === undefined || token === "" ? null : token);
     if (!signIn.ok && signIn.status === 429)
-      return c.html(loginPage(anonymous, `Too many failed sign-ins; try again in ${signIn.retryAfter} seconds.`), 429, {
+      return c.html(loginPage(anonymous(c), `Too many failed sign-ins; try again in ${signIn.retryAfter} seconds.`, next), 429, {
         "retry-after": String(signIn.retryAfter),
       });
-    if (!signIn.ok || secret === undefined) return c.html(loginPage(anonymous, "That token is not valid."), 401);
+    if (!signIn.ok || secret === undefined) return c.html(loginPage(anonymous(c), "That token is not valid.", next), 401);
     // A fresh session value on every sign-in: a cookie planted before sign-in is never promoted (fixation).
     setCookie(c, SESSION_COOKIE, await createSession(secret, signIn.operator, toHex(signIn.digest)), {
       httpOnly: true,
@@ -102,7 +148,8 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
       path: base,
       maxAge: SESSION_HOURS * 3600,
     });
-    return c.redirect(`${base}/experiments/`, 303);
+    // Back to the page that asked for the sign-in: a path of these pages only (next.ts), never another site.
+    return c.redirect(next ?? `${base}/experiments/`, 303);
   });
 
   // Everything else needs a session; every POST needs its CSRF token.
@@ -111,161 +158,367 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
     const session = secret === undefined ? null : await readSession(secret, getCookie(c, SESSION_COOKIE));
     const operator = session === null ? null : service.operatorForSession(c.env, session.digest);
     if (session === null || operator === null || secret === undefined) {
-      if (c.req.method === "GET") return c.redirect(`${base}/login`, 303);
-      return c.text("Sign in first.", 401);
+      const url = new URL(c.req.url);
+      if (c.req.method === "GET") {
+        const back = safeNext(`${url.pathname}${url.search}`, base);
+        return c.redirect(`${base}/login${back === null ? "" : `?${new URLSearchParams({ next: back })}`}`, 303);
+      }
+      return c.html(errorPage(anonymous(c), 401, "Your session has ended. Sign in again, then repeat what you were doing."), 401);
     }
     const csrf = await csrfToken(secret, session);
-    if (c.req.method === "POST") {
-      const form = await c.req.parseBody();
-      if (!(await csrfValid(secret, session, form.csrf)))
-        return c.text("This form has expired or did not come from this site. Reload and try again.", 403);
-    }
     c.set("session", session);
     c.set("access", service.access(c.env, operator));
     c.set("csrf", csrf);
+    c.set("flash", c.req.method === "GET" ? takeFlash(c, base) : null);
+    if (c.req.method === "POST") {
+      const form = await c.req.parseBody();
+      if (!(await csrfValid(secret, session, form.csrf)))
+        return c.html(
+          errorPage(ctxOf(c), 403, "This form has expired or did not come from this site. Reload the page and try again."),
+          403,
+        );
+    }
     await next();
   });
 
-  const ctxOf = (c: C): PageContext => ({ base, operator: c.get("access").operator, csrf: c.get("csrf") });
-  const can = (c: C, cap: Parameters<Access["can"]>[0]) => c.get("access").can(cap);
-  const forbidden = (c: C) => c.html(`<p>Your role may not do that.</p>`, 403);
-  const unavailable = (c: C) => c.text("The catalog is not bound.", 503);
-  /** A refusal of the service as a page: the forbidden page, the catalog's absence, or the reason. */
-  const refusal = (c: C, e: ApiError, notFound = "<p>No such experiment.</p>") => {
-    if (e.status === 403) return forbidden(c);
-    if (e.status === 503) return unavailable(c);
-    if (e.status === 404) return c.html(notFound, 404);
-    return c.html(`<p>${esc(e.message)}</p>`, e.status);
+  function ctxOf(c: C): PageContext {
+    const access = c.get("access");
+    return {
+      base,
+      operator: access.operator,
+      csrf: c.get("csrf"),
+      can: (cap) => access.can(cap),
+      flash: c.get("flash"),
+      clock: clockOf(c),
+    };
+  }
+  const can = (c: C, cap: Capability) => c.get("access").can(cap);
+  const forbidden = (c: C, what = "do that") =>
+    c.html(errorPage(ctxOf(c), 403, `Your role (${c.get("access").operator.role}) may not ${what}. An Administrator can.`), 403);
+  const notFoundPage = (c: C, what = "There is no experiment with this id: it may have been deleted.") =>
+    c.html(errorPage(ctxOf(c), 404, what), 404);
+  /** A refusal of the service as a page in the app's frame. */
+  const refusal = (c: C, e: ApiError, id: number | null = null) => {
+    if (e.status === 403) return forbidden(c, e.message.replace(/^the role \S+ may not /, ""));
+    if (e.status === 404) return notFoundPage(c);
+    if (e.status === 503)
+      return c.html(errorPage(ctxOf(c), 503, "The catalog Durable Object is not bound, so there is nothing to show."), 503);
+    const back = id === null ? null : { href: `${base}/experiments/${id}`, label: "Back to the experiment" };
+    return c.html(errorPage(ctxOf(c), e.status, `${e.message[0]?.toUpperCase() ?? ""}${e.message.slice(1)}.`, back), e.status);
   };
-  const formFields = async (c: C): Promise<Record<string, string>> =>
+  const formFields = async (c: C): Promise<Fields> =>
     Object.fromEntries(Object.entries(await c.req.parseBody()).filter((e): e is [string, string] => typeof e[1] === "string"));
+  const done = (c: C, code: FlashCode, to: string) => {
+    setFlash(c, code, base);
+    return c.redirect(to, 303);
+  };
 
   app.post("/logout", (c) => {
     deleteCookie(c, SESSION_COOKIE, { path: base });
     return c.redirect(`${base}/login`, 303);
   });
 
+  // ---- the list and the archive ---------------------------------------------------------------------
+
   const list = async (c: C) => {
-    if (!can(c, "experiments.list")) return forbidden(c);
+    if (!can(c, "experiments.list")) return forbidden(c, "list experiments");
     const parsed = ListQuery.safeParse(c.req.query());
     const q = parsed.success ? parsed.data : ListQuery.parse({});
     const page = await service.list(c.env, q);
-    if (!page.ok) return unavailable(c);
-    // Each row's gate and sample are read fresh from run-data, as the dashboard does; a draft has none.
-    const gates = await Promise.all(
-      page.value.rows.map(async (r) => {
-        if (r.lifecycle_state === "draft") return { ...r, gate: "—" };
-        const st = await service.runState(c.env, r.id);
-        if (!st.ok) return { ...r, gate: r.significance_override_reason !== null ? "override" : r.sample === 0 ? "pending" : "—" };
-        const samples = st.value.run.samples;
-        // Over the running variants: a stopped one no longer grows.
-        const gate = runGate(r, samples);
-        return { ...r, gate, sample: Object.values(samples).reduce((x, y) => x + y, 0) };
-      }),
-    );
-    return c.html(listPage(ctxOf(c), q, gates, page.value.total, can(c, "experiments.create")));
+    if (!page.ok) return refusal(c, page);
+    return c.html(listPage(ctxOf(c), q, page.value.rows, page.value.total));
   };
   app.get("/experiments", list);
   app.get("/experiments/", list);
 
   app.get("/experiments/archive", async (c) => {
-    if (!can(c, "dashboard.view")) return forbidden(c);
-    const done = await service.list(c.env, ListQuery.parse({ state: "done", per_page: 100 }));
-    const archived = await service.list(c.env, ListQuery.parse({ state: "archived", per_page: 100 }));
-    if (!done.ok || !archived.ok) return unavailable(c);
-    const rows = [];
-    for (const r of [...done.value.rows, ...archived.value.rows]) {
-      const d = await service.dashboard(c.env, r.id);
-      if (d.ok) rows.push({ record: r, dashboard: d.value });
+    if (!can(c, "dashboard.view")) return forbidden(c, "see results");
+    const raw = c.req.query();
+    const parsed = ListQuery.safeParse({ sort: "concluded", per_page: "10", ...raw, state: "concluded" });
+    const q = parsed.success ? parsed.data : ListQuery.parse({ state: "concluded", sort: "concluded", per_page: 10 });
+    const page = await service.list(c.env, q);
+    if (!page.ok) return refusal(c, page);
+    const entries = [];
+    for (const r of page.value.rows) {
+      const d = await service.dashboardAndRecord(c.env, r.id);
+      if (d.ok) entries.push(d.value);
     }
-    return c.html(archivePage(ctxOf(c), rows));
+    return c.html(archivePage(ctxOf(c), q, entries, page.value.total));
   });
 
-  app.get("/experiments/new", (c) =>
-    can(c, "experiments.create") ? c.html(editorPage(ctxOf(c), { id: null, state: "draft" }, formFromRecord({}), [], null)) : forbidden(c),
-  );
-  app.post("/experiments/new", async (c) => {
-    if (!can(c, "experiments.create")) return forbidden(c);
-    const fields = await formFields(c);
-    const parsed = ExperimentInput.safeParse(inputFromForm(fields));
-    if (!parsed.success)
-      return c.html(
-        editorPage(ctxOf(c), { id: null, state: "draft" }, fields, issuesOf(parsed.error), "Please correct the fields below."),
-        422,
-      );
-    const r = await service.create(c.env, c.get("access"), parsed.data);
-    if (!r.ok && r.status === 503) return unavailable(c);
-    if (!r.ok) return c.html(editorPage(ctxOf(c), { id: null, state: "draft" }, fields, r.issues ?? [], r.message), r.status);
-    return c.redirect(`${base}/experiments/${r.value.value.id}`, 303);
-  });
+  // ---- the editor ------------------------------------------------------------------------------------
 
-  async function dashboard(c: C, id: number, message: string | null, status: 200 | ApiError["status"] = 200) {
-    const d = await service.dashboard(c.env, id);
-    if (!d.ok)
-      return d.status === 503 ? unavailable(c) : c.html(`<p>${d.status === 404 ? "No such experiment." : "Unavailable."}</p>`, d.status);
-    const state = d.value.lifecycle_state;
-    const actions = ACTIONS.filter((a) => transition(state, a, null).ok && can(c, ACTION_CAPABILITY[a]));
-    const canEdit = (state === "draft" || state === "live" || state === "paused") && can(c, editCapability(state));
-    const canRollout = state === "done" && d.value.shipped_variant_slug !== null && can(c, "experiments.conclude");
-    const log = await service.activity(c.env, id, 20);
-    return c.html(dashboardPage(ctxOf(c), d.value, { actions, canEdit, canRollout }, log.ok ? log.value : [], message), status);
+  /** Paths to suggest for page fields: the configured list, and those of the 100 latest experiments and their goals. */
+  async function sitePaths(c: C): Promise<string[]> {
+    const configured = o.sitePaths?.(c.env);
+    const listed = typeof configured === "string" ? configured.split(/[\s,]+/) : [...(configured ?? [])];
+    const paths = new Set(listed.filter((p) => p !== "" && samePathProblem(p) === null));
+    const recent = await service.list(c.env, ListQuery.parse({ sort: "updated", per_page: 100 }));
+    if (recent.ok) {
+      for (const r of recent.value.rows) {
+        paths.add(r.target_page);
+        for (const v of r.variants) if (v.page !== undefined) paths.add(v.page);
+        for (const g of [r.conversion_event, ...r.secondary_goals]) if (g.type !== "custom") paths.add(g.path);
+      }
+    }
+    return [...paths].sort();
   }
 
-  app.get("/experiments/:id", async (c) => {
-    if (!can(c, "dashboard.view")) return forbidden(c);
-    const id = parseId(c.req.param("id"));
-    return id === null ? c.html("<p>No such experiment.</p>", 404) : dashboard(c, id, null);
+  const modeOf = (c: C, current: ExperimentRecord | null): EditorMode => ({
+    id: current?.id ?? null,
+    state: current?.lifecycle_state ?? "draft",
+    started: current !== null && current.lifecycle_state !== "draft",
+    canAllowScripts: can(c, "experiments.script_overrides"),
   });
+
+  async function editor(c: C, current: ExperimentRecord | null, f: Fields, errors: FieldErrors, status: 200 | 409 | 422 | 400 | 403 = 200) {
+    return c.html(editorPage(ctxOf(c), modeOf(c, current), f, errors, await sitePaths(c), current?.name ?? null), status);
+  }
+
+  /** A refused save as errors beside the fields: the issues, and the refusal's own words by its code. */
+  function refusedSave(e: ApiError, f: Fields): FieldErrors {
+    const fromIssues = fieldErrors(e.issues ?? [], f);
+    const known = REFUSAL_WORDS[e.code];
+    const byField = new Map(fromIssues.byField);
+    const general = [...fromIssues.general];
+    if (known !== undefined && !(e.code === "slug_taken" && byField.has("slug"))) {
+      byField.set(known.field, [
+        ...(byField.get(known.field) ?? []),
+        known.words ?? `${e.message[0]?.toUpperCase()}${e.message.slice(1)}.`,
+      ]);
+    } else if (known === undefined && (e.issues ?? []).length === 0) {
+      general.push(`${e.message[0]?.toUpperCase() ?? ""}${e.message.slice(1)}.`);
+    }
+    return { byField, general };
+  }
+
+  /** A posted editor form: add or remove a variant row (the form comes back), or save. */
+  async function editorPost(c: C, current: ExperimentRecord | null) {
+    const f = await formFields(c);
+    const intent = f.intent ?? "save";
+    if (intent === "add_variant") return editor(c, current, addVariantRow(f), NO_ERRORS);
+    const remove = /^remove_variant_(\d{1,2})$/.exec(intent);
+    if (remove !== null) return editor(c, current, removeVariantRow(f, Number(remove[1])), NO_ERRORS);
+    const mode = modeOf(c, current);
+    const parsed = ExperimentInput.safeParse(inputFromForm(f, current === null ? {} : editableOf(current), mode));
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map(zodIssue);
+      // The schema checks the shares' sum only once every field parses; the form says it at once.
+      const total = shareTotal(f);
+      if (total !== null && total !== 100 && !issues.some((i) => i.path === "variants"))
+        issues.push({ path: "variants", message: "traffic shares must sum to exactly 100", code: "custom" });
+      return editor(c, current, f, fieldErrors(issues, f), 422);
+    }
+    const confirmReset = f.confirm_reset === "reset";
+    const r =
+      current === null
+        ? await service.create(c.env, c.get("access"), parsed.data)
+        : await service.replace(c.env, c.get("access"), current.id, parsed.data, confirmReset);
+    if (!r.ok) {
+      if (r.status === 503 || r.status === 404) return refusal(c, r);
+      return editor(
+        c,
+        current,
+        f,
+        refusedSave(r, f),
+        r.status === 409 || r.status === 422 || r.status === 403 || r.status === 400 ? r.status : 422,
+      );
+    }
+    const id = r.value.value.id;
+    const reset = current !== null && current.lifecycle_state !== "draft" && variantsChanged(current.variants, parsed.data.variants);
+    return done(c, current === null ? "created" : reset ? "saved_reset" : "saved", `${base}/experiments/${id}`);
+  }
+
+  app.get("/experiments/new", async (c) =>
+    can(c, "experiments.create") ? editor(c, null, newExperimentForm(), NO_ERRORS) : forbidden(c, "create experiments"),
+  );
+  app.post("/experiments/new", async (c) => (can(c, "experiments.create") ? editorPost(c, null) : forbidden(c, "create experiments")));
 
   app.get("/experiments/:id/edit", async (c) => {
     const e = await service.editable(c.env, c.get("access"), c.req.param("id"));
     if (!e.ok) return refusal(c, e);
-    const fields = formFromRecord(e.value.record);
-    // The plan section asks again with ?plan_mde=…: the plan from the experiment's numbers, filled in.
-    const mde = c.req.query("plan_mde");
-    let plan: EditorPlan | undefined;
-    if (mde !== undefined) {
-      const query = { baseline_rate: c.req.query("plan_baseline") ?? "", relative_mde: mde, power: c.req.query("plan_power") ?? "" };
-      const advice = await service.plan(c.env, e.value.id, query);
-      const why = advice.ok ? null : [advice.message, ...(advice.issues ?? []).map((i) => `${i.path}: ${i.message}`)].join("; ");
-      plan = { query, advice: advice.ok ? advice.value : null, error: why };
-      if (advice.ok) {
-        fields.planned_sample_per_variant = String(advice.value.suggested.planned_sample_per_variant);
-        fields.min_sample_threshold = String(advice.value.suggested.min_sample_threshold);
-      }
-    }
-    return c.html(editorPage(ctxOf(c), { id: e.value.id, state: e.value.record.lifecycle_state }, fields, [], null, plan));
+    return editor(c, e.value.record, formFromRecord(e.value.record), NO_ERRORS);
   });
 
   app.post("/experiments/:id/edit", async (c) => {
     const e = await service.editable(c.env, c.get("access"), c.req.param("id"));
     if (!e.ok) return refusal(c, e);
-    const { id } = e.value;
-    const state = e.value.record.lifecycle_state;
-    const fields = await formFields(c);
-    const parsed = ExperimentInput.safeParse(inputFromForm(fields));
-    if (!parsed.success)
-      return c.html(editorPage(ctxOf(c), { id, state }, fields, issuesOf(parsed.error), "Please correct the fields below."), 422);
-    const r = await service.replace(c.env, c.get("access"), id, parsed.data, fields.confirm_reset === "reset");
-    if (!r.ok) {
-      const message =
-        r.code === "confirm_reset_required"
-          ? "Changing variants or shares of a running experiment resets its sample: tick the confirmation and save again."
-          : r.message;
-      return c.html(editorPage(ctxOf(c), { id, state }, fields, r.issues ?? [], message), r.status);
-    }
-    return c.redirect(`${base}/experiments/${id}`, 303);
+    return editorPost(c, e.value.record);
+  });
+
+  // ---- the dashboard ---------------------------------------------------------------------------------
+
+  async function qaLinksFor(c: C, r: ExperimentRecord): Promise<DashboardModel["qaLinks"]> {
+    const secret = (o.qaSecret ?? o.sessionSecret)(c.env);
+    if (secret === undefined || (r.lifecycle_state !== "live" && r.lifecycle_state !== "paused" && r.lifecycle_state !== "done"))
+      return null;
+    const expires = Date.now() + QA_LINK_HOURS * 3_600_000;
+    const page = withPath(c.req.url, r.target_page).replace(/[?#].*$/, "");
+    return Promise.all(
+      r.variants.map(async (v) => ({
+        variant: v.slug,
+        label: v.label,
+        url: `${page}?${QA_PARAM}=${encodeURIComponent(await qaToken(secret, r.id, v.slug, expires))}`,
+      })),
+    );
+  }
+
+  async function dashboard(
+    c: C,
+    id: number,
+    extra: { draft?: DecisionDraft; draftErrors?: FieldErrors; error?: string; status?: ApiError["status"] | 200 } = {},
+  ) {
+    const got = await service.dashboardAndRecord(c.env, id);
+    if (!got.ok) return refusal(c, got);
+    const { record, dashboard: d } = got.value;
+    const state = d.lifecycle_state;
+    const allowed: Allowed = {
+      actions: BAR_ACTIONS.filter((a) => transition(state, a, null).ok && can(c, ACTION_CAPABILITY[a])),
+      canEdit: (state === "draft" || state === "live" || state === "paused") && can(c, editCapability(state)),
+      canConclude: can(c, "experiments.conclude"),
+      canOverride: can(c, "experiments.override"),
+      canDelete: state === "archived" && can(c, "experiments.delete"),
+      canRollout: state === "done" && d.shipped_variant_slug !== null && can(c, "experiments.conclude"),
+    };
+    const log = can(c, "activity.view") ? await service.activity(c.env, id, 50) : null;
+    const model: DashboardModel = {
+      record,
+      d,
+      log: log?.ok ? log.value : [],
+      allowed,
+      qaLinks: await qaLinksFor(c, record),
+      draft: extra.draft ?? null,
+      draftErrors: extra.draftErrors ?? null,
+      error: extra.error ?? null,
+    };
+    return c.html(dashboardPage(ctxOf(c), model), extra.status ?? 200);
+  }
+
+  app.get("/experiments/:id", async (c) => {
+    if (!can(c, "dashboard.view")) return forbidden(c, "see dashboards");
+    const id = parseId(c.req.param("id"));
+    return id === null ? notFoundPage(c) : dashboard(c, id);
+  });
+
+  const draftOf = (f: Fields): DecisionDraft => ({
+    shipped_variant_slug: f.shipped_variant_slug ?? "",
+    reason: f.reason ?? "",
+    key_learning: f.key_learning ?? "",
+    decision: f.decision ?? "",
+    follow_up: f.follow_up ?? "",
+    rollout_percent: f.rollout_percent ?? "100",
+  });
+
+  // Back from a confirmation step: the dashboard with the decision as it was typed.
+  app.post("/experiments/:id/decision", async (c) => {
+    if (!can(c, "dashboard.view")) return forbidden(c, "see dashboards");
+    const id = parseId(c.req.param("id"));
+    return id === null ? notFoundPage(c) : dashboard(c, id, { draft: draftOf(await formFields(c)) });
+  });
+
+  // ---- confirmation steps ------------------------------------------------------------------------------
+
+  async function confirmDecision(c: C, id: number, action: "conclude" | "override", f: Fields) {
+    const got = await service.dashboardAndRecord(c.env, id);
+    if (!got.ok) return refusal(c, got);
+    const { record: r, dashboard: d } = got.value;
+    const shipped = r.variants.find((v) => v.slug === f.shipped_variant_slug);
+    const errors = new Map<string, string[]>();
+    if (shipped === undefined) errors.set("shipped_variant_slug", ["Choose the variant to ship."]);
+    if (action === "override" && (f.reason ?? "").trim() === "")
+      errors.set("reason", ["Give the reason for concluding before the minimum sample is reached: it is kept with the result."]);
+    const percent = Number((f.rollout_percent ?? "100").trim() || "100");
+    if (!(Number.isFinite(percent) && percent >= 0 && percent <= 100 && Math.round(percent * 100) === percent * 100))
+      errors.set("rollout_percent", ["The rollout is a percentage from 0 to 100, with at most two decimals."]);
+    if (errors.size > 0 || shipped === undefined)
+      return dashboard(c, id, { draft: draftOf(f), draftErrors: { byField: errors, general: [] }, status: 422 });
+    const s = support(d, shipped.slug);
+    const short = d.variants.filter((v) => v.sample < d.gate.min_sample_threshold);
+    const record = [f.key_learning, f.decision, f.follow_up].some((x) => (x ?? "").trim() !== "");
+    const confirmation: Confirmation = {
+      title: action === "override" ? `Conclude “${r.name}” early?` : `Conclude “${r.name}”?`,
+      experiment: { id, name: r.name },
+      consequences: [
+        percent === 100
+          ? `Every visitor to <code>${esc(r.target_page)}</code> gets <strong>${esc(shipped.slug)}: ${esc(shipped.label)}</strong>.`
+          : `${percent}% of the visitors to <code>${esc(r.target_page)}</code> get <strong>${esc(shipped.slug)}: ${esc(shipped.label)}</strong>, the others the control; you can raise the share later.`,
+        "Assignment stops: cookies are no longer read and nothing more is counted. The run data is frozen as it stands.",
+        ...(action === "override"
+          ? [`The gate is overridden; your reason is kept on the record and in the activity log: “${esc((f.reason ?? "").trim())}”.`]
+          : []),
+        ...(record ? ["The decision record is kept with the result in the archive."] : []),
+        "This cannot be undone: a concluded experiment cannot be started again.",
+      ],
+      warnings: [
+        ...(action === "override"
+          ? [
+              `<strong>Statistically unsupported.</strong> The minimum sample of ${num(d.gate.min_sample_threshold)} per variant is not reached: ${short
+                .map((v) => `${esc(v.slug)} has ${num(v.sample)}`)
+                .join(", ")}.`,
+            ]
+          : []),
+        ...(s.supported ? [] : [`<strong>The statistics do not support shipping ${esc(shipped.slug)}.</strong> ${esc(s.words)}`]),
+      ],
+      action,
+      values: draftOf(f) as Record<string, string>,
+      confirmLabel: action === "override" ? `Override the gate and ship ${shipped.slug}` : `Conclude and ship ${shipped.slug}`,
+      backWithValues: true,
+    };
+    return c.html(confirmPage(ctxOf(c), confirmation));
+  }
+
+  async function confirmDelete(c: C, id: number) {
+    const got = await service.dashboardAndRecord(c.env, id);
+    if (!got.ok) return refusal(c, got);
+    const { record: r, dashboard: d } = got.value;
+    if (r.lifecycle_state !== "archived")
+      return c.html(
+        errorPage(
+          ctxOf(c),
+          409,
+          "Only an archived experiment can be deleted: archive it first, so that it leaves the list but keeps its result.",
+          {
+            href: `${base}/experiments/${id}`,
+            label: "Back to the experiment",
+          },
+        ),
+        409,
+      );
+    const visitors = d.variants.reduce((n, v) => n + v.sample, 0);
+    return c.html(
+      confirmPage(ctxOf(c), {
+        title: `Delete “${r.name}” permanently?`,
+        experiment: { id, name: r.name },
+        consequences: [
+          "The experiment and its configuration are removed from the catalog and the result archive.",
+          `Its run data is removed with it (${num(visitors)} visitor${visitors === 1 ? "" : "s"} counted); its results can no longer be exported.`,
+          "The activity log keeps its entries.",
+          "This cannot be undone.",
+        ],
+        warnings: [],
+        action: "delete",
+        values: {},
+        confirmLabel: "Delete permanently",
+        backWithValues: false,
+      }),
+    );
+  }
+
+  app.get("/experiments/:id/delete", async (c) => {
+    if (!can(c, "experiments.delete")) return forbidden(c, "delete experiments");
+    const id = parseId(c.req.param("id"));
+    return id === null ? notFoundPage(c) : confirmDelete(c, id);
   });
 
   // A variant as a visitor in it would see it, for the signed-in operator only: fetched from the origin
   // directly (not through the edge, so nothing is assigned or counted) with its overrides applied.
   app.get("/experiments/:id/preview/:variant", async (c) => {
-    if (!can(c, "dashboard.view")) return forbidden(c);
-    if (o.origin === undefined || parseId(c.req.param("id")) === null) return c.html("<p>No preview.</p>", 404);
+    if (!can(c, "dashboard.view")) return forbidden(c, "preview variants");
+    if (o.origin === undefined || parseId(c.req.param("id")) === null) return notFoundPage(c, "Previews are not available here.");
     const r = await service.record(c.env, c.req.param("id"));
-    if (!r.ok && r.status === 503) return c.html("<p>No preview.</p>", 404);
+    if (!r.ok && r.status === 503) return notFoundPage(c, "Previews are not available here.");
     const variant = r.ok ? r.value.variants.find((v) => v.slug === c.req.param("variant")) : undefined;
-    if (!r.ok || variant === undefined) return c.html("<p>No such variant.</p>", 404);
+    if (!r.ok || variant === undefined) return notFoundPage(c, "There is no such variant.");
     const page = withPath(c.req.url, variant.page ?? r.value.target_page).replace(/\?.*$/, "");
     const upstream = await o.origin(new Request(page, { headers: { accept: "text/html" } }), c.env, executionContextOf(c));
     // What the edge would serve: guarded the same way unless an Administrator allowed script overrides.
@@ -285,18 +538,38 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
 
   app.post("/experiments/:id/rollout", async (c) => {
     const id = parseId(c.req.param("id"));
-    if (id === null) return c.html("<p>Not found.</p>", 404);
-    if (!can(c, "experiments.conclude")) return forbidden(c);
-    const fields = await formFields(c);
-    const r = await service.setRollout(c.env, c.get("access"), id, Number(fields.percent));
-    if (!r.ok) return r.status === 503 ? unavailable(c) : dashboard(c, id, r.message, r.status);
-    return c.redirect(`${base}/experiments/${id}`, 303);
+    if (id === null) return notFoundPage(c);
+    if (!can(c, "experiments.conclude")) return forbidden(c, "change a rollout");
+    const f = await formFields(c);
+    const percent = Number(f.percent);
+    if (percent === 0 && f.confirmed !== "yes") {
+      const got = await service.record(c.env, id);
+      if (!got.ok) return refusal(c, got);
+      return c.html(
+        confirmPage(ctxOf(c), {
+          title: `Roll “${got.value.name}” back to the control?`,
+          experiment: { id, name: got.value.name },
+          consequences: [
+            `Every visitor to <code>${esc(got.value.target_page)}</code> gets the control again.`,
+            `${esc(got.value.shipped_variant_slug ?? "The shipped variant")} stays recorded as the shipped variant; you can roll it out again later.`,
+          ],
+          warnings: [],
+          action: "rollout",
+          values: { percent: "0" },
+          confirmLabel: "Roll back to the control",
+          backWithValues: false,
+        }),
+      );
+    }
+    const r = await service.setRollout(c.env, c.get("access"), id, percent);
+    if (!r.ok) return r.status === 503 || r.status === 404 ? refusal(c, r) : dashboard(c, id, { error: r.message, status: r.status });
+    return done(c, percent === 0 ? "rollback" : "rollout", `${base}/experiments/${id}`);
   });
 
   const results = async (c: C, format: "csv" | "json") => {
-    if (!can(c, "dashboard.view")) return forbidden(c);
+    if (!can(c, "dashboard.view")) return forbidden(c, "export results");
     const file = await service.results(c.env, c.req.param("id"), format);
-    if (!file.ok) return c.html("<p>Not found.</p>", 404);
+    if (!file.ok) return refusal(c, file);
     return c.body(file.value.body, 200, {
       "content-type": file.value.contentType,
       "content-disposition": `attachment; filename="${file.value.filename}"`,
@@ -308,35 +581,55 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
   app.post("/experiments/:id/:action", async (c) => {
     const id = parseId(c.req.param("id"));
     const action = c.req.param("action");
-    if (id === null || !(ACTIONS as readonly string[]).includes(action)) return c.html("<p>Not found.</p>", 404);
-    if (!can(c, ACTION_CAPABILITY[action as Action])) return forbidden(c);
-    const fields = await formFields(c);
-    const hasDecision = [fields.key_learning, fields.decision, fields.follow_up].some((v) => (v ?? "").trim() !== "");
-    const percent = Number(fields.rollout_percent ?? "100");
+    if (id === null || !(ACTIONS as readonly string[]).includes(action)) return notFoundPage(c, "There is no such page.");
+    const act = action as Action;
+    if (!can(c, ACTION_CAPABILITY[act])) return forbidden(c, `${act} experiments`);
+    const f = await formFields(c);
+    if (CONFIRMED_ACTIONS.includes(act) && f.confirmed !== "yes") {
+      return act === "delete" ? confirmDelete(c, id) : confirmDecision(c, id, act as "conclude" | "override", f);
+    }
+    const hasDecision = [f.key_learning, f.decision, f.follow_up].some((v) => (v ?? "").trim() !== "");
+    const percent = Number((f.rollout_percent ?? "100").trim() || "100");
     const body = {
-      shipped_variant_slug: fields.shipped_variant_slug,
-      reason: fields.reason,
+      shipped_variant_slug: f.shipped_variant_slug,
+      reason: f.reason,
       ...(hasDecision
         ? {
             decision_record: DecisionRecord.parse({
-              key_learning: (fields.key_learning ?? "").slice(0, 2000),
-              decision: (fields.decision ?? "").slice(0, 2000),
-              follow_up: (fields.follow_up ?? "").slice(0, 2000),
+              key_learning: (f.key_learning ?? "").slice(0, 2000),
+              decision: (f.decision ?? "").slice(0, 2000),
+              follow_up: (f.follow_up ?? "").slice(0, 2000),
             }),
           }
         : {}),
       ...(Number.isFinite(percent) && percent >= 0 && percent <= 100 ? { rollout_percent: Math.round(percent * 100) / 100 } : {}),
     };
-    const r = await service.act(c.env, c.get("access"), id, action as Action, body);
-    if (!r.ok && r.status === 503) return unavailable(c);
-    if (!r.ok)
-      return dashboard(
-        c,
-        id,
-        r.issues?.length ? `${r.message}: ${r.issues.map((i) => `${i.path} ${i.message}`).join("; ")}` : r.message,
-        r.status,
-      );
-    return c.redirect(action === "delete" ? `${base}/experiments/` : `${base}/experiments/${id}`, 303);
+    const r = await service.act(c.env, c.get("access"), id, act, body);
+    if (!r.ok) {
+      if (r.status === 503 || r.status === 404 || r.status === 403) return refusal(c, r, id);
+      const words =
+        r.code === "gate_pending"
+          ? "The minimum sample is not reached yet, so the experiment cannot be concluded normally: conclude early with a reason instead."
+          : `${r.message[0]?.toUpperCase() ?? ""}${r.message.slice(1)}${r.issues?.length ? `: ${r.issues.map((i) => i.message).join("; ")}` : ""}.`;
+      // A failed conclusion keeps what was chosen and typed.
+      return dashboard(c, id, {
+        error: words,
+        status: r.status,
+        ...(act === "conclude" || act === "override" ? { draft: draftOf(f) } : {}),
+      });
+    }
+    if (act === "delete") return done(c, "delete", `${base}/experiments/`);
+    return done(c, act, safeNext(f.back, base) ?? `${base}/experiments/${id}`);
+  });
+
+  app.notFound((c) => {
+    const ctx = c.get("access") === undefined ? anonymous(c) : ctxOf(c as C);
+    return c.html(errorPage(ctx, 404, "There is no such page here."), 404);
+  });
+  app.onError((err, c) => {
+    console.error("sgen-ab pages: unexpected error", err);
+    const ctx = c.get("access") === undefined ? anonymous(c) : ctxOf(c as C);
+    return c.html(errorPage(ctx, 500, "Something went wrong on our side; nothing was changed by this request's failure. Try again."), 500);
   });
 
   // Its own Variables are internal to it: a site sees the app by its Bindings alone.

@@ -1,0 +1,89 @@
+// The numbers: per variant the sample, conversions, rate with its 95% interval, the relative lift with
+// its interval (the chart's lift), the always-valid p-value, the chance to beat the control and, where
+// the analysis gives it, the expected loss; the secondary goals with the same numbers; the sample-ratio
+// check. A statistic without a value (no visitors yet) is a dash.
+import type { Dashboard } from "../../../service.ts";
+import { esc, eventWords, num, pct, pValue, scrollBox, signedPct } from "../../html.ts";
+
+type Analysis = Dashboard["analysis"];
+
+const interval = (low: number | null | undefined, high: number | null | undefined, f: (x: number | null | undefined) => string) =>
+  low === null || low === undefined || high === null || high === undefined ? "" : `<div class="muted">${f(low)} to ${f(high)}</div>`;
+
+function table(a: Analysis, variants: ReadonlyArray<{ slug: string; label: string; traffic_share?: number }>, label: string): string {
+  const withLoss = a.comparisons.some((c) => (c as { expected_loss?: number | null }).expected_loss !== undefined);
+  const rows = variants
+    .map((v, i) => {
+      const r = a.variants[i];
+      const c = i === 0 ? undefined : a.comparisons[i - 1];
+      const loss = (c as { expected_loss?: number | null } | undefined)?.expected_loss;
+      return `<tr><th scope="row">${esc(v.slug)}<div class="muted">${esc(v.label)}</div></th>${
+        v.traffic_share === undefined ? "" : `<td>${v.traffic_share}%</td>`
+      }<td>${num(r?.sample ?? 0)}</td><td>${num(r?.conversions ?? 0)}</td><td>${r === undefined || r.sample === 0 ? "—" : `${pct(r.conversion_rate, 2)}${interval(r.ci_low, r.ci_high, (x) => pct(x, 2))}`}</td><td>${
+        c === undefined
+          ? '<span class="muted">control</span>'
+          : `${signedPct(c.relative_lift)}${interval(c.relative_ci_low, c.relative_ci_high, signedPct)}`
+      }</td><td>${c === undefined ? "" : pValue(c.always_valid_p_value)}</td><td>${c === undefined ? "" : pct(c.chance_to_beat_control)}</td>${
+        withLoss ? `<td>${c === undefined ? "" : pct(loss, 2)}</td>` : ""
+      }</tr>`;
+    })
+    .join("\n");
+  const share = variants[0]?.traffic_share === undefined ? "" : '<th scope="col">Share</th>';
+  return scrollBox(
+    label,
+    `<table class="list numbers"><thead><tr><th scope="col">Variant</th>${share}<th scope="col">Sample</th><th scope="col">Conversions</th><th scope="col">Rate (95% interval)</th><th scope="col">Lift vs control (95% interval)</th><th scope="col">Always-valid p</th><th scope="col">Chance to beat control</th>${
+      withLoss ? '<th scope="col">Expected loss</th>' : ""
+    }</tr></thead><tbody>${rows}</tbody></table>`,
+  );
+}
+
+/** The outcome in a sentence; `concluded` speaks of a finished run. */
+export function outcomeWords(a: Analysis, concluded = false): string {
+  if (a.outcome.winner === null)
+    return concluded
+      ? "Inconclusive: no variant was significantly different from the control."
+      : "Inconclusive: no variant is significantly different from the control yet.";
+  return a.outcome.winner === a.variants[0]?.slug
+    ? `The control (${esc(a.outcome.winner)}) wins: every other variant is significantly worse.`
+    : `Winner: ${esc(a.outcome.winner)}, significantly better than the control.`;
+}
+
+export function resultsTable(d: Dashboard): string {
+  return table(d.analysis, d.variants, "Results per variant");
+}
+
+/** The same table for a snapshot analysis (the archive), without the shares. */
+export function analysisTable(a: Analysis, variants: ReadonlyArray<{ slug: string; label: string }>, label: string): string {
+  return table(
+    a,
+    variants.map((v) => ({ slug: v.slug, label: v.label })),
+    label,
+  );
+}
+
+export function srmLine(d: Dashboard): string {
+  const srm = d.analysis.srm as { p_value: number | null; mismatch: boolean; sequential_p_value?: number | null };
+  const seq = srm.sequential_p_value === undefined ? "" : `, always-valid p = ${pValue(srm.sequential_p_value)}`;
+  return srm.mismatch
+    ? `<p class="warning">⚠ The samples do not match the traffic split (p = ${pValue(srm.p_value)}${seq}): something assigns or counts unevenly, and automated actions are blocked.</p>`
+    : `<p class="muted">Sample-ratio check: the samples match the traffic split (p = ${pValue(srm.p_value)}${seq}).</p>`;
+}
+
+export function secondaryGoals(d: Dashboard): string {
+  if (d.secondary_goals.length === 0) return `<p class="muted">No secondary goals. They may be added in the editor at any time.</p>`;
+  return d.secondary_goals
+    .map(
+      (g, k) =>
+        `<div class="goal"><h3>${eventWords(g.goal)}</h3>${
+          // A goal added since the last look has no analysis until the next report.
+          g.analysis === null
+            ? `<p class="outcome muted">Not analysed yet: its first figures come with the next report of the run.</p>`
+            : `<p class="outcome">${outcomeWords(g.analysis)}</p>${table(
+                g.analysis,
+                d.variants.map((v) => ({ slug: v.slug, label: v.label })),
+                `Secondary goal ${k + 1} per variant`,
+              )}`
+        }</div>`,
+    )
+    .join("");
+}
