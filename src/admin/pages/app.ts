@@ -160,7 +160,9 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
     if (session === null || operator === null || secret === undefined) {
       const url = new URL(c.req.url);
       if (c.req.method === "GET") {
-        const back = safeNext(`${url.pathname}${url.search}`, base);
+        // The list is where sign-in lands anyway; any other page of the admin is asked for by name.
+        const asked = safeNext(`${url.pathname}${url.search}`, base);
+        const back = asked === `${base}/experiments/` ? null : asked;
         return c.redirect(`${base}/login${back === null ? "" : `?${new URLSearchParams({ next: back })}`}`, 303);
       }
       return c.html(errorPage(anonymous(c), 401, "Your session has ended. Sign in again, then repeat what you were doing."), 401);
