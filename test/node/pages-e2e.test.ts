@@ -72,6 +72,8 @@ async function checkView(page: Page, name: string): Promise<void> {
       overflow.inner,
     );
   }
+  // axe on the narrow layout (the list's rows folded into cards) and on the wide one.
+  expect(await axeViolations(page), `${name} at 390 px: axe-core`).toEqual([]);
   await page.setViewportSize(size);
   expect(await axeViolations(page), `${name}: axe-core`).toEqual([]);
 }

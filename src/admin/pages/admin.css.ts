@@ -30,7 +30,7 @@ h2{font-size:1.15rem;margin:0 0 .6rem}h3{font-size:1rem;margin:.8rem 0 .4rem}
 .table-scroll{position:relative;overflow-x:auto;max-width:100%;margin:0 0 .6rem;border:1px solid #e5e7eb;border-radius:6px;background:#fff}
 table.list{width:100%;border-collapse:collapse}
 table.list th,table.list td{padding:.45rem .6rem;border-bottom:1px solid #eef0f3;text-align:left;vertical-align:top}
-table.list thead th{background:#f9fafb;font-size:.9em;white-space:nowrap}
+table.list thead th{background:#f9fafb;font-size:.9em;white-space:nowrap}table.numbers thead th{white-space:normal;min-width:5.5rem}
 table.list th a{color:inherit}
 table.experiments td:first-child{min-width:14rem}table.experiments td:nth-child(4),table.experiments td:nth-child(5){min-width:10rem}
 table.numbers th[scope=row]{min-width:8rem}
@@ -64,10 +64,11 @@ input,textarea,select{font:inherit;padding:.4rem .5rem;border:1px solid #6b7280;
 input,textarea{width:100%}select{min-width:8rem}
 .check{display:flex;gap:.5rem;align-items:flex-start;margin:.6rem 0}.check input{width:auto;margin-top:.3rem}
 input.readonly,input[readonly],select:disabled{background:#f3f4f6;color:#374151;border-style:dashed;cursor:not-allowed}
-.has-error input,.has-error textarea,.has-error select,[aria-invalid=true]{border-color:#b91c1c;border-width:2px}
+.field.has-error>input,.field.has-error>textarea,.field.has-error>select,[aria-invalid=true]{border-color:#b91c1c;border-width:2px}
 .field-error{color:#b91c1c;font-weight:600;margin:.25rem 0 0;font-size:.92em}
 fieldset.has-error{border-color:#b91c1c}
 .grid-2{display:grid;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr));gap:0 1rem}
+.grid-3{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:0 1rem}
 .grid-4{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:0 .8rem}
 .variant-row{border-top:1px solid #e5e7eb;padding:.6rem 0}
 .variant-head{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center}.variant-head h3{margin:.2rem 0}.variant-head button{margin-left:auto}
@@ -93,6 +94,19 @@ svg.chart{width:100%;height:auto;display:block;background:#fff}
 .decision-record{margin:0}.decision-record dt{font-weight:600}.decision-record dd{margin:0 0 .4rem}
 .consequences li{margin:.3rem 0}
 article.archived h2{font-size:1.1rem}
+.sort-hint{display:none}
+@media (max-width:720px){
+  .sort-hint{display:block;margin:.4rem 0 0;font-weight:600}
+  table.experiments,table.experiments tbody,table.experiments tr,table.experiments td{display:block;width:100%}
+  table.experiments thead tr{display:flex;flex-wrap:wrap;gap:.2rem .9rem;padding:.4rem .6rem}
+  table.experiments thead th{display:block;border:0;padding:0;background:none}
+  table.experiments thead th:last-child{display:none}
+  table.experiments tbody tr{border-top:1px solid #e5e7eb;padding:.5rem .6rem}
+  table.experiments td{border:0;padding:.15rem 0;display:grid;grid-template-columns:7.5rem minmax(0,1fr);gap:.6rem;min-width:0!important}
+  table.experiments td::before{content:attr(data-label);font-weight:600;color:#4b5563;font-size:.85em}
+  table.experiments td:first-child{display:block}table.experiments td:first-child::before{content:none}
+  table.experiments .badge{justify-self:start}
+}
 @media (max-width:560px){
   main{padding:0 .6rem}
   h1{font-size:1.3rem}

@@ -90,11 +90,12 @@ export function listPage(ctx: PageContext, q: ListQuery, rows: readonly ListRow[
   const body = rows
     .map(
       (r) =>
-        `<tr><td><a href="${ctx.base}/experiments/${r.id}">${esc(r.name)}</a><div class="muted">${esc(r.slug)} · <code>${esc(r.target_page)}</code></div>${
+        // data-label: on a narrow screen each row folds into a card and every cell names its column.
+        `<tr><td data-label="Experiment"><div><a href="${ctx.base}/experiments/${r.id}">${esc(r.name)}</a><div class="muted">${esc(r.slug)} · <code>${esc(r.target_page)}</code></div>${
           r.reminder ? `<div class="reminder">⏰ move ${esc(r.shipped_variant_slug ?? "")} into the site and archive</div>` : ""
-        }</td><td>${r.variants.length}<div class="muted">${r.variants.map((v) => esc(v.slug)).join(" | ")}</div></td><td>${num(r.sample)}</td><td>${gateCell(r)}</td><td>${outcomeCell(r)}</td><td>${
+        }</div></td><td data-label="Variants"><div>${r.variants.length}<div class="muted">${r.variants.map((v) => esc(v.slug)).join(" | ")}</div></div></td><td data-label="Sample"><div>${num(r.sample)}</div></td><td data-label="Minimum sample"><div>${gateCell(r)}</div></td><td data-label="Outcome"><div>${outcomeCell(r)}</div></td><td data-label="Days running"><div>${
           r.summary.days_running === null ? "—" : num(r.summary.days_running)
-        }</td><td>${stateBadge(r.lifecycle_state)}</td><td>${esc(date(r.created_at, ctx.clock))}</td><td>${rowActions(ctx, r, here)}</td></tr>`,
+        }</div></td><td data-label="State"><div>${stateBadge(r.lifecycle_state)}</div></td><td data-label="Created"><div>${esc(date(r.created_at, ctx.clock))}</div></td><td data-label="Actions"><div>${rowActions(ctx, r, here)}</div></td></tr>`,
     )
     .join("\n");
   return layout(
@@ -105,12 +106,12 @@ export function listPage(ctx: PageContext, q: ListQuery, rows: readonly ListRow[
 <div class="field"><label for="state">State</label><select id="state" name="state">${states.map(([v, w]) => `<option value="${v}"${v === q.state ? " selected" : ""}>${w}</option>`).join("")}</select></div>
 <div class="field"><label for="per-page">Per page</label><select id="per-page" name="per_page">${PER_PAGE.map((n) => `<option value="${n}"${n === q.per_page ? " selected" : ""}>${n}</option>`).join("")}</select></div>
 <input type="hidden" name="sort" value="${esc(q.sort)}"><input type="hidden" name="order" value="${esc(q.order)}"><button>Filter</button></form>
-${scrollBox(
-  "Experiments",
-  `<table class="list experiments"><thead><tr>${sortable("name", "Experiment")}${sortable("variants", "Variants")}${sortable("sample", "Sample")}${sortable("gate", "Minimum sample")}${sortable("outcome", "Outcome")}${sortable("days", "Days running")}${sortable("state", "State")}${sortable("created", "Created")}<th scope="col">Actions</th></tr></thead><tbody>
+<p class="sort-hint">Sort by:</p>${scrollBox(
+      "Experiments",
+      `<table class="list experiments"><thead><tr>${sortable("name", "Experiment")}${sortable("variants", "Variants")}${sortable("sample", "Sample")}${sortable("gate", "Minimum sample")}${sortable("outcome", "Outcome")}${sortable("days", "Days running")}${sortable("state", "State")}${sortable("created", "Created")}<th scope="col">Actions</th></tr></thead><tbody>
 ${rows.length === 0 ? `<tr><td colspan="9" class="muted">No experiments match.</td></tr>` : body}
 </tbody></table>`,
-)}
+    )}
 <p class="muted">The sample, gate and outcome are as of the last run-data report (every few seconds); the dashboard reads them fresh.</p>
 <nav class="pager" aria-label="Pages">${total} experiment${total === 1 ? "" : "s"} · page ${q.page} of ${pages} ${
       q.page > 1 ? `<a href="${esc(link({ page: q.page - 1 }))}">← previous</a>` : ""

@@ -70,7 +70,7 @@ ${textField(v, "reason", "Reason for concluding early", { required: true, hint: 
 <div class="field${shipErr.html.includes("field-error") ? " has-error" : ""}"><label for="${shipId}">Variant to ship</label><select id="${shipId}" name="shipped_variant_slug"${shipErr.attrs}>${options}</select>${shipErr.html}</div>
 ${unsupported}
 <fieldset><legend>Decision record</legend><p class="hint">Kept with the result in the archive: what was learnt, what was decided, what follows.</p>
-${textArea(v, "key_learning", "Key learning", { rows: 2 })}${textArea(v, "decision", "Decision", { rows: 2 })}${textArea(v, "follow_up", "Follow-up", { rows: 2 })}
+<div class="grid-3">${textArea(v, "key_learning", "Key learning", { rows: 3 })}${textArea(v, "decision", "Decision", { rows: 3 })}${textArea(v, "follow_up", "Follow-up", { rows: 3 })}</div>
 ${textField(v, "rollout_percent", "Roll out the shipped variant to (% of visitors)", { inputmode: "decimal", hint: "100 for everyone; less for a gradual rollout, raised later." })}</fieldset>
 <button>${mode === "override" ? "Review the early conclusion…" : "Review the conclusion…"}</button>
 </form>`;

@@ -151,11 +151,13 @@ export const variants: EditorSection = {
   render: (v) => {
     const n = variantCount(v.f);
     const total = shareTotal(v.f);
-    const rows = Array.from({ length: n }, (_, i) => variantRow(v, i, n)).join("\n");
     const groupErr = errorParts(v, "variants", null);
+    const rows = Array.from({ length: n }, (_, i) => variantRow(v, i, n)).join("\n");
     return `<fieldset class="variants${groupErr.html === "" ? "" : " has-error"}" id="${fieldId("variants")}"><legend>Variants and traffic split</legend>
 <p class="hint">The first variant is the control. Shares are percentages of the visitors in the experiment and must add up to 100.${
-      total === null ? "" : ` <span class="share-total${total === 100 ? " ok" : ""}">They add up to ${esc(String(total))}.</span>`
+      total === null || groupErr.html !== ""
+        ? ""
+        : ` <span class="share-total${total === 100 ? " ok" : ""}">They add up to ${esc(String(total))}.</span>`
     }</p>${groupErr.html}
 <input type="hidden" name="variant_count" value="${n}">
 ${rows}
