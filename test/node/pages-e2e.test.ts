@@ -57,7 +57,7 @@ async function axeViolations(page: Page): Promise<string[]> {
   }
 }
 
-/** Clicks a submit button and waits for the page the server answers with (the same address, often). */
+/** Clicks a submit button or a link and waits for the page the server answers with (the same address, often). */
 async function submit(page: Page, selector: string): Promise<void> {
   await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click(selector)]);
 }
@@ -127,16 +127,16 @@ describe("an Administrator", () => {
     const pricing = page.locator("tr", { hasText: "Pricing page layout" });
     expect(await pricing.locator("td").nth(3).textContent()).toBe("Minimum sample reached");
     for (const column of ["Experiment", "Variants", "Sample", "Minimum sample", "Outcome", "Days running", "State", "Created"]) {
-      await page.click(`th a:has-text('${column}')`);
+      await submit(page, `th a:has-text('${column}')`);
       expect(await page.getAttribute("th[aria-sort]", "aria-sort"), column).toBe("ascending");
       expect(await page.locator("table.experiments tbody tr").count(), column).toBe(3);
     }
-    await page.click("th a:has-text('Variants')");
-    await page.click("th a:has-text('Variants')"); // twice: descending
+    await submit(page, "th a:has-text('Variants')");
+    await submit(page, "th a:has-text('Variants')"); // twice: descending
     expect(await page.getAttribute("th[aria-sort]", "aria-sort")).toBe("descending");
     expect(await page.locator("table.experiments tbody tr").first().textContent()).toContain("Homepage hero headline");
     await page.selectOption("select[name=per_page]", "10");
-    await page.click("button:has-text('Filter')");
+    await submit(page, "button:has-text('Filter')");
     expect(page.url()).toContain("per_page=10");
     await page.screenshot({ path: join(SHOTS, "list.png"), fullPage: true });
     await checkView(page, "list");
@@ -210,7 +210,7 @@ describe("an Administrator", () => {
     await page.fill("input[name=conversion_value]", "/thanks");
     await page.fill("input[name=max_runtime_days]", "1.5");
     await page.fill("textarea[name=notes]", "Typed notes");
-    await page.click("button:has-text('Create experiment')");
+    await submit(page, "button:has-text('Create experiment')");
     expect(await page.textContent("#f-variants .field-error")).toBe("Shares must add up to 100; they add up to 80.");
     const runtime = page.locator("#f-max-runtime-days");
     expect(await runtime.getAttribute("aria-invalid")).toBe("true");
@@ -246,7 +246,7 @@ describe("an Administrator", () => {
     await page.fill("input[name=variant_0_share]", "40");
     await page.fill("input[name=variant_1_share]", "30");
     await page.fill("input[name=variant_2_share]", "30");
-    await page.click("button:has-text('Save changes')");
+    await submit(page, "button:has-text('Save changes')");
     expect(await page.textContent("#f-confirm-reset-error")).toContain("resets its sample to zero");
     expect(await page.inputValue("input[name=variant_0_share]")).toBe("40");
     await page.screenshot({ path: join(SHOTS, "editor.png"), fullPage: true });
@@ -282,7 +282,7 @@ describe("an Administrator", () => {
     expect(await panel.textContent()).toContain("Statistically unsupported");
     await page.selectOption("#f-shipped-variant-slug", "c");
     await page.fill("#f-key-learning", "Questions do not sell.");
-    await page.click("button:has-text('Review the early conclusion')");
+    await submit(page, "button:has-text('Review the early conclusion')");
     // No reason: refused beside the field, with the chosen variant and the typed text kept.
     expect(await page.textContent("#f-reason-error")).toContain("Give the reason");
     expect(await page.inputValue("#f-shipped-variant-slug")).toBe("c");
@@ -291,17 +291,17 @@ describe("an Administrator", () => {
     await checkView(page, "dashboard");
 
     await page.fill("#f-reason", "Launch date moved.");
-    await page.click("button:has-text('Review the early conclusion')");
+    await submit(page, "button:has-text('Review the early conclusion')");
     expect(await page.textContent("h1")).toContain("Conclude “Homepage hero headline” early?");
     expect(await page.textContent(".confirm")).toContain("Statistically unsupported");
     expect(await page.textContent(".confirm")).toContain("cannot be undone");
     await checkView(page, "conclusion confirmation");
     // Going back keeps the decision; nothing was concluded.
-    await page.click("button:has-text('Go back and change')");
+    await submit(page, "button:has-text('Go back and change')");
     expect(await page.inputValue("#f-shipped-variant-slug")).toBe("c");
     expect((await adminApi(demo.base, "GET", `/experiments/${scene.homepage}`)).json.lifecycle_state).toBe("live");
     await page.selectOption("#f-shipped-variant-slug", "b");
-    await page.click("button:has-text('Review the early conclusion')");
+    await submit(page, "button:has-text('Review the early conclusion')");
     await Promise.all([page.waitForURL(/\/experiments\/\d+$/), page.click("button:has-text('Override the gate and ship b')")]);
     expect(await page.textContent(".flash")).toContain("concluded early");
     expect(await page.textContent("h1")).toContain("done");
@@ -353,12 +353,12 @@ describe("an Administrator", () => {
     // Per variant: sample, conversions, rate with its interval, lift.
     expect(await rows.nth(1).textContent()).toMatch(/b\s*Green button\s*\d+\s*\d+\s*\d+\.\d\d%[\d.%]+ to [\d.%]+[+−]?\d/);
     await page.fill("input[name=q]", "checkout");
-    await page.click("button:has-text('Show')");
+    await submit(page, "button:has-text('Show')");
     expect(await page.locator("article").count()).toBe(1);
     await page.fill("input[name=q]", "");
     await page.selectOption("select[name=sort]", "name");
     await page.selectOption("select[name=per_page]", "5");
-    await page.click("button:has-text('Show')");
+    await submit(page, "button:has-text('Show')");
     expect(page.url()).toMatch(/sort=name.*per_page=5|per_page=5.*sort=name/);
     await page.screenshot({ path: join(SHOTS, "archive.png"), fullPage: true });
     await checkView(page, "result archive");

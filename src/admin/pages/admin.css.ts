@@ -106,6 +106,13 @@ article.archived h2{font-size:1.1rem}
   table.experiments td::before{content:attr(data-label);font-weight:600;color:#4b5563;font-size:.85em}
   table.experiments td:first-child{display:block}table.experiments td:first-child::before{content:none}
   table.experiments .badge{justify-self:start}
+  table.fold,table.fold tbody,table.fold tr,table.fold td,table.fold th{display:block;width:100%}
+  table.fold thead{display:none}
+  table.fold tbody tr{border-top:1px solid #e5e7eb;padding:.5rem .6rem}
+  table.fold th[scope=row]{border:0;padding:0 0 .2rem;min-width:0}
+  table.fold td{border:0;padding:.15rem 0;display:grid;grid-template-columns:9rem minmax(0,1fr);gap:.6rem}
+  table.fold td::before{content:attr(data-label);font-weight:600;color:#4b5563;font-size:.85em}
+  table.fold td.fold-empty{display:none}
 }
 @media (max-width:560px){
   main{padding:0 .6rem}

@@ -17,21 +17,31 @@ function table(a: Analysis, variants: ReadonlyArray<{ slug: string; label: strin
       const r = a.variants[i];
       const c = i === 0 ? undefined : a.comparisons[i - 1];
       const loss = (c as { expected_loss?: number | null } | undefined)?.expected_loss;
+      // data-label: below 720 px each variant folds into a card whose cells name their column.
+      const cell = (label: string, html: string) => `<td data-label="${label}"><div>${html}</div></td>`;
       return `<tr><th scope="row">${esc(v.slug)}<div class="muted">${esc(v.label)}</div></th>${
-        v.traffic_share === undefined ? "" : `<td>${v.traffic_share}%</td>`
-      }<td>${num(r?.sample ?? 0)}</td><td>${num(r?.conversions ?? 0)}</td><td>${r === undefined || r.sample === 0 ? "—" : `${pct(r.conversion_rate, 2)}${interval(r.ci_low, r.ci_high, (x) => pct(x, 2))}`}</td><td>${
+        v.traffic_share === undefined ? "" : cell("Share", `${v.traffic_share}%`)
+      }${cell("Sample", num(r?.sample ?? 0))}${cell("Conversions", num(r?.conversions ?? 0))}${cell(
+        "Rate (95% interval)",
+        r === undefined || r.sample === 0 ? "—" : `${pct(r.conversion_rate, 2)}${interval(r.ci_low, r.ci_high, (x) => pct(x, 2))}`,
+      )}${cell(
+        "Lift vs control",
         c === undefined
           ? '<span class="muted">control</span>'
-          : `${signedPct(c.relative_lift)}${interval(c.relative_ci_low, c.relative_ci_high, signedPct)}`
-      }</td><td>${c === undefined ? "" : pValue(c.always_valid_p_value)}</td><td>${c === undefined ? "" : pct(c.chance_to_beat_control)}</td>${
-        withLoss ? `<td>${c === undefined ? "" : pct(loss, 2)}</td>` : ""
-      }</tr>`;
+          : `${signedPct(c.relative_lift)}${interval(c.relative_ci_low, c.relative_ci_high, signedPct)}`,
+      )}${
+        c === undefined
+          ? ""
+          : `${cell("Always-valid p", pValue(c.always_valid_p_value))}${cell("Chance to beat control", pct(c.chance_to_beat_control))}${
+              withLoss ? cell("Expected loss", pct(loss, 2)) : ""
+            }`
+      }${c === undefined ? `<td class="fold-empty"></td><td class="fold-empty"></td>${withLoss ? '<td class="fold-empty"></td>' : ""}` : ""}</tr>`;
     })
     .join("\n");
   const share = variants[0]?.traffic_share === undefined ? "" : '<th scope="col">Share</th>';
   return scrollBox(
     label,
-    `<table class="list numbers"><thead><tr><th scope="col">Variant</th>${share}<th scope="col">Sample</th><th scope="col">Conversions</th><th scope="col">Rate (95% interval)</th><th scope="col">Lift vs control (95% interval)</th><th scope="col">Always-valid p</th><th scope="col">Chance to beat control</th>${
+    `<table class="list numbers fold"><thead><tr><th scope="col">Variant</th>${share}<th scope="col">Sample</th><th scope="col">Conversions</th><th scope="col">Rate (95% interval)</th><th scope="col">Lift vs control (95% interval)</th><th scope="col">Always-valid p</th><th scope="col">Chance to beat control</th>${
       withLoss ? '<th scope="col">Expected loss</th>' : ""
     }</tr></thead><tbody>${rows}</tbody></table>`,
   );
