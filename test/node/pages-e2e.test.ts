@@ -273,8 +273,11 @@ describe("an Administrator", () => {
     // QA links, one per variant, signed for the edge.
     const qa = await page.inputValue("input#qa-b");
     expect(qa).toMatch(/\/\?sgen-qa=\d+\.b\.\d+\./);
+    // The link shows b on the real page (its override), and assigns nobody: no cookie is written.
     const qaPage = await fetch(qa);
     expect(qaPage.status).toBe(200);
+    expect(await qaPage.text()).toContain("Ship faster | pay less");
+    expect(qaPage.headers.getSetCookie().filter((c) => c.startsWith("sgen-ab-"))).toEqual([]);
 
     // The panel proposes the leading variant; the gate is not reached, so it is an early conclusion.
     const panel = page.locator("#decision");
@@ -410,7 +413,7 @@ describe("a Viewer", () => {
     // The editor's address typed by hand: a 403 page in the frame, with a way back.
     const denied = await page.goto(`${page.url()}/edit`);
     expect(denied?.status()).toBe(403);
-    expect(await page.textContent("main")).toContain("Your role (viewer) may not");
+    expect(await page.textContent("main")).toContain("Your role (viewer) may not edit an experiment that has started.");
     expect(await page.locator("main a:has-text('All experiments')").count()).toBe(1);
     await checkView(page, "403 page");
     expect((await page.goto(url("/experiments/new")))?.status()).toBe(403);

@@ -87,6 +87,27 @@ export const PREVIEW_CSP = "sandbox allow-scripts; frame-ancestors 'none'";
 /** A QA link works for a day: long enough to pass to a colleague, short enough not to linger. */
 const QA_LINK_HOURS = 24;
 
+/** A capability in the words of a 403 page ("Your role (editor) may not edit an experiment that has started"). */
+const CAPABILITY_WORDS: Record<string, string> = {
+  list: "list experiments",
+  view: "view experiments",
+  "dashboard.view": "see dashboards",
+  "activity.view": "see the activity",
+  create: "create experiments",
+  edit_draft: "edit drafts",
+  edit_live: "edit an experiment that has started",
+  edit: "edit experiments",
+  start: "start experiments",
+  pause: "pause experiments",
+  resume: "resume experiments",
+  conclude: "conclude experiments",
+  override: "conclude experiments early",
+  archive: "archive experiments",
+  restore: "restore experiments",
+  delete: "delete experiments",
+  script_overrides: "allow overrides that run script",
+};
+
 /** The lifecycle buttons of the dashboard's action bar; conclude, override and delete have their own steps. */
 const BAR_ACTIONS: readonly Action[] = ["start", "pause", "resume", "archive", "restore"];
 /** Actions that cannot be undone: they act only with `confirmed=yes`, after the confirmation page. */
@@ -201,7 +222,10 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
     c.html(errorPage(ctxOf(c), 404, what), 404);
   /** A refusal of the service as a page in the app's frame. */
   const refusal = (c: C, e: ApiError, id: number | null = null) => {
-    if (e.status === 403) return forbidden(c, e.message.replace(/^the role \S+ may not /, ""));
+    if (e.status === 403) {
+      const capability = /may not (\S+)$/.exec(e.message)?.[1] ?? "";
+      return forbidden(c, CAPABILITY_WORDS[capability] ?? e.message.replace(/^the role \S+ may not /, ""));
+    }
     if (e.status === 404) return notFoundPage(c);
     if (e.status === 503)
       return c.html(errorPage(ctxOf(c), 503, "The catalog Durable Object is not bound, so there is nothing to show."), 503);
