@@ -71,7 +71,7 @@ fieldset.has-error{border-color:#b91c1c}
 .grid-3{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:0 1rem}
 .grid-4{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:0 .8rem}
 .variant-row{border-top:1px solid #e5e7eb;padding:.6rem 0}
-.variant-head{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center}.variant-head h3{margin:.2rem 0}.variant-head button{margin-left:auto}
+.variant-head{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center}.variant-head .variant-title{margin:.2rem 0;font-size:1rem}.variant-head button{margin-left:auto}
 .share-total{font-weight:600;color:#7f1d1d}.share-total.ok{color:#14532d}
 .filters{display:flex;flex-wrap:wrap;gap:.2rem 1rem;align-items:flex-end}.filters .grow{flex:1 1 14rem}.filters button{margin:.5rem 0}
 .pager{display:flex;flex-wrap:wrap;gap:.6rem;margin:.6rem 0}

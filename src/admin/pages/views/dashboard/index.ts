@@ -34,7 +34,7 @@ function actionBar(ctx: PageContext, m: DashboardModel): string {
   for (const a of m.allowed.actions)
     parts.push(postButton(ctx, id, a, ACTION_LABELS[a] ?? a, {}, a === "start" || a === "resume" ? "" : "secondary"));
   if (m.allowed.canDelete) parts.push(`<a class="button danger" href="${ctx.base}/experiments/${id}/delete">Delete…</a>`);
-  return parts.length === 0 ? "" : `<div class="actions" aria-label="Actions">${parts.join(" ")}</div>`;
+  return parts.length === 0 ? "" : `<div class="actions" role="group" aria-label="Actions">${parts.join(" ")}</div>`;
 }
 
 function rollout(ctx: PageContext, m: DashboardModel): string {

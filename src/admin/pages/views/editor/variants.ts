@@ -174,7 +174,7 @@ function variantRow(v: EditorView, i: number, n: number): string {
       ? ` <a class="preview" href="${v.ctx.base}/experiments/${v.mode.id}/preview/${encodeURIComponent(slug)}" target="_blank" rel="noopener">preview ${esc(slug)}</a>`
       : "";
   const from = v.f[k("from")];
-  return `<div class="variant-row" id="variant-${i}"><div class="variant-head"><h3>Variant ${i + 1}${i === 0 ? " · control" : ""}</h3>${preview}${
+  return `<div class="variant-row" id="variant-${i}"><div class="variant-head"><h2 class="variant-title">Variant ${i + 1}${i === 0 ? " · control" : ""}</h2>${preview}${
     n > MIN_VARIANTS
       ? `<button class="quiet danger-text" name="intent" value="remove_variant_${i}" formnovalidate aria-label="Remove variant ${i + 1}${slug === "" ? "" : ` (${esc(slug)})`}">Remove</button>`
       : ""
