@@ -190,6 +190,15 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>): 
     );
   });
 
+  // A link per variant that shows it on the real site without assigning or counting (docs/cookies.md#qa-links).
+  app.get("/experiments/:id/qa-links", async (c) => {
+    const denied = c.get("access").denied("dashboard.view");
+    if (denied) return send(c, denied);
+    const record = await service.record(c.env, c.req.param("id"));
+    if (!record.ok) return send(c, record);
+    return reply(c, await service.qaLinks(c.env, record.value, c.req.url));
+  });
+
   app.get("/activity", async (c) => {
     const denied = c.get("access").denied("activity.view");
     if (denied) return send(c, denied);

@@ -61,6 +61,8 @@ export function createAdmin<Env extends object>(options: AdminMountOptions<Env> 
     roles,
     maxBodyBytes: options.maxBodyBytes,
     onPublished: options.onPublished,
+    // QA links are checked by the edge with the session secret (as the ready Worker does).
+    qaSecret: options.sessionSecret ?? ((env: Env) => bindings(env).SGEN_SESSION_SECRET),
   });
   const pages =
     options.pages === false

@@ -13,6 +13,8 @@ import type { RunSummary } from "../core/list-summary.ts";
 import { type Capability, type Operator, roleCan } from "../core/permissions.ts";
 import { type PlanAdvice, type PlanQuery, planAdvice } from "../core/plan-advice.ts";
 import type { ExperimentInput, ExperimentRecord } from "../core/schema.ts";
+import { withPath } from "../core/url.ts";
+import { qaLink } from "../edge/qa-link.ts";
 import type { WebhookInput } from "../core/webhooks.ts";
 import { fromHex, operatorForDigest, sha256 } from "./auth.ts";
 import { buildDashboard } from "./dashboard.ts";
@@ -29,7 +31,24 @@ export interface AdminServiceOptions<Env> {
   roles?: (env: Env) => string | undefined;
   /** Called after a write that changed what the edge sees (the ready Worker drops its config copy). */
   onPublished?: () => void;
+  /**
+   * Signs QA links; the edge must check them with the same secret (its `qaSecret`). The ready Worker
+   * and `createAdmin` use `SGEN_SESSION_SECRET` for both. Without it, no QA links are made.
+   */
+  qaSecret?: (env: Env) => string | undefined;
 }
+
+/** How long a QA link made by the admin works: long enough to pass to a colleague, short enough not to linger. */
+export const QA_LINK_HOURS = 24;
+
+/** A published experiment's QA links, one per variant (docs/admin-api.md#qa-links). */
+export interface QaLinks {
+  readonly expires_at: string;
+  readonly links: ReadonlyArray<{ readonly variant: string; readonly label: string; readonly url: string }>;
+}
+
+/** The states in which the edge has the experiment, so a QA link shows something. */
+const QA_STATES: ReadonlySet<string> = new Set(["live", "paused", "done"]);
 
 export type CatalogStub = ReturnType<typeof catalogStub>;
 
@@ -200,6 +219,24 @@ export class AdminService<Env extends object> {
   async dashboardAndRecord(env: Env, rawId: RawId): Promise<Result<{ record: ExperimentRecord; dashboard: Dashboard }>> {
     const state = await this.runState(env, rawId);
     return state.ok ? ok({ record: state.value.record, dashboard: buildDashboard(state.value) }) : state;
+  }
+
+  /**
+   * QA links for every variant of `record`, on the site of `siteUrl` (the request's own URL: the admin
+   * is served by the site's Worker), valid QA_LINK_HOURS from `now`. Refused while the edge does not
+   * have the experiment (a draft or an archived one: 409) and when no secret is configured (503).
+   */
+  async qaLinks(env: Env, record: ExperimentRecord, siteUrl: string, now = Date.now()): Promise<Result<QaLinks>> {
+    if (!QA_STATES.has(record.lifecycle_state))
+      return fail(409, "not_published", `a ${record.lifecycle_state} experiment is not at the edge, so a QA link would show nothing`);
+    const secret = this.o.qaSecret?.(env);
+    if (secret === undefined || secret === "") return fail(503, "qa_links_unavailable", "no secret to sign QA links is configured");
+    const expires = now + QA_LINK_HOURS * 3_600_000;
+    const page = withPath(siteUrl, record.target_page);
+    const links = await Promise.all(
+      record.variants.map(async (v) => ({ variant: v.slug, label: v.label, url: await qaLink(secret, record.id, v.slug, page, expires) })),
+    );
+    return ok({ expires_at: new Date(Math.floor(expires / 1000) * 1000).toISOString(), links });
   }
 
   /** One experiment's results as a file to download: per variant and per day, JSON or CSV. */

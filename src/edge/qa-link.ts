@@ -12,11 +12,41 @@ async function sign(secret: string, data: string): Promise<string> {
     .replace(/=+$/, "");
 }
 
+/** The query parameter the edge reads a QA link's token from. */
 export const QA_PARAM = "sgen-qa";
 
+/**
+ * A QA token for `variant` of experiment `experimentId`, valid until `expiresAt` (milliseconds since
+ * the epoch, kept to the second), signed with `secret`: the edge's `qaSecret` (in the ready Worker,
+ * `SGEN_SESSION_SECRET`). The layout is specified in docs/cookies.md#qa-links.
+ *
+ * @example
+ * ```ts
+ * import { QA_PARAM, qaToken } from "sgen-ab/edge";
+ * const token = await qaToken(env.SGEN_SESSION_SECRET, 12, "b", Date.now() + 24 * 3_600_000);
+ * const url = `https://shop.example/pricing?${QA_PARAM}=${token}`;
+ * ```
+ */
 export async function qaToken(secret: string, experimentId: number, variant: string, expiresAt: number): Promise<string> {
   const data = `${experimentId}.${variant}.${Math.floor(expiresAt / 1000)}`;
   return `${data}.${await sign(secret, data)}`;
+}
+
+/**
+ * The target page's URL with a QA link's token for `variant`: `pageUrl` keeps its path and drops any
+ * query or fragment, then gets `?sgen-qa=<token>`. Opening it shows that variant without assigning or
+ * counting the visitor.
+ *
+ * @example
+ * ```ts
+ * import { qaLink } from "sgen-ab/edge";
+ * const url = await qaLink(env.SGEN_SESSION_SECRET, 12, "b", "https://shop.example/pricing", Date.now() + 3_600_000);
+ * // https://shop.example/pricing?sgen-qa=12.b.<expiry>.<signature>
+ * ```
+ */
+export async function qaLink(secret: string, experimentId: number, variant: string, pageUrl: string, expiresAt: number): Promise<string> {
+  const page = pageUrl.replace(/[?#].*$/s, "");
+  return `${page}?${QA_PARAM}=${encodeURIComponent(await qaToken(secret, experimentId, variant, expiresAt))}`;
 }
 
 /** The variant a valid, unexpired QA token names for `experimentId`, or null. */

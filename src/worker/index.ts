@@ -137,6 +137,8 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
           catalog: (env) => env.SGEN_CATALOG,
           tokens: (env) => env.SGEN_ADMIN_TOKENS,
           roles: (env) => env.SGEN_ROLES,
+          // The edge checks QA links with the session secret (qaSecret above), so the API signs them with it.
+          qaSecret: (env) => env.SGEN_SESSION_SECRET,
           // This isolate learns of its own publications at once; others within the config TTL.
           onPublished: () => edge.invalidateConfig(),
           ...adminOptions,

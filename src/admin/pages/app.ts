@@ -18,7 +18,6 @@ import type { Capability } from "../../core/permissions.ts";
 import { DecisionRecord, ExperimentInput, type ExperimentRecord } from "../../core/schema.ts";
 import { withPath } from "../../core/url.ts";
 import { applyOverrides } from "../../edge/overrides.ts";
-import { QA_PARAM, qaToken } from "../../edge/qa-link.ts";
 import { toHex } from "../auth.ts";
 import { type Access, AdminService, type AdminServiceOptions, parseId } from "../service.ts";
 import { createSession, csrfToken, csrfValid, readSession, SESSION_COOKIE, SESSION_HOURS, type Session } from "../session.ts";
@@ -84,9 +83,6 @@ const SECURITY_HEADERS: Record<string, string> = {
 /** Scripts run (a site's page often needs them to render) but without `allow-same-origin`: see SECURITY.md. */
 export const PREVIEW_CSP = "sandbox allow-scripts; frame-ancestors 'none'";
 
-/** A QA link works for a day: long enough to pass to a colleague, short enough not to linger. */
-const QA_LINK_HOURS = 24;
-
 /** A capability in the words of a 403 page ("Your role (editor) may not edit an experiment that has started"). */
 const CAPABILITY_WORDS: Record<string, string> = {
   list: "list experiments",
@@ -123,7 +119,7 @@ const zodIssue = (i: { path: readonly PropertyKey[]; message: string; code: stri
 // and generics (HonoBase with four parameters), which a site on an older Hono 4 cannot resolve.
 export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>): Hono<{ Bindings: Env }> {
   const base = o.basePath ?? "/sg-admin";
-  const service = new AdminService<Env>(o);
+  const service = new AdminService<Env>({ ...o, qaSecret: o.qaSecret ?? o.sessionSecret });
   const app = new Hono<{ Bindings: Env; Variables: Vars }>().basePath(base);
   type C = Context<{ Bindings: Env; Variables: Vars }>;
 
@@ -375,18 +371,8 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
   // ---- the dashboard ---------------------------------------------------------------------------------
 
   async function qaLinksFor(c: C, r: ExperimentRecord): Promise<DashboardModel["qaLinks"]> {
-    const secret = (o.qaSecret ?? o.sessionSecret)(c.env);
-    if (secret === undefined || (r.lifecycle_state !== "live" && r.lifecycle_state !== "paused" && r.lifecycle_state !== "done"))
-      return null;
-    const expires = Date.now() + QA_LINK_HOURS * 3_600_000;
-    const page = withPath(c.req.url, r.target_page).replace(/[?#].*$/, "");
-    return Promise.all(
-      r.variants.map(async (v) => ({
-        variant: v.slug,
-        label: v.label,
-        url: `${page}?${QA_PARAM}=${encodeURIComponent(await qaToken(secret, r.id, v.slug, expires))}`,
-      })),
-    );
+    const links = await service.qaLinks(c.env, r, c.req.url);
+    return links.ok ? links.value.links : null;
   }
 
   async function dashboard(

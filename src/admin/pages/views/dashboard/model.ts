@@ -1,4 +1,4 @@
-// What the dashboard page is drawn from: the record, the dashboard of contract section 5, the activity,
+// What the dashboard page is drawn from: the record, the dashboard of docs/admin-api.md#dashboard, the activity,
 // what the operator's role allows here, the QA links, and a decision typed before (a failed or
 // reconsidered conclude keeps it).
 import type { AuditEntry } from "../../../../catalog/audit.ts";
@@ -51,7 +51,7 @@ export function leadingVariant(d: Dashboard): string {
   return rated.reduce((x, y) => ((y.conversion_rate ?? 0) > (x.conversion_rate ?? 0) ? y : x)).slug;
 }
 
-/** The variants the outcome finds significantly worse than the control (contract section 5's `losers`). */
+/** The variants the outcome finds significantly worse than the control (the analysis's `losers`, docs/analysis.md). */
 export function losersOf(a: Analysis): readonly string[] {
   const losers = (a.outcome as { losers?: readonly string[] }).losers;
   if (losers !== undefined) return losers;
