@@ -75,6 +75,8 @@ async function checkView(page: Page, name: string): Promise<void> {
   // axe on the narrow layout (the list's rows folded into cards) and on the wide one.
   expect(await axeViolations(page), `${name} at 390 px: axe-core`).toEqual([]);
   await page.setViewportSize(size);
+  const wide = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+  expect(wide.scroll, `${name} at ${size.width} px scrolls sideways`).toBeLessThanOrEqual(wide.inner);
   expect(await axeViolations(page), `${name}: axe-core`).toEqual([]);
 }
 
@@ -279,7 +281,9 @@ describe("an Administrator", () => {
     expect(await qaPage.text()).toContain("Ship faster | pay less");
     expect(qaPage.headers.getSetCookie().filter((c) => c.startsWith("sgen-ab-"))).toEqual([]);
 
-    // The panel proposes the leading variant; the gate is not reached, so it is an early conclusion.
+    // The panel proposes the leading variant (b converts best in the scene); the gate is not reached,
+    // so it is an early conclusion.
+    expect(await page.inputValue("#f-shipped-variant-slug")).toBe("b");
     const panel = page.locator("#decision");
     expect(await panel.textContent()).toContain("Minimum sample not reached");
     expect(await panel.textContent()).toContain("Statistically unsupported");
@@ -390,6 +394,31 @@ describe("an Administrator", () => {
     const headers = (await fetch(url("/login"))).headers;
     expect(headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
     expect(headers.get("cache-control")).toBe("no-store");
+    await page.context().close();
+  });
+});
+
+describe("the keyboard", () => {
+  it("reaches a visible skip link first, and the editor's fields in order after it", async () => {
+    const page = await signIn(browser, demo.base, "demo-admin");
+    await page.goto(url("/experiments/new"));
+    await page.keyboard.press("Tab");
+    const skip = await page.evaluate(() => {
+      const a = document.activeElement as HTMLElement;
+      const box = a.getBoundingClientRect();
+      return { text: a.textContent, left: box.left, top: box.top };
+    });
+    expect(skip.text).toBe("Skip to content");
+    expect(skip.left, "the focused skip link is on screen").toBeGreaterThanOrEqual(0);
+    await page.keyboard.press("Enter");
+    expect(page.url()).toMatch(/#main$/);
+    // From the content, Tab walks the form: the name is the first field, the slug the next.
+    const order: string[] = [];
+    for (let i = 0; i < 12 && !order.includes("slug"); i++) {
+      await page.keyboard.press("Tab");
+      order.push(await page.evaluate(() => (document.activeElement as HTMLInputElement).name ?? ""));
+    }
+    expect(order.filter((n) => n === "name" || n === "slug")).toEqual(["name", "slug"]);
     await page.context().close();
   });
 });
