@@ -85,8 +85,9 @@ describe("the conclusion snapshot", () => {
       new Request("http://localhost:8787/sg-admin/experiments/archive", { headers: { cookie: await signedIn() } }),
     );
     const html = await archive.text();
-    const row = html.split("<tr>").find((r) => r.includes(input.slug)) ?? "";
-    expect(row).toMatch(/winner: b/);
+    const card = html.split("<article").find((r) => r.includes(input.slug)) ?? "";
+    expect(card).toMatch(/Winner: b/);
+    expect(card).toMatch(/Analysis as of look 2 \(.*, frozen at the conclusion\)/);
   });
 
   it("an operator's conclusion keeps the look taken at that moment, with its evidence in the audit entry", async () => {

@@ -57,6 +57,28 @@ describe("the editor form and the record", () => {
     expect(edited).toEqual({ ...ExperimentInput.parse(editableOf(r)), notes: "changed" });
   });
 
+  it("edits the automation's fields in the form itself: minimum runtime, planned sample, the loser action", () => {
+    const r = record({
+      min_runtime_days: 0,
+      planned_sample_per_variant: 26_582,
+      post_test: { on_winner: "complete", on_inconclusive: "assign_control", on_loser: "send_to_control" },
+    });
+    const f = formFromRecord(editableOf(r));
+    expect(f).toMatchObject({ min_runtime_days: "0", planned_sample_per_variant: "26582", on_loser: "send_to_control" });
+    // From the form alone (an empty base): each field is the form's, not the record's kept copy.
+    const back = ExperimentInput.parse(inputFromForm(f, {}, DRAFT));
+    expect(back).toMatchObject({
+      min_runtime_days: 0,
+      planned_sample_per_variant: 26_582,
+      post_test: { on_winner: "complete", on_inconclusive: "assign_control", on_loser: "send_to_control" },
+    });
+    const changed = ExperimentInput.parse(inputFromForm({ ...f, min_runtime_days: "3", on_loser: "keep" }, editableOf(r), DRAFT));
+    expect(changed).toMatchObject({ min_runtime_days: 3, post_test: { on_loser: "keep" } });
+    // Blank: the defaults (7 days, no plan).
+    const blank = ExperimentInput.parse(inputFromForm({ ...f, min_runtime_days: "", planned_sample_per_variant: "" }, {}, DRAFT));
+    expect(blank).toMatchObject({ min_runtime_days: 7, planned_sample_per_variant: null });
+  });
+
   it("keeps fields of the record (and of its variants) that no section of the form shows", () => {
     // Fields other work adds to the schema (audience, coverage, schedules …) before the editor shows them.
     const extra = {

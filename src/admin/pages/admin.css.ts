@@ -51,6 +51,7 @@ button.link{background:none;border:0;padding:0;color:#1d4ed8;text-decoration:und
 .error{background:#fee2e2;border:1px solid #fca5a5;color:#7f1d1d;padding:.55rem .8rem;border-radius:6px;margin:0 0 1rem}
 .error ul{margin:.3rem 0 0;padding-left:1.2rem}.error a{color:#7f1d1d}
 .warning{background:#fef3c7;border:1px solid #fcd34d;color:#78350f;padding:.55rem .8rem;border-radius:6px;margin:.5rem 0}
+details.srm summary{font-weight:600;cursor:pointer}details.srm ul{margin:.2rem 0 .5rem;padding-left:1.2rem}.stopped-note{color:#78350f;font-size:.85em;font-weight:400;margin-top:.2rem}.automation{color:#78350f}
 .banner{background:#dbeafe;border:1px solid #93c5fd;color:#1e3a8a;padding:.55rem .8rem;border-radius:6px;margin:.5rem 0}
 .warn{color:#78350f}.reminder{color:#78350f;font-size:.85em}
 .ok{color:#14532d}.no{color:#7f1d1d}.win{color:#14532d}

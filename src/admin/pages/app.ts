@@ -32,6 +32,7 @@ import { support } from "./views/dashboard/model.ts";
 import { editableOf, formFromRecord, inputFromForm, newExperimentForm } from "./views/editor/form.ts";
 import { type EditorMode, editorPage, type FieldErrors, type Fields } from "./views/editor/index.ts";
 import { fieldErrors, NO_ERRORS, type RawIssue, REFUSAL_WORDS } from "./views/editor/issues.ts";
+import { type EditorPlan, fractionOf, PLAN_FIELDS, planErrors } from "./views/editor/plan.ts";
 import { addVariantRow, removeVariantRow, shareTotal } from "./views/editor/variants.ts";
 import { errorPage, loginPage, type PageContext } from "./views/layout.ts";
 import { listPage } from "./views/list.ts";
@@ -293,8 +294,37 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
     canAllowScripts: can(c, "experiments.script_overrides"),
   });
 
-  async function editor(c: C, current: ExperimentRecord | null, f: Fields, errors: FieldErrors, status: 200 | 409 | 422 | 400 | 403 = 200) {
-    return c.html(editorPage(ctxOf(c), modeOf(c, current), f, errors, await sitePaths(c), current?.name ?? null), status);
+  async function editor(
+    c: C,
+    current: ExperimentRecord | null,
+    f: Fields,
+    errors: FieldErrors,
+    status: 200 | 409 | 422 | 400 | 403 = 200,
+    plan?: EditorPlan,
+  ) {
+    return c.html(editorPage(ctxOf(c), modeOf(c, current), f, errors, await sitePaths(c), current?.name ?? null, plan), status);
+  }
+
+  /**
+   * "Work out the sample": the plan from the experiment's numbers and the percentages typed, and the form
+   * back with everything typed and the planned sample and the gate's minimum filled in (not saved).
+   */
+  async function planned(c: C, current: ExperimentRecord, f: Fields) {
+    const advice = await service.plan(c.env, current.id, {
+      baseline_rate: fractionOf(f[PLAN_FIELDS.baseline]),
+      relative_mde: fractionOf(f[PLAN_FIELDS.lift]),
+      power: fractionOf(f[PLAN_FIELDS.power]),
+    });
+    if (!advice.ok) {
+      if (advice.status !== 400 && advice.status !== 422) return refusal(c, advice);
+      return editor(c, current, f, NO_ERRORS, 200, { advice: null, errors: planErrors(advice.issues ?? [], advice.code) });
+    }
+    const filled = {
+      ...f,
+      planned_sample_per_variant: String(advice.value.suggested.planned_sample_per_variant),
+      min_sample_threshold: String(advice.value.suggested.min_sample_threshold),
+    };
+    return editor(c, current, filled, NO_ERRORS, 200, { advice: advice.value, errors: NO_ERRORS });
   }
 
   /** A refused save as errors beside the fields: the issues, and the refusal's own words by its code. */
@@ -321,6 +351,7 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
     if (intent === "add_variant") return editor(c, current, addVariantRow(f), NO_ERRORS);
     const remove = /^remove_variant_(\d{1,2})$/.exec(intent);
     if (remove !== null) return editor(c, current, removeVariantRow(f, Number(remove[1])), NO_ERRORS);
+    if (intent === "plan" && current !== null) return planned(c, current, f);
     const mode = modeOf(c, current);
     const parsed = ExperimentInput.safeParse(inputFromForm(f, current === null ? {} : editableOf(current), mode));
     if (!parsed.success) {

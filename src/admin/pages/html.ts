@@ -118,6 +118,17 @@ export const ON_INCONCLUSIVE_WORDS: Record<string, string> = {
   complete: "Complete the test (everyone gets the control)",
 };
 
+export const ON_LOSER_WORDS: Record<string, string> = {
+  keep: "Keep it running",
+  send_to_control: "Stop it: its visitors get the control's page, uncounted",
+};
+
+/** Why a variant was stopped, in words. */
+export const STOP_REASON_WORDS: Record<string, string> = {
+  loser: "a clear loser",
+  guardrail: "a guardrail tripped",
+};
+
 /** A `<select>` of fixed options with their words; `locked` shows it disabled (its value comes from the record). */
 export function selectOf(name: string, id: string, value: string, options: Record<string, string>, attrs = "", locked = false): string {
   return `<select name="${name}" id="${id}"${attrs}${locked ? " disabled" : ""}>${Object.entries(options)

@@ -5,7 +5,7 @@ import type { ListQuery } from "../../../core/list-query.ts";
 import type { ExperimentRecord } from "../../../core/schema.ts";
 import type { Dashboard } from "../../service.ts";
 import { esc, stateBadge, timeTag } from "../html.ts";
-import { analysisTable, outcomeWords } from "./dashboard/results.ts";
+import { analysisTable, lookLine, outcomeWords } from "./dashboard/results.ts";
 import { layout, type PageContext } from "./layout.ts";
 
 export interface ArchiveEntry {
@@ -36,7 +36,7 @@ function entry(ctx: PageContext, { record: r, dashboard: d }: ArchiveEntry): str
 <p class="muted">${esc(r.slug)} · <code>${esc(r.target_page)}</code> · concluded ${timeTag(r.concluded_at, ctx.clock, false)}${days === null ? "" : ` after ${days} day${days === 1 ? "" : "s"}`}</p>
 <p>Shipped: ${shipped === undefined ? "<strong>nothing</strong> (everyone gets the control)" : `<strong class="shipped">${esc(shipped.slug)}: ${esc(shipped.label)}</strong>`} · ${outcomeWords(a, true)}</p>
 ${r.significance_override_reason === null ? "" : `<p class="warning">Concluded before the minimum sample (statistically unsupported). Reason: <span class="override-reason">${esc(r.significance_override_reason)}</span></p>`}
-${analysisTable(a, r.variants, `Result of ${r.name}`)}
+${analysisTable(a, r.variants, `Result of ${r.name}`)}${lookLine(d, ctx.clock)}
 ${
   dr === null
     ? ""

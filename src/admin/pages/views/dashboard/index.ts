@@ -10,7 +10,7 @@ import { configuration } from "./configuration.ts";
 import { decisionPanel } from "./decision.ts";
 import type { DashboardModel } from "./model.ts";
 import { overview } from "./overview.ts";
-import { outcomeWords, resultsTable, secondaryGoals, srmLine } from "./results.ts";
+import { lookLine, outcomeWords, resultsTable, secondaryGoals, srmLine } from "./results.ts";
 
 export type { Allowed, DashboardModel, DecisionDraft } from "./model.ts";
 
@@ -73,7 +73,7 @@ function qaLinks(m: DashboardModel): string {
 export function dashboardPage(ctx: PageContext, m: DashboardModel): string {
   const d = m.d;
   // The lift band is tuned to the experiment's plan when the record has one.
-  const planned = (m.record as { planned_sample_per_variant?: number | null }).planned_sample_per_variant ?? undefined;
+  const planned = m.record.planned_sample_per_variant ?? undefined;
   const a = d.analysis;
   const banner =
     d.post_test.applied === null
@@ -104,7 +104,7 @@ ${overview(ctx, m)}
 ${decisionPanel(ctx, m)}
 ${rollout(ctx, m)}
 ${decisionRecord(m)}
-<section class="card" aria-labelledby="results-title"><h2 id="results-title">Results</h2>${conclusionNote}${resultsTable(d)}${srmLine(d)}
+<section class="card" aria-labelledby="results-title"><h2 id="results-title">Results</h2>${conclusionNote}${resultsTable(d, ctx.clock)}${lookLine(d, ctx.clock)}${srmLine(d)}
 <div class="charts"><figure><figcaption>Conversion rate (95% interval)</figcaption>${rateChart(d)}</figure><figure><figcaption>Relative lift over the control, cumulative per day, with its always-valid band</figcaption>${liftChart(d, 0.05, planned)}${liftSummary(d, 0.05, planned)}</figure></div>
 <p class="muted">Export: <a href="${ctx.base}/experiments/${d.experiment_id}/results.csv">CSV</a> · <a href="${ctx.base}/experiments/${d.experiment_id}/results.json">JSON</a> (per variant and per day)</p></section>
 <section class="card" aria-labelledby="goals-title"><h2 id="goals-title">Secondary goals</h2>${secondaryGoals(d)}</section>

@@ -3,14 +3,28 @@
 // the analysis gives it, the expected loss; the secondary goals with the same numbers; the sample-ratio
 // check. A statistic without a value (no visitors yet) is a dash.
 import type { Dashboard } from "../../../service.ts";
-import { esc, eventWords, num, pct, pValue, scrollBox, signedPct } from "../../html.ts";
+import { type Clock, esc, eventWords, num, pct, pValue, STOP_REASON_WORDS, scrollBox, signedPct, timeTag } from "../../html.ts";
 
 type Analysis = Dashboard["analysis"];
 
 const interval = (low: number | null | undefined, high: number | null | undefined, f: (x: number | null | undefined) => string) =>
   low === null || low === undefined || high === null || high === undefined ? "" : `<div class="muted">${f(low)} to ${f(high)}</div>`;
 
-function table(a: Analysis, variants: ReadonlyArray<{ slug: string; label: string; traffic_share?: number }>, label: string): string {
+type Stopped = Dashboard["stopped_variants"][number];
+
+/** A stopped variant's note under its name: why and when, and what its visitors get now. */
+function stoppedNote(s: Stopped, clock: Clock | undefined): string {
+  return `<div class="stopped-note">Stopped (${esc(STOP_REASON_WORDS[s.reason] ?? s.reason)})${
+    clock === undefined ? "" : ` ${timeTag(s.at, clock, false)}`
+  }: its visitors get the control's page, uncounted; its numbers are as they were.</div>`;
+}
+
+function table(
+  a: Analysis,
+  variants: ReadonlyArray<{ slug: string; label: string; traffic_share?: number; stopped?: Stopped | null }>,
+  label: string,
+  clock?: Clock,
+): string {
   const withLoss = a.comparisons.some((c) => (c as { expected_loss?: number | null }).expected_loss !== undefined);
   const rows = variants
     .map((v, i) => {
@@ -19,7 +33,9 @@ function table(a: Analysis, variants: ReadonlyArray<{ slug: string; label: strin
       const loss = (c as { expected_loss?: number | null } | undefined)?.expected_loss;
       // data-label: below 720 px each variant folds into a card whose cells name their column.
       const cell = (label: string, html: string) => `<td data-label="${label}"><div>${html}</div></td>`;
-      return `<tr><th scope="row">${esc(v.slug)}<div class="muted">${esc(v.label)}</div></th>${
+      return `<tr><th scope="row">${esc(v.slug)}<div class="muted">${esc(v.label)}</div>${
+        v.stopped === undefined || v.stopped === null ? "" : stoppedNote(v.stopped, clock)
+      }</th>${
         v.traffic_share === undefined ? "" : cell("Share", `${v.traffic_share}%`)
       }${cell("Sample", num(r?.sample ?? 0))}${cell("Conversions", num(r?.conversions ?? 0))}${cell(
         "Rate (95% interval)",
@@ -58,8 +74,8 @@ export function outcomeWords(a: Analysis, concluded = false): string {
     : `Winner: ${esc(a.outcome.winner)}, significantly better than the control.`;
 }
 
-export function resultsTable(d: Dashboard): string {
-  return table(d.analysis, d.variants, "Results per variant");
+export function resultsTable(d: Dashboard, clock: Clock): string {
+  return table(d.analysis, d.variants, "Results per variant", clock);
 }
 
 /** The same table for a snapshot analysis (the archive), without the shares. */
@@ -71,12 +87,35 @@ export function analysisTable(a: Analysis, variants: ReadonlyArray<{ slug: strin
   );
 }
 
+/**
+ * The sample-ratio check; a mismatch is explained beside the counts (what it means, what usually causes
+ * it, what to do), since it blocks the automation for the rest of the sample.
+ */
 export function srmLine(d: Dashboard): string {
-  const srm = d.analysis.srm as { p_value: number | null; mismatch: boolean; sequential_p_value?: number | null };
-  const seq = srm.sequential_p_value === undefined ? "" : `, always-valid p = ${pValue(srm.sequential_p_value)}`;
-  return srm.mismatch
-    ? `<p class="warning">⚠ The samples do not match the traffic split (p = ${pValue(srm.p_value)}${seq}): something assigns or counts unevenly, and automated actions are blocked.</p>`
-    : `<p class="muted">Sample-ratio check: the samples match the traffic split (p = ${pValue(srm.p_value)}${seq}).</p>`;
+  const srm = d.srm;
+  const ps = `p = ${pValue(srm.p_value)}, sequential p = ${pValue(srm.sequential_p_value)}`;
+  if (!srm.mismatch || srm.explanation === null)
+    return `<p class="muted">Sample-ratio check: the samples match the traffic split (${ps}).</p>`;
+  const e = srm.explanation;
+  const list = (items: readonly string[]) => `<ul>${items.map((i) => `<li>${esc(i)}</li>`).join("")}</ul>`;
+  return `<details class="warning srm" open><summary>⚠ The samples do not match the traffic split (${ps}). What a sample-ratio mismatch means</summary><p>${esc(
+    e.meaning,
+  )}</p><p>Likely causes:</p>${list(e.causes)}<p>What to do:</p>${list(e.actions)}</details>`;
+}
+
+const LOOK_SOURCE_WORDS: Record<string, string> = {
+  conclusion: ", frozen at the conclusion",
+  recomputed: ", recomputed from the counts kept at the conclusion",
+  first_look: ", before the first report of the run",
+  latest: "",
+};
+
+/** Which look the figures are: the catalog keeps one per run-data report, and freezes the deciding one. */
+export function lookLine(d: Dashboard, clock: Clock): string {
+  const l = d.look;
+  return `<p class="muted look">Analysis as of look ${l.number} (${timeTag(l.at, clock)}, ${num(l.visitors)} visitors${
+    LOOK_SOURCE_WORDS[l.source] ?? ""
+  }).</p>`;
 }
 
 export function secondaryGoals(d: Dashboard): string {

@@ -16,8 +16,9 @@ export function editorPage(
   errors: FieldErrors,
   sitePaths: readonly string[],
   name: string | null = null,
+  plan?: EditorView["plan"],
 ): string {
-  const v: EditorView = { ctx, mode, f, errors, sitePaths };
+  const v: EditorView = { ctx, mode, f, errors, sitePaths, plan };
   const creating = mode.id === null;
   const action = creating ? `${ctx.base}/experiments/new` : `${ctx.base}/experiments/${mode.id}/edit`;
   const fieldCount = [...errors.byField.values()].reduce((n, l) => n + l.length, 0);

@@ -121,9 +121,20 @@ const RULES: readonly Rule[] = [
     field: () => "max_runtime_days",
     words: () => "Maximum runtime must be a whole number of days from 1 to 3,650, or empty for no limit.",
   },
+  {
+    path: /^min_runtime_days$/,
+    field: () => "min_runtime_days",
+    words: () => "Minimum runtime must be a whole number of days from 0 to 3,650 (empty: 7 days).",
+  },
+  {
+    path: /^planned_sample_per_variant$/,
+    field: () => "planned_sample_per_variant",
+    words: () => "Planned sample must be a whole number of visitors per variant, at least 1, or empty for no plan.",
+  },
   { path: /^notes$/, field: () => "notes", words: () => "Notes have at most 10,000 characters." },
   { path: /^post_test\.on_winner$/, field: () => "on_winner", words: () => "Choose one of the listed actions." },
   { path: /^post_test\.on_inconclusive$/, field: () => "on_inconclusive", words: () => "Choose one of the listed actions." },
+  { path: /^post_test\.on_loser$/, field: () => "on_loser", words: () => "Choose one of the listed actions." },
 ];
 
 /** A refusal of the whole save (no field path), by the catalog's code: the field it belongs beside, and its words (null: the catalog's). */

@@ -1,5 +1,5 @@
 // The automated post-test actions: what happens once the gate is reached, by outcome.
-import { ON_INCONCLUSIVE_WORDS, ON_WINNER_WORDS, selectOf } from "../../html.ts";
+import { ON_INCONCLUSIVE_WORDS, ON_LOSER_WORDS, ON_WINNER_WORDS, selectOf } from "../../html.ts";
 import { errorParts, fieldId } from "./fields.ts";
 import type { EditorSection, EditorView } from "./section.ts";
 
@@ -13,11 +13,19 @@ export const postTest: EditorSection = {
   fields: (r) => ({
     on_winner: r.post_test?.on_winner ?? "assign_winner",
     on_inconclusive: r.post_test?.on_inconclusive ?? "keep_running",
+    on_loser: r.post_test?.on_loser ?? "keep",
   }),
-  input: (f) => ({ post_test: { on_winner: f.on_winner ?? "assign_winner", on_inconclusive: f.on_inconclusive ?? "keep_running" } }),
+  input: (f) => ({
+    post_test: {
+      on_winner: f.on_winner ?? "assign_winner",
+      on_inconclusive: f.on_inconclusive ?? "keep_running",
+      on_loser: f.on_loser ?? "keep",
+    },
+  }),
   render: (
     v,
-  ) => `<fieldset><legend>After the gate is reached</legend><p class="hint">What the experiment does on its own once every variant has the minimum sample, unless the sample ratio looks wrong.</p><div class="grid-2">
+  ) => `<fieldset><legend>After the gate is reached</legend><p class="hint">What the experiment does on its own once every variant has the minimum sample and the minimum runtime has passed, unless the sample ratio looks wrong.</p><div class="grid-2">
 ${select(v, "on_winner", "If a variant wins", ON_WINNER_WORDS, "assign_winner")}
-${select(v, "on_inconclusive", "If the result is inconclusive", ON_INCONCLUSIVE_WORDS, "keep_running")}</div></fieldset>`,
+${select(v, "on_inconclusive", "If the result is inconclusive", ON_INCONCLUSIVE_WORDS, "keep_running")}
+${select(v, "on_loser", "A clear loser, while the others keep running", ON_LOSER_WORDS, "keep")}</div></fieldset>`,
 };

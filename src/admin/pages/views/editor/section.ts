@@ -3,6 +3,7 @@
 // no section edits is never touched: a save starts from the record being edited (form.ts), so a field
 // added to the schema before its section exists is kept as it was. A new concern (audience, schedule,
 // guardrails …) is one more file in this folder and one line in form.ts's SECTIONS.
+import type { PlanAdvice } from "../../../../core/plan-advice.ts";
 import type { ExperimentInput, LifecycleState } from "../../../../core/schema.ts";
 import type { PageContext } from "../layout.ts";
 
@@ -32,6 +33,8 @@ export interface EditorView {
   readonly errors: FieldErrors;
   /** Paths of the site to suggest for page fields. */
   readonly sitePaths: readonly string[];
+  /** The plan section's answer, once asked for (plan.ts). */
+  readonly plan?: { readonly advice: PlanAdvice | null; readonly errors: FieldErrors } | undefined;
 }
 
 export interface EditorSection {
