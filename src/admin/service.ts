@@ -14,8 +14,8 @@ import { type Capability, type Operator, roleCan } from "../core/permissions.ts"
 import { type PlanAdvice, type PlanQuery, planAdvice } from "../core/plan-advice.ts";
 import type { ExperimentInput, ExperimentRecord } from "../core/schema.ts";
 import { withPath } from "../core/url.ts";
-import { qaLink } from "../edge/qa-link.ts";
 import type { WebhookInput } from "../core/webhooks.ts";
+import { qaLink } from "../edge/qa-link.ts";
 import { fromHex, operatorForDigest, sha256 } from "./auth.ts";
 import { buildDashboard } from "./dashboard.ts";
 import { reminderText } from "./reminder.ts";

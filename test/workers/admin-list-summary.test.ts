@@ -1,22 +1,13 @@
 // The list's summary of each run (gate, outcome, leading variant, visitors still needed, days running)
 // and the sorts on it, fed with run-data reports as the shards send them to the catalog.
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { catalogStub } from "../../src/catalog/names.ts";
 import { api, created } from "./admin-helpers.ts";
+import { report as reportSnapshot, snapshot } from "./catalog-helpers.ts";
 import { uniqueId } from "./helpers.ts";
-
-const GOAL = "page_view:/thanks";
 
 /** One shard's report, as run-data sends it: samples and primary-goal conversions per variant. */
 async function report(id: number, samples: Record<string, number>, conversions: Record<string, number>): Promise<void> {
-  await catalogStub(env.SGEN_CATALOG).runDataChanged(id, 0, {
-    epoch: 0,
-    samples,
-    conversions: { [GOAL]: conversions },
-    lastConversionAt: {},
-    daily: {},
-  });
+  await reportSnapshot(id, snapshot(samples, conversions));
 }
 
 const ids = (r: { json: { rows: Array<{ id: number }> } }) => r.json.rows.map((row) => row.id);

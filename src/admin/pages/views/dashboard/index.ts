@@ -3,7 +3,8 @@
 // controls appear only for what the operator's role allows in the experiment's state.
 
 import { liftChart, liftSummary, rateChart } from "../../charts.ts";
-import { esc, stateBadge, timeTag } from "../../html.ts";
+import { esc, scrollBox, stateBadge, timeTag } from "../../html.ts";
+import { metricsSection } from "../../metrics-section.ts";
 import { csrfField, layout, type PageContext } from "../layout.ts";
 import { activity } from "./activity.ts";
 import { configuration } from "./configuration.ts";
@@ -60,6 +61,20 @@ function decisionRecord(m: DashboardModel): string {
   return `<section class="card" aria-labelledby="record-title"><h2 id="record-title">Decision record</h2><dl class="decision-record"><dt>Key learning</dt><dd>${esc(r.key_learning) || "—"}</dd><dt>Decision</dt><dd>${esc(r.decision) || "—"}</dd><dt>Follow-up</dt><dd>${esc(r.follow_up) || "—"}</dd></dl></section>`;
 }
 
+/**
+ * Value goals, guardrails, the origin's answers and the requests not counted (docs/metrics.md), with
+ * each wide table scrolling inside its card rather than the page.
+ */
+function metrics(m: DashboardModel): string {
+  let n = 0;
+  const html = metricsSection(m.d)
+    .replace(/<(\/?)h2>/g, "<$1h3>")
+    .replace(/<table class="list">[\s\S]*?<\/table>/g, (table) =>
+      scrollBox(`Metrics table ${++n}`, table.replace('<table class="list">', '<table class="list numbers">')),
+    );
+  return `<section class="card metrics" aria-labelledby="metrics-title"><h2 id="metrics-title">Value, guardrails and what was not counted</h2>${html}</section>`;
+}
+
 function qaLinks(m: DashboardModel): string {
   if (m.qaLinks === null) return "";
   return `<section class="card" aria-labelledby="qa-title"><h2 id="qa-title">QA links</h2><p class="hint">Open a link to see that variant on the real site without being assigned or counted. Copy it to a colleague; it works for 24 hours.</p>${m.qaLinks
@@ -108,6 +123,7 @@ ${decisionRecord(m)}
 <div class="charts"><figure><figcaption>Conversion rate (95% interval)</figcaption>${rateChart(d)}</figure><figure><figcaption>Relative lift over the control, cumulative per day, with its always-valid band</figcaption>${liftChart(d, 0.05, planned)}${liftSummary(d, 0.05, planned)}</figure></div>
 <p class="muted">Export: <a href="${ctx.base}/experiments/${d.experiment_id}/results.csv">CSV</a> · <a href="${ctx.base}/experiments/${d.experiment_id}/results.json">JSON</a> (per variant and per day)</p></section>
 <section class="card" aria-labelledby="goals-title"><h2 id="goals-title">Secondary goals</h2>${secondaryGoals(d)}</section>
+${metrics(m)}
 ${qaLinks(m)}
 <section class="card" aria-labelledby="config-title"><h2 id="config-title">Configuration</h2>${configuration(m.record)}</section>
 <section class="card" aria-labelledby="activity-title"><h2 id="activity-title">Activity</h2>${activity(ctx, m.log)}</section>`,

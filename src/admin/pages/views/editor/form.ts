@@ -5,6 +5,7 @@
 import { ExperimentInput, ExperimentRecord } from "../../../../core/schema.ts";
 import { basics } from "./basics.ts";
 import { goals } from "./goals.ts";
+import { guardrails } from "./guardrails.ts";
 import { notes } from "./notes.ts";
 import { plan } from "./plan.ts";
 import { postTest } from "./post-test.ts";
@@ -13,7 +14,7 @@ import { stopping } from "./stopping.ts";
 import { variants } from "./variants.ts";
 
 /** The editor's sections, in the order they are shown. */
-export const SECTIONS: readonly EditorSection[] = [basics, variants, goals, stopping, plan, postTest, notes];
+export const SECTIONS: readonly EditorSection[] = [basics, variants, goals, guardrails, stopping, plan, postTest, notes];
 
 /** Fields of the stored record that the catalog sets (id, state, timestamps …), never sent back as input. */
 const CATALOG_FIELDS = new Set(Object.keys(ExperimentRecord.shape).filter((k) => !(k in ExperimentInput.shape)));

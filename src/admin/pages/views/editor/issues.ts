@@ -94,6 +94,19 @@ const RULES: readonly Rule[] = [
     words: (i, m) => `${line(m)}${sentence(i.message)}`,
   },
   {
+    path: /^conversion_event\.(?:aggregate|cap)/,
+    field: () => "conversion_cap",
+    words: () => "A cap is an amount above 0 per visitor, such as 500, and only a custom event's value goal has one.",
+  },
+  {
+    path: /^guardrails/,
+    field: () => "guardrails",
+    words: (i) =>
+      i.code === "invalid_type" && !/\./.test(i.path)
+        ? 'Write the guardrails as a JSON list, such as [{"metric":"error_rate","max_degradation":0.02}].'
+        : `${i.path.replace(/^guardrails\.?/, "").replace(/\./g, " ") || "Guardrails"}: ${sentence(i.message)}`,
+  },
+  {
     path: /^conversion_event(?:\.(\w+))?$/,
     field: () => "conversion_value",
     words: (i, m, f) =>
