@@ -6,6 +6,7 @@
 import { checkEdit, checkOverrides, selfReferenceIssues } from "../core/edit-rules.ts";
 import { fail, ok, type Result } from "../core/errors.ts";
 import { type Action, transition } from "../core/lifecycle.ts";
+import { canonicalPath } from "../core/paths.ts";
 import type { Operator } from "../core/permissions.ts";
 import { primaryOf, runGate } from "../core/run-look.ts";
 import { type DecisionRecord, type ExperimentInput, type ExperimentRecord, startProblems } from "../core/schema.ts";
@@ -296,14 +297,20 @@ export class Editing {
     return { result: ok(next), publish: true, freeze: null, reschedule: false };
   }
 
-  /** A running experiment whose variant page is another running experiment's target page (or the reverse). */
+  /**
+   * A running experiment whose variant page is another running experiment's target page (or the reverse).
+   * Pages are compared in canonical form (core/paths.ts): `/b/`, `/%62` and `/b` are one page to the edge.
+   */
   private chainProblem(id: number, e: Pick<ExperimentInput, "target_page" | "variants">): Result<never> | null {
-    const pages = new Set(e.variants.map((v) => v.page ?? e.target_page));
+    const target = canonicalPath(e.target_page);
+    const pages = new Set(e.variants.map((v) => canonicalPath(v.page ?? e.target_page)));
     for (const { record: o } of this.records.recordsInStates(["live", "paused"], id)) {
-      if (pages.has(o.target_page) && o.target_page !== e.target_page) {
+      const theirs = canonicalPath(o.target_page);
+      if (theirs === target) continue;
+      if (pages.has(theirs)) {
         return fail(409, "experiment_chain", `a variant page is the target page of running experiment ${o.slug}`);
       }
-      if (o.variants.some((v) => (v.page ?? o.target_page) === e.target_page) && o.target_page !== e.target_page) {
+      if (o.variants.some((v) => canonicalPath(v.page ?? o.target_page) === target)) {
         return fail(409, "experiment_chain", `the target page is a variant page of running experiment ${o.slug}`);
       }
     }

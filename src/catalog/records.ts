@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { type Issue, issuesOf } from "../core/errors.ts";
 import { type ListQuery, SQL_SORTS } from "../core/list-query.ts";
+import { canonicalPath } from "../core/paths.ts";
 import type { RunLook } from "../core/run-look.ts";
 import { type ExperimentInput, ExperimentRecord, type LifecycleState } from "../core/schema.ts";
 import type { ShardSnapshot } from "../run-data/run-data-object.ts";
@@ -235,15 +236,19 @@ export class Records {
     return out;
   }
 
-  /** Slugs of the live or paused experiments on `targetPage` other than `exceptId`. */
+  /**
+   * Slugs of the live or paused experiments on `targetPage` other than `exceptId`. Pages are compared in
+   * canonical form (core/paths.ts), as the edge matches them: `/pricing/` is busy when `/pricing` runs.
+   */
   runningOn(targetPage: string, exceptId: number): string[] {
+    const page = canonicalPath(targetPage);
     return this.sql
-      .exec<{ slug: string }>(
-        "SELECT slug FROM experiments WHERE target_page = ? AND lifecycle_state IN ('live', 'paused') AND id != ?",
-        targetPage,
+      .exec<{ slug: string; target_page: string }>(
+        "SELECT slug, target_page FROM experiments WHERE lifecycle_state IN ('live', 'paused') AND id != ?",
         exceptId,
       )
       .toArray()
+      .filter((r) => canonicalPath(r.target_page) === page)
       .map((r) => r.slug);
   }
 

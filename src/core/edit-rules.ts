@@ -3,6 +3,7 @@
 // with an explicit reset of the sample, since data gathered under other variants would mislead.
 import { fail, type Issue, ok, type Result } from "./errors.ts";
 import { attributeNameProblem, attributeValueProblem, NEVER_WRITTEN } from "./markup-policy.ts";
+import { samePage } from "./paths.ts";
 import { sanitizeHtml } from "./sanitize.ts";
 import type { ExperimentInput, ExperimentRecord, Override, Variant } from "./schema.ts";
 import { startProblems } from "./schema.ts";
@@ -45,14 +46,14 @@ export function checkEdit(current: ExperimentRecord, next: ExperimentInput, conf
 }
 
 /**
- * A variant that is the target page itself, with no overrides, other than the control, would serve the
- * control under another name; and a variant page that is another experiment's target page would chain
+ * A variant that is the target page itself (in any spelling: the paths are compared in canonical form),
+ * with no overrides, other than the control, would serve the control under another name; and a variant page that is another experiment's target page would chain
  * experiments. The first is checked here, the second by the catalog, which knows the other experiments.
  */
 export function selfReferenceIssues(e: ExperimentInput): Array<{ path: string; message: string }> {
   const out: Array<{ path: string; message: string }> = [];
   e.variants.forEach((v, i) => {
-    if (i > 0 && (v.page ?? e.target_page) === e.target_page && (v.overrides === undefined || v.overrides.length === 0)) {
+    if (i > 0 && samePage(v.page ?? e.target_page, e.target_page) && (v.overrides === undefined || v.overrides.length === 0)) {
       out.push({
         path: `variants.${i}.page`,
         message: "points back at the experiment's own target page without overrides: it would be the control",

@@ -57,7 +57,17 @@ describe("hostile input", () => {
         fc.oneof(
           pathish,
           fc.string(),
-          fc.constantFrom("//evil.com", "/\\evil.com", "https://evil.com", "/%2e%2e/x", "/a/../../b", "/x%0d%0aSet-Cookie:a=b", "/ok"),
+          fc.constantFrom(
+            "//evil.com",
+            "/\\evil.com",
+            "https://evil.com",
+            "/%2e%2e/x",
+            "/a/.%2e/pricing-b",
+            "/a/%2E./x",
+            "/a/../../b",
+            "/x%0d%0aSet-Cookie:a=b",
+            "/ok",
+          ),
         ),
         (p) => {
           const ok = SitePath.safeParse(p).success;
@@ -65,7 +75,9 @@ describe("hostile input", () => {
           if (ok) {
             const u = new URL(p, "https://site.test");
             expect(u.origin).toBe("https://site.test");
-            expect(u.pathname.split("/")).not.toContain("..");
+            // What the catalog validated and compares is exactly what the edge fetches: the URL parser
+            // removes no dot segment (`/a/.%2e/b` would become `/b`) and re-encodes nothing.
+            expect(u.pathname).toBe(p);
             expect(["\r", "\n", "\u0000", "\\"].some((c) => p.includes(c))).toBe(false);
           }
         },

@@ -11,7 +11,7 @@
 //   (`normalizePath`: a trailing slash does not count), so `/blog/` and `/blog` are one pattern.
 // A pattern is compiled once per config into one anchored regular expression; a request costs one
 // `RegExp.test` for all the patterns of a condition.
-import { normalizePath } from "../paths.ts";
+import { isDotSegment, normalizePath } from "../paths.ts";
 
 const PATTERN_CHARS = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
 export const MAX_PATTERN_LENGTH = 1024;
@@ -24,8 +24,7 @@ export function pathPatternProblem(pattern: string): string | null {
     return "a path pattern may hold only URL path characters and * (no query, fragment, spaces or backslashes)";
   for (const segment of pattern.split("/")) {
     if (segment.includes("**") && segment !== "**") return "** must be a whole segment, as in /docs/**";
-    const lower = segment.toLowerCase();
-    if (lower === ".." || lower === "." || lower === "%2e%2e" || lower === "%2e") return "a path pattern may not contain . or .. segments";
+    if (isDotSegment(segment)) return "a path pattern may not contain . or .. segments, in any encoding";
   }
   return null;
 }
