@@ -37,12 +37,29 @@ type C<Env extends object> = Context<{ Bindings: Env; Variables: Vars }>;
 
 const send = (c: Context, e: ApiError) => c.json(errorBody(e), e.status);
 
+/** The headers every API answer carries (the pages' set, as far as it fits JSON). */
+export const API_HEADERS: Readonly<Record<string, string>> = {
+  "x-content-type-options": "nosniff",
+  "cache-control": "no-store",
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cross-origin-resource-policy": "same-origin",
+};
+
 // The declared type is the plain Hono app a site mounts: an inferred one names Hono's internal classes
 // and generics (HonoBase with four parameters), which a site on an older Hono 4 cannot resolve.
 export function createAdminApi<Env extends object>(options: AdminOptions<Env>): Hono<{ Bindings: Env }> {
   const maxBody = options.maxBodyBytes ?? 65_536;
   const service = new AdminService<Env>(options);
   const app = new Hono<{ Bindings: Env; Variables: Vars }>().basePath(options.basePath ?? "/sg-admin/api");
+
+  // Every answer, errors included: JSON that a browser never sniffs into HTML, never frames, never
+  // caches, never lets another origin embed, and that runs nothing if opened directly.
+  app.use("*", async (c, next) => {
+    await next();
+    for (const [k, v] of Object.entries(API_HEADERS)) if (!c.res.headers.has(k)) c.res.headers.set(k, v);
+  });
 
   app.use("*", async (c, next) => {
     // Guessing tokens is rate limited per client address, before the token is even looked at.
@@ -60,7 +77,6 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>): 
       return send(c, { status: 401, code: "unauthorized", message: "a valid operator token is required (Authorization: Bearer …)" });
     }
     c.set("access", service.access(c.env, signIn.operator));
-    c.header("cache-control", "no-store");
     await next();
   });
 

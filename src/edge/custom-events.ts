@@ -7,7 +7,10 @@ import { readBodyText } from "../http/read-body.ts";
 import type { ResolvedEdgeOptions } from "./options.ts";
 
 const json = (status: number, body: unknown): Response =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", "cache-control": "no-store" } });
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store", "x-content-type-options": "nosniff" },
+  });
 
 export async function handleCustomEvents<Env>(
   request: Request,
@@ -18,7 +21,7 @@ export async function handleCustomEvents<Env>(
   if (request.method !== "POST") {
     return new Response(JSON.stringify(errorBody({ status: 400, code: "method_not_allowed", message: "use POST" })), {
       status: 405,
-      headers: { allow: "POST", "content-type": "application/json" },
+      headers: { allow: "POST", "content-type": "application/json", "x-content-type-options": "nosniff" },
     });
   }
   const read = await readBodyText(request, o.maxEventBodyBytes);
