@@ -88,6 +88,7 @@ type RawId = string | number | undefined;
 
 const NO_SUCH_EXPERIMENT: Result<never> = fail(404, "not_found", "no such experiment");
 const NO_SUCH_WEBHOOK: Result<never> = fail(404, "not_found", "no such webhook");
+const runDataUnavailable = (message: string): Result<never> => fail(503, "run_data_unavailable", message);
 export const CATALOG_UNAVAILABLE: Result<never> = fail(503, "catalog_unavailable", "the catalog Durable Object is not bound");
 
 export function access(operator: Operator, roles: Roles): Access {
@@ -193,9 +194,11 @@ export class AdminService<Env extends object> {
     return catalog.ok ? await catalog.value.runState(id) : catalog;
   }
 
+  /** The run dashboard; 503 `run_data_unavailable`, naming the shard, when the run-data cannot be read. */
   async dashboard(env: Env, rawId: RawId): Promise<Result<Dashboard>> {
     const state = await this.runState(env, rawId);
-    return state.ok ? ok(buildDashboard(state.value)) : state;
+    if (!state.ok) return state;
+    return state.value.runDataError === null ? ok(buildDashboard(state.value)) : runDataUnavailable(state.value.runDataError);
   }
 
   /**
@@ -243,6 +246,7 @@ export class AdminService<Env extends object> {
   async results(env: Env, rawId: RawId, format: "json" | "csv"): Promise<Result<ResultsFile>> {
     const state = await this.runState(env, rawId);
     if (!state.ok) return state;
+    if (state.value.runDataError !== null) return runDataUnavailable(state.value.runDataError);
     const filename = `sgen-ab-${state.value.record.slug}-results.${format}`;
     return ok(
       format === "csv"

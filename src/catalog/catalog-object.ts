@@ -14,7 +14,7 @@ import type { Operator } from "../core/permissions.ts";
 import { primaryOf, type RunLook } from "../core/run-look.ts";
 import type { ExperimentInput, ExperimentRecord } from "../core/schema.ts";
 import type { WebhookInput } from "../core/webhooks.ts";
-import type { RunDataNamespace } from "../run-data/client.ts";
+import { type RunDataNamespace, sumSnapshots } from "../run-data/client.ts";
 import type { ShardSnapshot } from "../run-data/run-data-object.ts";
 import { type AuditEntry, AuditLog } from "./audit.ts";
 import { FailureCounters, type FailureWindow } from "./counters.ts";
@@ -50,8 +50,10 @@ export interface CatalogEnv {
 export interface RunState {
   record: ExperimentRecord;
   epoch: number;
-  /** The counts now, read fresh from every shard. */
+  /** The counts now, read fresh from every shard; empty when `runDataError` says they could not be read. */
   run: ShardSnapshot;
+  /** Why the run-data could not be read ("run-data unavailable: shard 2 of 4 failed …"), or null. */
+  runDataError: string | null;
   /** The epoch's latest look (the analysis with its running state), or null before the first report. */
   look: RunLook | null;
   postTestApplied: PostTestApplied | null;
@@ -213,10 +215,12 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     const now = this.clock();
     const from = automationFrom(read.record, row.epoch_started_at);
     const started = sampleStart(read.record, row.epoch_started_at);
+    const run = await this.runData.read(row);
     return ok({
       record: read.record,
       epoch: row.epoch,
-      run: await this.runData.read(row),
+      run: run.ok ? run.run : sumSnapshots(row.epoch, []),
+      runDataError: run.ok ? null : run.error,
       look: this.records.look(row),
       postTestApplied: this.records.postTestApplied(row),
       srmBlockedAt: row.srm_blocked_at,

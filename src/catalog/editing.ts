@@ -51,6 +51,11 @@ export function unreadable(u: UnreadableRecord): Result<never> {
   );
 }
 
+/** An experiment's run-data cannot be read (a shard fails): the write that needs it is refused, in words. */
+export function runDataUnavailable(message: string): Result<never> {
+  return fail(503, "run_data_unavailable", message);
+}
+
 function slugTaken(slug: string): Result<never> {
   return fail(409, "slug_taken", `an experiment with slug ${slug} already exists`, [{ path: "slug", message: "already used" }]);
 }
@@ -185,7 +190,8 @@ export class Editing {
     const now = this.iso();
 
     if (t.to === "removed") {
-      await this.runData.purge(row);
+      const purgeFailed = await this.runData.purge(row);
+      if (purgeFailed !== null) return refused(runDataUnavailable(`${purgeFailed}; nothing was deleted, try again`));
       this.records.remove(id);
       this.evaluation.forgetReports(id);
       this.audit.write(op, current, "delete", current.lifecycle_state, "removed", { deleted: current });
@@ -215,9 +221,10 @@ export class Editing {
           ]),
         );
       }
-      const run = await this.runData.read(row);
+      const read = await this.runData.read(row);
       if (action === "conclude") {
-        if (runGate(current, run.samples, null) !== "reached") {
+        if (!read.ok) return refused(runDataUnavailable(`${read.error}; the gate cannot be checked, so nothing was concluded`));
+        if (runGate(current, read.run.samples, null) !== "reached") {
           return refused(
             fail(
               409,
@@ -239,10 +246,16 @@ export class Editing {
       next.decision_record = body.decision_record ?? null;
       next.rollout_percent = body.rollout_percent ?? 100;
       extra.shipped = shipped;
-      // The analysis this conclusion is made on, frozen with it (and named in the audit entry).
-      const snapshot = this.evaluation.snapshotConclusion(row, current, run);
-      const primary = snapshot.look === undefined ? undefined : primaryOf(current, snapshot.look);
-      if (snapshot.look !== undefined && primary !== undefined) evidence = evidenceOf(snapshot.look, primary);
+      // The analysis this conclusion is made on, frozen with it (and named in the audit entry). An
+      // override while run-data is unavailable has no true figures to keep: no snapshot, and the
+      // result archive reads run-data live once it answers again.
+      if (read.ok) {
+        const snapshot = this.evaluation.snapshotConclusion(row, current, read.run);
+        const primary = snapshot.look === undefined ? undefined : primaryOf(current, snapshot.look);
+        if (snapshot.look !== undefined && primary !== undefined) evidence = evidenceOf(snapshot.look, primary);
+      } else {
+        console.warn(`sgen-ab catalog: no conclusion snapshot for experiment ${id}: ${read.error}`);
+      }
     }
     if (action === "archive") this.records.setRestoreTo(id, current.lifecycle_state);
     if (action === "restore") this.records.setRestoreTo(id, null);

@@ -357,9 +357,10 @@ export class Records {
       args.push(q.state);
     }
     if (q.q !== "") {
-      where.push("(name LIKE ? ESCAPE '\\' OR target_page LIKE ? ESCAPE '\\' OR slug LIKE ? ESCAPE '\\')");
-      const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      args.push(like, like, like);
+      // A substring test, not a pattern: instr() gives % _ \\ no meaning and has no length limit (Durable
+      // Objects refuse LIKE patterns of about 50 characters as "too complex"). ASCII case is folded, as LIKE did.
+      where.push("(instr(lower(name), lower(?)) > 0 OR instr(lower(target_page), lower(?)) > 0 OR instr(lower(slug), lower(?)) > 0)");
+      args.push(q.q, q.q, q.q);
     }
     const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
     const total = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM experiments ${clause}`, ...args).one().n;

@@ -78,6 +78,16 @@ export async function readRunData(ns: RunDataNamespace, experimentId: number, ep
   return sumSnapshots(epoch, parts);
 }
 
+/** Every shard's snapshot of one epoch, each as it settled: one that fails does not hide the others. */
+export function readShards(
+  ns: RunDataNamespace,
+  experimentId: number,
+  epoch: number,
+  shards: number,
+): Promise<PromiseSettledResult<unknown>[]> {
+  return Promise.allSettled(stubsOf(ns, experimentId, shards).map((s) => s.snapshot(epoch)));
+}
+
 export async function freezeRunData(ns: RunDataNamespace, experimentId: number, shards: number): Promise<void> {
   await Promise.all(stubsOf(ns, experimentId, shards).map((s) => s.freeze()));
 }
