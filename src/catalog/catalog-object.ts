@@ -22,7 +22,7 @@ import { type ActionBody, type Change, Editing, notFound, unreadable } from "./e
 import { automationFrom, Evaluation, type Followup, type ShippedReminder, sampleStart, shippedReminder } from "./evaluation.ts";
 import { migrateCatalog } from "./migrations.ts";
 import { type Fetcher, Notifications, type Webhook, type WebhookDelivery } from "./notifications.ts";
-import { Publisher } from "./publishing.ts";
+import { NEEDS_REPUBLISH, Publisher } from "./publishing.ts";
 import { type ConclusionSnapshot, type PostTestApplied, Records, readRecord, type UnreadableRecord } from "./records.ts";
 import { RunDataAccess } from "./run-data.ts";
 import { catalogSettings } from "./settings.ts";
@@ -44,6 +44,8 @@ export interface CatalogEnv {
   SGEN_SHIPPED_REMINDER_DAYS?: string;
   /** A service binding webhook deliveries are sent through (an egress proxy); default: the public internet. */
   SGEN_WEBHOOK_EGRESS?: Fetcher | { fetch: Fetcher };
+  /** Minutes between the alarm's checks that KV still holds the published config (default 5). */
+  SGEN_CONFIG_CHECK_MINUTES?: string;
 }
 
 /** What the dashboard needs from the catalog. */
@@ -352,15 +354,24 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
 
   /**
    * Retries a publish that failed, pauses experiments past their maximum runtime, decides for those
-   * whose minimum runtime has passed (an experiment that turned conclusive earlier acts now), and sends
-   * the webhook deliveries due (after the rest, outside the write lock: a slow receiver must not hold up
-   * writes).
+   * whose minimum runtime has passed (an experiment that turned conclusive earlier acts now), checks
+   * that KV still holds the document last published (read back with the edge's parser: a missing,
+   * corrupt, stale or altered document is published again, every SGEN_CONFIG_CHECK_MINUTES once
+   * anything was published), and sends the webhook deliveries due (after the rest, outside the write
+   * lock: a slow receiver must not hold up writes).
    */
   override async alarm(): Promise<void> {
     await this.ctx.blockConcurrencyWhile(async () => {
       const paused = this.evaluation.pauseOverdue(this.clock());
       const followups = this.evaluation.afterRuntime();
       if (paused || this.publisher.pending() || followups.some((f) => f.publish)) await this.publish();
+      else {
+        const state = await this.publisher.check();
+        if (NEEDS_REPUBLISH.has(state)) {
+          console.warn(`sgen-ab catalog: the published config in KV is ${state}; publishing it again`);
+          await this.publish();
+        }
+      }
       for (const f of followups) if (f.freeze !== null) await this.runData.freeze(f.freeze);
     });
     await this.notifications.deliverDue(Date.now());
@@ -380,7 +391,8 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     if (!change.result.ok) return change.result;
     const published = change.publish ? await this.publish() : true;
     if (change.freeze !== null) await this.runData.freeze(change.freeze);
-    if (change.reschedule || this.notificationsQueued) {
+    // A publish starts the periodic check of KV, so it reschedules the alarm as well.
+    if (change.reschedule || change.publish || this.notificationsQueued) {
       this.notificationsQueued = false;
       await this.scheduleAlarm();
     }
@@ -389,12 +401,13 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
 
   /**
    * One alarm serves every job: the earliest of a publish retry, a maximum-runtime cutoff, a minimum
-   * runtime ahead and the next webhook delivery.
+   * runtime ahead, the next webhook delivery and the next check of KV.
    */
   private async scheduleAlarm(): Promise<void> {
     const now = this.clock();
     const retry = this.publisher.pending() ? now + PUBLISH_RETRY_MS : Number.POSITIVE_INFINITY;
-    const next = Math.min(retry, this.evaluation.nextCutoff());
+    const check = this.publisher.everPublished() ? now + this.settings().configCheckMinutes * 60_000 : Number.POSITIVE_INFINITY;
+    const next = Math.min(retry, check, this.evaluation.nextCutoff());
     // The alarm runs on the runtime's own clock: a time past by the catalog's clock is due at once.
     // Webhook deliveries are timed on the runtime's clock already.
     const real = Math.min(

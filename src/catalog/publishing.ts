@@ -1,6 +1,10 @@
 // Publishing: the edge's view of every live, paused and done experiment, written to KV as one document
 // (kv-schema/) under a revision number that grows with every attempt. The meta table remembers the
-// last revision KV accepted, so an attempt that failed is known to be pending and the alarm retries it.
+// last revision KV accepted, so an attempt that failed is known to be pending and the alarm retries it,
+// and the digest of the text KV took, so that the alarm can tell, by reading the document back with the
+// edge's own parser, whether KV still holds it: missing, corrupt, stale or altered documents are
+// republished (the catalog is the source of truth; nothing else writes that key).
+import { parseEdgeConfig } from "../core/edge-config.ts";
 import { EDGE_CONFIG_SCHEMA_VERSION, type EdgeConfig, type EdgeExperiment, type ExperimentRecord, edgeViewOf } from "../core/schema.ts";
 import { EDGE_CONFIG_KEY } from "../names.ts";
 import type { Records } from "./records.ts";
@@ -30,6 +34,22 @@ export function edgeDocument(
 /** How a publish ended: KV took it, there is no KV bound, or KV refused it (pending: retry later). */
 export type PublishOutcome = "published" | "unbound" | "failed";
 
+/**
+ * What KV holds under the config key, read back as the edge reads it: the document last published
+ * (`current`), nothing (`missing`), something the edge refuses (`corrupt`: not JSON, or not a valid
+ * document), a valid document of another revision (`stale`) or of this revision with other contents
+ * (`altered`); `unreadable` when KV did not answer, `unbound` when there is no KV.
+ */
+export type PublishedState = "current" | "missing" | "corrupt" | "stale" | "altered" | "unreadable" | "unbound";
+
+/** The states that call for publishing again. */
+export const NEEDS_REPUBLISH: ReadonlySet<PublishedState> = new Set(["missing", "corrupt", "stale", "altered"]);
+
+async function digestOf(text: string): Promise<string> {
+  const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export class Publisher {
   private readonly sql: SqlStorage;
   private readonly records: Records;
@@ -51,14 +71,47 @@ export class Publisher {
     const revision = this.bumpRevision();
     if (kv === undefined) return "unbound";
     const doc = edgeDocument(this.records.recordsInStates(EDGE_STATES), revision, new Date().toISOString());
+    const text = JSON.stringify(doc);
     try {
-      await kv.put(EDGE_CONFIG_KEY, JSON.stringify(doc));
+      await kv.put(EDGE_CONFIG_KEY, text);
       this.setMeta("published_revision", String(revision));
+      this.setMeta("published_digest", await digestOf(text));
       return "published";
     } catch (err) {
       console.warn("sgen-ab catalog: publishing to KV failed; retrying by alarm", err);
       return "failed";
     }
+  }
+
+  /** Reads the published document back from KV and says whether it is the one this catalog last published. */
+  async check(): Promise<PublishedState> {
+    const kv = this.kv();
+    if (kv === undefined) return "unbound";
+    const revision = Number(this.meta("published_revision") ?? 0);
+    let raw: string | null;
+    try {
+      raw = await kv.get(EDGE_CONFIG_KEY, "text");
+    } catch (err) {
+      console.warn("sgen-ab catalog: could not read the published config back from KV", err);
+      return "unreadable";
+    }
+    if (raw === null) return revision === 0 ? "current" : "missing"; // nothing published yet is not a loss
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      return "corrupt";
+    }
+    const parsed = parseEdgeConfig(json);
+    if (!parsed.ok) return "corrupt";
+    if (parsed.value.revision !== revision) return "stale";
+    const digest = this.meta("published_digest");
+    return digest === undefined || digest === (await digestOf(raw)) ? "current" : "altered";
+  }
+
+  /** Whether anything was ever published: from then on the alarm checks that KV still holds it. */
+  everPublished(): boolean {
+    return this.meta("published_revision") !== undefined;
   }
 
   /** A revision was attempted that KV has not accepted yet. */

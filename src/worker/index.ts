@@ -64,6 +64,8 @@ export interface SgenEnv {
   SGEN_RUN_DATA_SHARDS?: string;
   /** Days a shipped variant may be served before the list and dashboard remind (default 14). */
   SGEN_SHIPPED_REMINDER_DAYS?: string;
+  /** Minutes between the catalog's checks that KV still holds the published config (default 5). */
+  SGEN_CONFIG_CHECK_MINUTES?: string;
   /** Failed sign-ins one client address may make per 10 minutes before it is refused (default 20). */
   SGEN_SIGNIN_MAX_FAILURES?: string;
   /** A consent cookie's name: until it says yes (1, true, yes, granted), no cookie is set and nothing counted. */

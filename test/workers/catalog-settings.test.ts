@@ -21,6 +21,7 @@ describe("settings from environment variables", () => {
       SGEN_AUDIT_RETENTION_DAYS: 400,
       SGEN_RUN_DATA_SHARDS: 4,
       SGEN_SHIPPED_REMINDER_DAYS: 14,
+      SGEN_CONFIG_CHECK_MINUTES: 5,
     });
     expect(readSettings(CatalogSettings, { SGEN_AUDIT_RETENTION_DAYS: " ", SGEN_RUN_DATA_SHARDS: "" }, (m) => logs.push(m))).toMatchObject({
       SGEN_AUDIT_RETENTION_DAYS: 400,
@@ -32,7 +33,12 @@ describe("settings from environment variables", () => {
         { SGEN_AUDIT_RETENTION_DAYS: "30", SGEN_RUN_DATA_SHARDS: String(MAX_SHARDS), SGEN_SHIPPED_REMINDER_DAYS: "0" },
         (m) => logs.push(m),
       ),
-    ).toEqual({ SGEN_AUDIT_RETENTION_DAYS: 30, SGEN_RUN_DATA_SHARDS: MAX_SHARDS, SGEN_SHIPPED_REMINDER_DAYS: 0 });
+    ).toEqual({
+      SGEN_AUDIT_RETENTION_DAYS: 30,
+      SGEN_RUN_DATA_SHARDS: MAX_SHARDS,
+      SGEN_SHIPPED_REMINDER_DAYS: 0,
+      SGEN_CONFIG_CHECK_MINUTES: 5,
+    });
     expect(readSettings(SignInSettings, { SGEN_SIGNIN_MAX_FAILURES: "5" }, (m) => logs.push(m))).toEqual({ SGEN_SIGNIN_MAX_FAILURES: 5 });
     expect(logs).toEqual([]);
   });
@@ -46,6 +52,7 @@ describe("settings from environment variables", () => {
     ["SGEN_RUN_DATA_SHARDS", "0", 4],
     ["SGEN_SHIPPED_REMINDER_DAYS", "-1", 14],
     ["SGEN_SHIPPED_REMINDER_DAYS", "Infinity", 14],
+    ["SGEN_CONFIG_CHECK_MINUTES", "0", 5],
   ])("%s=%s is logged by name and value, and the default %d applies", (name, value, fallback) => {
     const logs: string[] = [];
     const read = readSettings(CatalogSettings, { [name]: value }, (m) => logs.push(m));
