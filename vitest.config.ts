@@ -25,7 +25,13 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./examples/demo/wrangler.toml" },
+            // Bindings only the tests use, beside the demo's own: Workers Rate Limiting bindings with small
+            // limits, passed to the limits under test by name (rate-limits.test.ts).
             miniflare: {
+              ratelimits: {
+                TEST_SIGNIN_RATE_LIMIT: { namespace_id: "9001", simple: { limit: 5, period: 60 } },
+                TEST_EVENTS_RATE_LIMIT: { namespace_id: "9002", simple: { limit: 3, period: 60 } },
+              },
               serviceBindings: { SGEN_WEBHOOK_EGRESS: recorder },
               queueProducers: { SGEN_EVENTS_OUT: { queueName: "sgen-ab-test-events" } },
               workers: [

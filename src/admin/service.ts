@@ -21,7 +21,7 @@ import { buildDashboard } from "./dashboard.ts";
 import { reminderText } from "./reminder.ts";
 import { resultsCsv, resultsJson } from "./results.ts";
 import { type Roles, rolesFrom } from "./roles.ts";
-import { clientKey, noteFailedSignIn, retryAfterSeconds } from "./signin-limit.ts";
+import { bindingRetryAfter, clientKey, noteFailedSignIn, retryAfterSeconds } from "./signin-limit.ts";
 
 export interface AdminServiceOptions<Env> {
   catalog: (env: Env) => CatalogNamespace | undefined;
@@ -29,6 +29,11 @@ export interface AdminServiceOptions<Env> {
   tokens: (env: Env) => string | undefined;
   /** Custom roles, JSON `{ "role": ["capability", …] }`; they replace defaults of the same name. */
   roles?: (env: Env) => string | undefined;
+  /**
+   * A Workers Rate Limiting binding that bounds sign-in attempts per client (every API request and
+   * login post), checked before the catalog is asked. The ready Worker passes `SGEN_ADMIN_RATE_LIMIT`.
+   */
+  rateLimit?: (env: Env) => RateLimit | undefined;
   /** Called after a write that changed what the edge sees (the ready Worker drops its config copy). */
   onPublished?: () => void;
   /**
@@ -141,16 +146,22 @@ export class AdminService<Env extends object> {
   async signIn(env: Env, request: Request, token: string | null): Promise<SignIn> {
     const ns = this.o.catalog(env);
     const store = ns === undefined ? null : catalogStub(ns);
-    const client = clientKey(request);
+    const digest = token === null ? null : await sha256(token);
+    const client = clientKey(request, digest);
+    const limited = await bindingRetryAfter(this.rateLimiter(env), client);
+    if (limited > 0) return { ok: false, status: 429, retryAfter: limited };
     const retryAfter = store === null ? 0 : await retryAfterSeconds(store, client, env as Record<string, unknown>);
     if (retryAfter > 0) return { ok: false, status: 429, retryAfter };
-    const digest = token === null ? null : await sha256(token);
     const operator = digest === null ? null : operatorForDigest(digest, this.o.tokens(env));
     if (operator === null || digest === null) {
       if (store !== null) await noteFailedSignIn(store, client);
       return { ok: false, status: 401 };
     }
     return { ok: true, operator, digest };
+  }
+
+  private rateLimiter(env: Env): RateLimit | undefined {
+    return this.o.rateLimit?.(env);
   }
 
   /** The operator a session's token digest (hex) still belongs to; null once the token is removed. */

@@ -1,10 +1,19 @@
 // The rate limit on guessing operator tokens, for the API and the pages alike: after
-// SGEN_SIGNIN_MAX_FAILURES failed sign-ins (default 20) from one client address within 10 minutes, that
-// address is refused (429) until the window ends, before any token is looked at. The failures are
-// counted in a store every isolate shares (the catalog object's counters), so that no isolate can be
-// used to get around the limit.
+// SGEN_SIGNIN_MAX_FAILURES failed sign-ins (default 20) from one client within 10 minutes, that client is
+// refused (429) until the window ends, before any token is compared. The failures are counted in a
+// store every isolate shares (the catalog object's counters), so that no isolate can be used to get
+// around the limit.
+//
+// A client is its address as Cloudflare reports it (`CF-Connecting-IP`): one IPv4 address, or one IPv6
+// /64 (core/client-address.ts), so rotating addresses inside a /64 does not reset the count. A request
+// without a usable address (not behind Cloudflare, a test) is keyed by the digest of the token it
+// presents: never one bucket for everyone, so twenty wrong tokens do not lock out a right one. Where the
+// Workers Rate Limiting binding is configured, it bounds every sign-in attempt per client first, at the
+// edge, so that a flood of guesses never reaches the catalog object.
 import { z } from "zod";
+import { requestClientBucket } from "../core/client-address.ts";
 import { numberSetting, settingsReader } from "../core/settings.ts";
+import { toHex } from "./auth.ts";
 
 export const SIGNIN_WINDOW_MS = 10 * 60_000;
 
@@ -21,9 +30,12 @@ export const SignInSettings = z.object({
 
 const settings = settingsReader(SignInSettings);
 
-/** Who is signing in, for the limit: Cloudflare's client address, or one shared bucket without it. */
-export function clientKey(request: Request): string {
-  return request.headers.get("cf-connecting-ip") ?? "unknown";
+/**
+ * Who is signing in, for the limit: `ip4:<address>` or `ip6:<prefix>::/64` from Cloudflare's client
+ * address; without one, `token:<SHA-256 of the presented token>` (or `token:none` when none was).
+ */
+export function clientKey(request: Request, tokenDigest: Uint8Array | null): string {
+  return requestClientBucket(request) ?? (tokenDigest === null ? "token:none" : `token:${toHex(tokenDigest)}`);
 }
 
 /** How many seconds `key` must wait before it may try again, or 0. `env` holds SGEN_SIGNIN_MAX_FAILURES. */
@@ -40,4 +52,20 @@ export async function retryAfterSeconds(
 
 export function noteFailedSignIn(store: SignInFailureStore, key: string, now = Date.now()): Promise<void> {
   return store.noteSignInFailure(key, SIGNIN_WINDOW_MS, now);
+}
+
+/**
+ * The Workers Rate Limiting binding's verdict on one more sign-in attempt from `key`: the seconds to
+ * wait (its period, since the binding does not say when the window ends), or 0. No binding, or a
+ * binding that fails, allows the attempt: the failure count in the catalog still applies.
+ */
+export async function bindingRetryAfter(limiter: RateLimit | undefined, key: string, periodSeconds = 60): Promise<number> {
+  if (limiter === undefined) return 0;
+  try {
+    const { success } = await limiter.limit({ key: `signin:${key}` });
+    return success ? 0 : periodSeconds;
+  } catch (err) {
+    console.warn("sgen-ab admin: the sign-in rate limit binding failed; counting failures only", err);
+    return 0;
+  }
 }

@@ -1,5 +1,6 @@
 // `POST /__sgen/events` (docs/conversions.md#custom-events): custom conversion events from the site's own script,
-// the visitor known by its cookies. Answered 202 whatever is counted; bad bodies get the error shape.
+// the visitor known by its cookies. Answered 202 whatever is counted; bad bodies get the error shape;
+// a client past its limit gets 429 with Retry-After before its body is read.
 import { type CustomEvent, parseCustomEvents } from "../core/custom-events.ts";
 import type { CompiledConfig, GoalTarget } from "../core/edge-plan.ts";
 import { errorBody } from "../core/errors.ts";
@@ -12,17 +13,33 @@ const json = (status: number, body: unknown): Response =>
     headers: { "content-type": "application/json", "cache-control": "no-store", "x-content-type-options": "nosniff" },
   });
 
+export interface EventsRequest {
+  /** Seconds the client must wait before it may post again, or 0 (the per-client limit). */
+  readonly retryAfter: () => number | Promise<number>;
+  /** Counts a custom goal for the request's visitor; returns how many experiments it was sent on for. */
+  readonly count: (goals: readonly GoalTarget[], event: CustomEvent) => number;
+}
+
 export async function handleCustomEvents<Env>(
   request: Request,
   config: CompiledConfig,
   o: ResolvedEdgeOptions<Env>,
-  count: (goals: readonly GoalTarget[], event: CustomEvent) => number,
+  r: EventsRequest,
 ): Promise<Response> {
   if (request.method !== "POST") {
     return new Response(JSON.stringify(errorBody({ status: 400, code: "method_not_allowed", message: "use POST" })), {
       status: 405,
       headers: { allow: "POST", "content-type": "application/json", "x-content-type-options": "nosniff" },
     });
+  }
+  const wait = await r.retryAfter();
+  if (wait > 0) {
+    const res = json(
+      429,
+      errorBody({ status: 429, code: "too_many_requests", message: `too many events from this client; try again in ${wait} s` }),
+    );
+    res.headers.set("retry-after", String(wait));
+    return res;
   }
   const read = await readBodyText(request, o.maxEventBodyBytes);
   if (!read.ok && read.reason === "too_large") {
@@ -42,7 +59,7 @@ export async function handleCustomEvents<Env>(
   let counted = 0;
   for (const e of parsed.value.events) {
     const goals = config.customGoals.get(e.name); // unknown names are ignored
-    if (goals !== undefined) counted += count(goals, e);
+    if (goals !== undefined) counted += r.count(goals, e);
   }
   return json(202, { accepted: parsed.value.events.length, counted });
 }

@@ -9,11 +9,13 @@
 import { isBot } from "../core/bots.ts";
 import { alreadyPrivate } from "../core/cache-control.ts";
 import type { CustomEvent } from "../core/custom-events.ts";
+import { requestClientBucket } from "../core/client-address.ts";
 import type { CompiledConfig, CompiledExperiment, CompiledVariant, GoalTarget, Plan } from "../core/edge-plan.ts";
 import { fixedPlan, identifiesVisitor, planRequest } from "../core/edge-plan.ts";
 import { VALUE_SCALE } from "../core/field-rules.ts";
 import { normalizePath } from "../core/paths.ts";
 import { urlPath, withPath } from "../core/url.ts";
+import { WindowCounter } from "../core/window-counter.ts";
 import { ConfigCache } from "./config-cache.ts";
 import { assignmentCookie, cookieValue, MAX_VISITOR_ID_LENGTH, parseCookies, usableVisitorId, visitorCookie } from "./cookies.ts";
 import { handleCustomEvents } from "./custom-events.ts";
@@ -241,6 +243,29 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   }
 
   /**
+   * The per-client limit on custom-event posts: in this isolate (a fixed window per minute), then the
+   * Rate Limiting binding if one is configured. The client is its address (an IPv6 client by its /64),
+   * else its visitor id; a request with neither can count nothing and is not limited.
+   */
+  const eventsWindow = o.eventsPerMinute === false ? null : new WindowCounter(60_000);
+  async function eventsRetryAfter(seen: Seen, env: Env): Promise<number> {
+    const address = requestClientBucket(seen.request);
+    const visitor = address === null ? knownVisitor(seen, env) : undefined;
+    const key = address ?? (visitor === undefined ? null : `vid:${visitor}`);
+    if (key === null) return 0;
+    const now = Date.now();
+    if (eventsWindow !== null && eventsWindow.hit(key, now) > (o.eventsPerMinute as number)) return eventsWindow.retryAfterSeconds(now);
+    const binding = o.eventsRateLimit?.(env);
+    if (binding === undefined) return 0;
+    try {
+      return (await binding.limit({ key: `events:${key}` })).success ? 0 : 60;
+    } catch (err) {
+      o.log("sgen-ab: the events rate limit binding failed; using the isolate's limit only", err);
+      return 0;
+    }
+  }
+
+  /**
    * Fetches the planned page; a variant page that fails falls back to the target page (the control). A
    * variant page that cannot be fetched at all is taken as a 5xx answer.
    */
@@ -289,7 +314,10 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     const method = request.method;
     if (path === o.eventsPath) {
       const seen: Seen = { request, url, cookieHeader: request.headers.get("cookie") };
-      return handleCustomEvents(request, config, o, (goals, event) => countConversions(seen, env, ctx, goals, event));
+      return handleCustomEvents(request, config, o, {
+        retryAfter: () => eventsRetryAfter(seen, env),
+        count: (goals, event) => countConversions(seen, env, ctx, goals, event),
+      });
     }
     const experiment = method === "GET" || method === "HEAD" ? config.byTarget.get(path) : undefined;
     const goals = method === "GET" ? config.pageViewGoals.get(path) : method === "POST" ? config.formGoals.get(path) : undefined;

@@ -18,6 +18,16 @@ export interface EdgeOptions<Env> {
   maxEventBodyBytes?: number;
   /** Most events in one custom-event body. Default 20. */
   maxEventsPerRequest?: number;
+  /**
+   * Custom-event posts one client (an IPv4 address, an IPv6 /64, or without an address the visitor id)
+   * may make per minute in one isolate; past it, 429 with Retry-After. Default 600; false for no limit.
+   */
+  eventsPerMinute?: number | false;
+  /**
+   * A Workers Rate Limiting binding applied to custom-event posts per client as well, across isolates
+   * (the ready Worker passes `SGEN_EVENTS_RATE_LIMIT`). Checked only on the event endpoint.
+   */
+  eventsRateLimit?: (env: Env) => RateLimit | undefined;
   /** A site's own visitor id (a signed-in user's id, say). Returning undefined falls back to the `sgen-vid` cookie. */
   visitorId?: (request: Request, env: Env) => string | undefined;
   /** How long an isolate trusts its copy of the config before re-reading KV in the background. Default 30 s. */
@@ -52,7 +62,7 @@ export interface EdgeOptions<Env> {
   log?: (message: string, error?: unknown) => void;
 }
 
-type OptionalKeys = "events" | "tallies" | "visitorId" | "consent" | "consentCookie" | "qaSecret";
+type OptionalKeys = "events" | "tallies" | "visitorId" | "consent" | "consentCookie" | "qaSecret" | "eventsRateLimit";
 export type ResolvedEdgeOptions<Env> = Required<Omit<EdgeOptions<Env>, OptionalKeys>> & Pick<EdgeOptions<Env>, OptionalKeys>;
 
 export function withDefaults<Env>(o: EdgeOptions<Env>): ResolvedEdgeOptions<Env> {
@@ -67,6 +77,7 @@ export function withDefaults<Env>(o: EdgeOptions<Env>): ResolvedEdgeOptions<Env>
     eventsPath: "/__sgen/events",
     maxEventBodyBytes: 8_192,
     maxEventsPerRequest: 20,
+    eventsPerMinute: 600,
     bots: DEFAULT_BOT_PATTERN,
     log: (message, error) => console.warn(message, error ?? ""),
     ...o,

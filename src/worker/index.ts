@@ -80,6 +80,10 @@ export interface SgenEnv {
   SGEN_ADMIN_TIME_ZONE?: string;
   /** Paths of the site the editor suggests for page fields, separated by commas, spaces or new lines. */
   SGEN_SITE_PATHS?: string;
+  /** Optional Workers Rate Limiting binding: sign-in attempts (API requests, login posts) per client. */
+  SGEN_ADMIN_RATE_LIMIT?: RateLimit;
+  /** Optional Workers Rate Limiting binding: custom-event posts per client, across isolates. */
+  SGEN_EVENTS_RATE_LIMIT?: RateLimit;
 }
 
 export interface WorkerOptions<Env extends SgenEnv> {
@@ -125,6 +129,7 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
     qaSecret: (env) => env.SGEN_SESSION_SECRET,
     // A site under GDPR names its consent cookie; until it holds a yes, nobody is assigned or counted.
     consentCookie: (env) => env.SGEN_CONSENT_COOKIE,
+    eventsRateLimit: (env) => env.SGEN_EVENTS_RATE_LIMIT,
     ...options.edge,
   });
   const origin = options.origin ?? defaultOrigin;
@@ -141,6 +146,7 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
           roles: (env) => env.SGEN_ROLES,
           // The edge checks QA links with the session secret (qaSecret above), so the API signs them with it.
           qaSecret: (env) => env.SGEN_SESSION_SECRET,
+          rateLimit: (env) => env.SGEN_ADMIN_RATE_LIMIT,
           // This isolate learns of its own publications at once; others within the config TTL.
           onPublished: () => edge.invalidateConfig(),
           ...adminOptions,
@@ -153,6 +159,7 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
           catalog: (env) => env.SGEN_CATALOG,
           tokens: (env) => env.SGEN_ADMIN_TOKENS,
           roles: (env) => env.SGEN_ROLES,
+          rateLimit: (env) => env.SGEN_ADMIN_RATE_LIMIT,
           sessionSecret: (env) => env.SGEN_SESSION_SECRET,
           // The edge checks QA links with the session secret (qaSecret above), so the pages sign them with it.
           qaSecret: (env) => env.SGEN_SESSION_SECRET,

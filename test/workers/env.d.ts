@@ -7,6 +7,9 @@ declare global {
       SGEN_WEBHOOK_EGRESS: Fetcher;
       /** A real Miniflare queue whose consumer hands every message to the recorder (vitest.config.ts). */
       SGEN_EVENTS_OUT: Queue;
+      /** Test-only Workers Rate Limiting bindings (vitest.config.ts): 5 and 3 a minute. */
+      TEST_SIGNIN_RATE_LIMIT: RateLimit;
+      TEST_EVENTS_RATE_LIMIT: RateLimit;
     }
     interface GlobalProps {
       mainModule: typeof import("../../examples/demo/worker.ts");
