@@ -32,6 +32,8 @@ const ActionBody = z.strictObject({
 
 const RolloutBody = z.strictObject({ percent: z.number().min(0).max(100) });
 
+const SignOutBody = z.strictObject({ operator: z.string().min(1).max(100).optional() });
+
 type Vars = { access: Access };
 type C<Env extends object> = Context<{ Bindings: Env; Variables: Vars }>;
 
@@ -213,6 +215,14 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>): 
     const record = await service.record(c.env, c.req.param("id"));
     if (!record.ok) return send(c, record);
     return reply(c, await service.qaLinks(c.env, record.value, c.req.url));
+  });
+
+  // "Sign out everywhere": ends every page session of an operator (yourself by default; another
+  // operator's needs operators.sign_out), audited. Bearer tokens are not sessions and stay valid.
+  app.post("/sessions/sign-out-everywhere", async (c) => {
+    const body = await readJson(c, SignOutBody, maxBody, true);
+    if (!body.ok) return send(c, body);
+    return reply(c, await service.signOutEverywhere(c.env, c.get("access"), body.value.operator));
   });
 
   app.get("/activity", async (c) => {

@@ -16,11 +16,12 @@ import type { ExperimentInput, ExperimentRecord } from "../core/schema.ts";
 import { withPath } from "../core/url.ts";
 import type { WebhookInput } from "../core/webhooks.ts";
 import { qaLink } from "../edge/qa-link.ts";
-import { fromHex, operatorForDigest, sha256 } from "./auth.ts";
+import { fromHex, operatorForDigest, sha256, toHex } from "./auth.ts";
 import { buildDashboard } from "./dashboard.ts";
 import { reminderText } from "./reminder.ts";
 import { resultsCsv, resultsJson } from "./results.ts";
 import { type Roles, rolesFrom } from "./roles.ts";
+import { idleTimeoutMs, SESSION_HOURS } from "./session.ts";
 import { bindingRetryAfter, clientKey, noteFailedSignIn, retryAfterSeconds } from "./signin-limit.ts";
 
 export interface AdminServiceOptions<Env> {
@@ -167,6 +168,56 @@ export class AdminService<Env extends object> {
   /** The operator a session's token digest (hex) still belongs to; null once the token is removed. */
   operatorForSession(env: Env, digestHex: string): Operator | null {
     return operatorForDigest(fromHex(digestHex), this.o.tokens(env));
+  }
+
+  // ---- page sessions (kept in the catalog: ending one is real) ------------------------------------
+
+  /** Stores a new page session under `key` for the operator who signed in with the token of `digest`. */
+  async openSession(env: Env, key: string, operator: Operator, digest: Uint8Array, now: number): Promise<Result<null>> {
+    const catalog = this.catalog(env);
+    if (!catalog.ok) return catalog;
+    await catalog.value.openSession(key, operator, toHex(digest), now, SESSION_HOURS * 3_600_000);
+    return ok(null);
+  }
+
+  /**
+   * The operator of the live session under `key` at `now` (one catalog call), or null: no such session,
+   * past its 8 hours or its idle timeout, or signed in with a token since removed (its sessions are then
+   * ended in storage, so that restoring the token does not revive them).
+   */
+  async resumeSession(env: Env, key: string, now: number): Promise<Operator | null> {
+    const catalog = this.catalog(env);
+    if (!catalog.ok) return null;
+    const stored = await catalog.value.touchSession(key, now, idleTimeoutMs(env as Record<string, unknown>));
+    if (stored === null) return null;
+    const operator = this.operatorForSession(env, stored.tokenDigest);
+    if (operator === null) await catalog.value.closeSessionsOfToken(stored.tokenDigest);
+    return operator;
+  }
+
+  /** Ends one page session (sign-out). */
+  async closeSession(env: Env, key: string): Promise<void> {
+    const catalog = this.catalog(env);
+    if (catalog.ok) await catalog.value.closeSession(key);
+  }
+
+  /**
+   * "Sign out everywhere": ends every page session of `operator` (by default `who` themself; another
+   * operator's need `operators.sign_out`), with an audit entry. Bearer tokens are not sessions: removing
+   * a token from SGEN_ADMIN_TOKENS is what ends its use.
+   */
+  async signOutEverywhere(
+    env: Env,
+    who: Access,
+    operator = who.operator.name,
+  ): Promise<Result<{ operator: string; sessions_ended: number }>> {
+    if (operator !== who.operator.name) {
+      const denied = denial(who, "operators.sign_out");
+      if (denied !== null) return denied;
+    }
+    const catalog = this.catalog(env);
+    if (!catalog.ok) return catalog;
+    return ok({ operator, sessions_ended: await catalog.value.closeOperatorSessions(who.operator, operator) });
   }
 
   // ---- reads --------------------------------------------------------------------------------------

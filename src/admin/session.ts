@@ -1,16 +1,39 @@
-// Operators' sessions for the web pages: signing in with a token sets an HttpOnly, SameSite=Strict
-// cookie holding the operator, role, expiry and the token's digest, signed with HMAC-SHA-256. The
-// digest is checked against the token list on every request, so removing a token ends its sessions.
-// Every form carries a CSRF token derived from the session, checked on every POST.
-import type { Operator } from "../core/permissions.ts";
+// Operators' sessions for the web pages. Signing in with a token sets an HttpOnly, SameSite=Strict
+// cookie holding a random session id (256 bits) and its HMAC-SHA-256 under SGEN_SESSION_SECRET; the
+// session itself lives in the catalog (catalog/sessions.ts) under the SHA-256 of that id. So a session
+// ends on the server: signing out, "sign out everywhere", removing the token and an idle timeout
+// (SGEN_SESSION_IDLE_MINUTES, default 30) delete it, and a copied cookie is then worth nothing. The
+// HMAC lets a forged or truncated cookie be refused without asking the catalog. Every form carries a
+// CSRF token derived from the session id; the login form carries one derived from a pre-session cookie.
+import { z } from "zod";
+import { numberSetting, settingsReader } from "../core/settings.ts";
 
 export const SESSION_COOKIE = "sgen-admin-session";
+/** The absolute lifetime of a session, whatever its use. */
 export const SESSION_HOURS = 8;
 
-export interface Session extends Operator {
-  readonly digest: string;
-  readonly expires: number;
-  readonly signature: string;
+export const SessionSettings = z.object({
+  /** Minutes a session may go unused before it ends (default 30; at most the 8-hour lifetime). */
+  SGEN_SESSION_IDLE_MINUTES: numberSetting(
+    30,
+    z
+      .number()
+      .min(1, "at least a minute")
+      .max(SESSION_HOURS * 60, "at most 8 hours"),
+  ),
+});
+
+const settings = settingsReader(SessionSettings);
+
+/** The idle timeout in milliseconds for `env`. */
+export function idleTimeoutMs(env: Readonly<Record<string, unknown>>): number {
+  return settings(env).SGEN_SESSION_IDLE_MINUTES * 60_000;
+}
+
+/** A session as the pages hold it for one request: its id (from the cookie) and the key it is stored under. */
+export interface SessionRef {
+  readonly id: string;
+  readonly key: string;
 }
 
 const enc = new TextEncoder();
@@ -31,31 +54,37 @@ function equal(a: string, b: string): boolean {
   return x.length === y.length && crypto.subtle.timingSafeEqual(x, y);
 }
 
-export async function createSession(secret: string, op: Operator, digest: string, now = Date.now()): Promise<string> {
-  const payload = b64url(enc.encode(JSON.stringify({ n: op.name, r: op.role, d: digest, e: now + SESSION_HOURS * 3_600_000 })));
-  return `${payload}.${await hmac(secret, payload)}`;
+/** 256 random bits, URL-safe. */
+function randomId(): string {
+  return b64url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
-export async function readSession(secret: string, value: string | undefined, now = Date.now()): Promise<Session | null> {
-  if (value === undefined || value.length > 2048) return null;
+/** The key a session id is stored under: the hex SHA-256 of the id. */
+export async function sessionKey(id: string): Promise<string> {
+  const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(`session:${id}`)));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A new session: its cookie value and its reference. A fresh id at every sign-in (no fixation). */
+export async function newSession(secret: string): Promise<{ cookie: string; ref: SessionRef }> {
+  const id = randomId();
+  return { cookie: `${id}.${await hmac(secret, `session:${id}`)}`, ref: { id, key: await sessionKey(id) } };
+}
+
+/** The session a cookie names, if its signature holds (whether it is still alive is the catalog's to say). */
+export async function readSessionCookie(secret: string, value: string | undefined): Promise<SessionRef | null> {
+  if (value === undefined || value.length > 200) return null;
   const dot = value.indexOf(".");
   if (dot < 1) return null;
-  const payload = value.slice(0, dot);
-  const signature = value.slice(dot + 1);
-  if (!equal(signature, await hmac(secret, payload))) return null;
-  try {
-    const p = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as { n: string; r: string; d: string; e: number };
-    if (typeof p.e !== "number" || p.e < now) return null;
-    return { name: p.n, role: p.r, digest: p.d, expires: p.e, signature };
-  } catch {
-    return null;
-  }
+  const id = value.slice(0, dot);
+  if (!/^[A-Za-z0-9_-]{43}$/.test(id) || !equal(value.slice(dot + 1), await hmac(secret, `session:${id}`))) return null;
+  return { id, key: await sessionKey(id) };
 }
 
-export function csrfToken(secret: string, session: Session): Promise<string> {
-  return hmac(secret, `csrf:${session.signature}`);
+export function csrfToken(secret: string, session: SessionRef): Promise<string> {
+  return hmac(secret, `csrf:${session.id}`);
 }
 
-export async function csrfValid(secret: string, session: Session, token: unknown): Promise<boolean> {
+export async function csrfValid(secret: string, session: SessionRef, token: unknown): Promise<boolean> {
   return typeof token === "string" && equal(token, await csrfToken(secret, session));
 }

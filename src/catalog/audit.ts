@@ -85,6 +85,18 @@ export class AuditLog {
     this.sql.exec("DELETE FROM audit WHERE at < ?", new Date(now.getTime() - this.retentionDays() * 86_400_000).toISOString());
   }
 
+  /** Writes one entry about operators rather than an experiment (sessions ended, say). */
+  writeOperatorEvent(op: Operator, action: string, changes: object): void {
+    this.sql.exec(
+      "INSERT INTO audit (at, operator, role, experiment_id, experiment_slug, action, from_state, to_state, changes, reason, shipped_variant_slug) VALUES (?, ?, ?, NULL, NULL, ?, NULL, NULL, ?, NULL, NULL)",
+      new Date().toISOString(),
+      op.name,
+      op.role,
+      action,
+      JSON.stringify(changes),
+    );
+  }
+
   /** The newest `limit` entries, of one experiment or of all. */
   entries(experimentId: number | null, limit: number): AuditEntry[] {
     const rows =

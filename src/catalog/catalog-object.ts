@@ -3,7 +3,7 @@
 // the shell: its RPC methods close the object's input while a write runs, and delegate. The work is in
 // records.ts (the experiments table), editing.ts (the writes operators make), evaluation.ts (the gate,
 // post-test actions, runtime limits), publishing.ts (the edge's view in KV), audit.ts, counters.ts
-// (the sign-in failure counts) and settings.ts. After each change the edge can see, the catalog
+// (the sign-in failure counts), sessions.ts (the operators' page sessions) and settings.ts. After each change the edge can see, the catalog
 // publishes; a failed publish is retried by the alarm, which also pauses experiments past their runtime.
 import { DurableObject } from "cloudflare:workers";
 import { ok, type Result } from "../core/errors.ts";
@@ -25,6 +25,7 @@ import { type Fetcher, Notifications, type Webhook, type WebhookDelivery } from 
 import { NEEDS_REPUBLISH, Publisher } from "./publishing.ts";
 import { type ConclusionSnapshot, type PostTestApplied, Records, readRecord, type UnreadableRecord } from "./records.ts";
 import { RunDataAccess } from "./run-data.ts";
+import { SessionStore, type StoredSession } from "./sessions.ts";
 import { catalogSettings } from "./settings.ts";
 import { CATALOG_SCHEMA, type ExperimentRow } from "./tables.ts";
 
@@ -32,6 +33,7 @@ export type { ActionBody } from "./editing.ts";
 export type { ShippedReminder } from "./evaluation.ts";
 export type { Webhook, WebhookAttempt, WebhookDelivery } from "./notifications.ts";
 export type { ConclusionSnapshot, PostTestApplied, UnreadableRecord } from "./records.ts";
+export type { StoredSession } from "./sessions.ts";
 
 export interface CatalogEnv {
   SGEN_CONFIG?: KVNamespace;
@@ -103,6 +105,7 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
   private readonly notifications: Notifications;
   /** A write queued a webhook delivery: the alarm must be set for it. */
   private notificationsQueued = false;
+  private readonly sessions: SessionStore;
 
   /**
    * The catalog's clock (ms since the epoch): every time it records and every runtime it checks. Tests
@@ -137,6 +140,7 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     this.publisher = new Publisher(sql, this.records, () => this.env.SGEN_CONFIG);
     this.counters = new FailureCounters(sql);
     this.runData = runData;
+    this.sessions = new SessionStore(sql);
   }
 
   private settings() {
@@ -341,6 +345,37 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     if (!this.notificationsQueued) return;
     this.notificationsQueued = false;
     await this.scheduleAlarm();
+  }
+
+  // ---- operators' page sessions (admin/session.ts decides what they mean; sessions.ts keeps them) ----
+
+  /** Stores a new session under `key` (the hex SHA-256 of the cookie's id). */
+  openSession(key: string, op: Operator, tokenDigest: string, now: number, lifetimeMs: number): void {
+    this.sessions.open(key, op.name, op.role, tokenDigest, now, lifetimeMs);
+  }
+
+  /** The session under `key` if it is alive at `now` (within its lifetime, used within `idleMs`); using it keeps it alive. */
+  touchSession(key: string, now: number, idleMs: number): StoredSession | null {
+    return this.sessions.touch(key, now, idleMs);
+  }
+
+  /** Ends one session (sign-out). */
+  closeSession(key: string): boolean {
+    return this.sessions.close(key);
+  }
+
+  /** Ends every session signed in with a token that is no longer in the token list. */
+  closeSessionsOfToken(tokenDigest: string): number {
+    return this.sessions.closeAllOfToken(tokenDigest);
+  }
+
+  /** Ends every session of `operator`, on `by`'s request ("sign out everywhere"), with an audit entry. */
+  closeOperatorSessions(by: Operator, operator: string): Promise<number> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const ended = this.sessions.closeAllOf(operator);
+      this.audit.writeOperatorEvent(by, "sign_out_everywhere", { operator, sessions_ended: ended });
+      return ended;
+    });
   }
 
   // ---- publishing and the alarm -------------------------------------------------------------------

@@ -1,7 +1,8 @@
 // The catalog's SQLite tables and the shape of their rows. Records are kept whole as JSON (the
 // record's shape, docs/admin-api.md, read back only through records.ts's readRecord), with the columns the list filters
 // and sorts on alongside. Which module owns which table: experiments → records.ts, audit → audit.ts,
-// meta → publishing.ts (the revision), shard_snapshots → evaluation.ts, failed_signins → counters.ts.
+// meta → publishing.ts (the revision), shard_snapshots → evaluation.ts, failed_signins → counters.ts,
+// sessions → sessions.ts.
 export const CATALOG_SCHEMA = `
   CREATE TABLE IF NOT EXISTS experiments (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -39,6 +40,11 @@ export const CATALOG_SCHEMA = `
   CREATE INDEX IF NOT EXISTS audit_by_experiment ON audit (experiment_id, id);
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS failed_signins (key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, failures INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS sessions (
+    key TEXT PRIMARY KEY, operator TEXT NOT NULL, role TEXT NOT NULL, token_digest TEXT NOT NULL,
+    created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL, expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS sessions_by_operator ON sessions (operator);
   CREATE TABLE IF NOT EXISTS shard_snapshots (
     experiment_id INTEGER NOT NULL, shard INTEGER NOT NULL, epoch INTEGER NOT NULL, snapshot TEXT NOT NULL,
     PRIMARY KEY (experiment_id, shard)

@@ -22,6 +22,8 @@ export const CAPABILITIES = [
   "experiments.script_overrides",
   /** Add, remove and test the webhooks that are told of state changes, automated actions and breaches, and read their log. */
   "webhooks.manage",
+  /** End another operator's page sessions ("sign out everywhere" on their behalf). Everyone may end their own. */
+  "operators.sign_out",
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 export const Capability = z.enum(CAPABILITIES);
