@@ -12,6 +12,7 @@ import { DecisionRecord, ExperimentInput, Slug } from "../core/schema.ts";
 import { WebhookInput } from "../core/webhooks.ts";
 import { bearerToken } from "./auth.ts";
 import { readJson } from "./body.ts";
+import { fromBrowser, sameOriginRequest } from "./same-origin.ts";
 import { type Access, AdminService, type AdminServiceOptions, parseId } from "./service.ts";
 
 export { type CatalogNamespace, catalogStub } from "../catalog/names.ts";
@@ -21,6 +22,8 @@ export interface AdminOptions<Env> extends AdminServiceOptions<Env> {
   basePath?: string;
   /** Largest accepted body. Default 64 KiB. */
   maxBodyBytes?: number;
+  /** Origins whose browser form posts are accepted besides the request's own. Default none. */
+  trustedOrigins?: (env: Env) => readonly string[] | undefined;
 }
 
 const ActionBody = z.strictObject({
@@ -61,6 +64,15 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>): 
   app.use("*", async (c, next) => {
     await next();
     for (const [k, v] of Object.entries(API_HEADERS)) if (!c.res.headers.has(k)) c.res.headers.set(k, v);
+  });
+
+  // A browser's cross-site form post is refused before any token is looked at (../same-origin.ts):
+  // automation sends no Origin and needs no CSRF token, since no browser attaches a bearer token itself.
+  app.use("*", async (c, next) => {
+    if (fromBrowser(c) && !(await sameOriginRequest(c, { trustedOrigins: options.trustedOrigins?.(c.env) }))) {
+      return send(c, { status: 403, code: "cross_site_request", message: "a cross-site form post to the admin API is refused" });
+    }
+    await next();
   });
 
   app.use("*", async (c, next) => {

@@ -88,3 +88,24 @@ export function csrfToken(secret: string, session: SessionRef): Promise<string> 
 export async function csrfValid(secret: string, session: SessionRef, token: unknown): Promise<boolean> {
   return typeof token === "string" && equal(token, await csrfToken(secret, session));
 }
+
+// ---- The login form's pre-session token (a signed double-submit cookie) ---------------------------
+// Signing in has no session to derive a token from, so the login page sets its own short-lived,
+// HttpOnly, SameSite=Strict cookie holding a random nonce, and the form carries the nonce's HMAC under
+// SGEN_SESSION_SECRET. A cross-site page can neither read the cookie nor compute the HMAC, so it cannot
+// sign a victim's browser in to an account of its choosing (login CSRF).
+
+export const LOGIN_COOKIE = "sgen-admin-login";
+export const LOGIN_MINUTES = 60;
+
+/** A new nonce for the login cookie, and the token its form carries. */
+export async function newLoginToken(secret: string): Promise<{ nonce: string; token: string }> {
+  const nonce = randomId();
+  return { nonce, token: await hmac(secret, `login:${nonce}`) };
+}
+
+/** Whether `token` (from the form) is the one for the login cookie's `nonce`. */
+export async function loginTokenValid(secret: string, nonce: string | undefined, token: unknown): Promise<boolean> {
+  if (nonce === undefined || !/^[A-Za-z0-9_-]{43}$/.test(nonce) || typeof token !== "string") return false;
+  return equal(token, await hmac(secret, `login:${nonce}`));
+}

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ACTION_CAPABILITY, type Action } from "../../src/core/lifecycle.ts";
 import { type Capability, DEFAULT_ROLES, roleCan } from "../../src/core/permissions.ts";
 import { API, api, created } from "./admin-helpers.ts";
+import { cookiesOf, hiddenField, sameOrigin } from "./pages-helpers.ts";
 
 // Least privileged first: a refused call changes nothing, so the next role can try the same experiment.
 const ROLES = { "demo-viewer": "viewer", "demo-editor": "editor", "demo-admin": "administrator" } as const;
@@ -92,11 +93,14 @@ describe("pages sessions", () => {
     );
     expect(page.status).toBe(303);
     expect(page.headers.get("location")).toMatch(/\/sg-admin\/login$/);
+    const form = await exports.default.fetch(new Request("http://localhost:8787/sg-admin/login"));
+    const loginCookie = cookiesOf(form).join("; ");
+    const loginToken = hiddenField(await form.text(), "login_csrf") ?? "";
     const login = await exports.default.fetch(
       new Request("http://localhost:8787/sg-admin/login", {
         method: "POST",
-        headers: { cookie: `sgen-admin-session=${planted}`, "content-type": "application/x-www-form-urlencoded" },
-        body: "token=demo-viewer",
+        headers: { ...sameOrigin(`sgen-admin-session=${planted}; ${loginCookie}`) },
+        body: `token=demo-viewer&login_csrf=${encodeURIComponent(loginToken)}`,
         redirect: "manual",
       }),
     );

@@ -8,21 +8,13 @@ import { describe, expect, it } from "vitest";
 import { demoSite } from "../../examples/demo/site.ts";
 import { createWorker, type SgenEnv } from "../../src/worker/index.ts";
 import { newExperiment } from "./admin-helpers.ts";
-
-const form = (body: string, headers: Record<string, string> = {}): RequestInit => ({
-  method: "POST",
-  headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
-  body,
-  redirect: "manual",
-});
+import { signIn } from "./pages-helpers.ts";
 
 describe("one admin service behind the API and the pages", () => {
   it("failed sign-ins on the pages count toward the API's limit for that address, and the reverse", async () => {
     const ip = "198.51.100.23";
     for (let i = 0; i < 10; i++) {
-      const page = await exports.default.fetch(
-        new Request("http://localhost:8787/sg-admin/login", form(`token=guess-${i}`, { "cf-connecting-ip": ip })),
-      );
+      const page = (await signIn(`guess-${i}`, { headers: { "cf-connecting-ip": ip } })).login;
       expect(page.status).toBe(401);
       const api = await exports.default.fetch(
         new Request("http://localhost:8787/sg-admin/api/experiments", {
@@ -37,9 +29,7 @@ describe("one admin service behind the API and the pages", () => {
       }),
     );
     expect(api.status).toBe(429);
-    const page = await exports.default.fetch(
-      new Request("http://localhost:8787/sg-admin/login", form("token=demo-admin", { "cf-connecting-ip": ip })),
-    );
+    const page = (await signIn("demo-admin", { headers: { "cf-connecting-ip": ip } })).login;
     expect(page.status).toBe(429);
     expect(Number(page.headers.get("retry-after"))).toBeGreaterThan(0);
   });
@@ -68,10 +58,10 @@ describe("one admin service behind the API and the pages", () => {
     expect(created.res.status).toBe(201);
     const { id } = (await created.res.json()) as { id: number };
 
-    const login = await call("/ops/login", form("token=demo-viewer"));
-    expect(login.res.status).toBe(303);
-    expect(login.res.headers.get("location")).toBe("/ops/experiments/");
-    const cookie = (login.res.headers.getSetCookie()[0] ?? "").split(";")[0] ?? "";
+    const signedIn = await signIn("demo-viewer", { base: "/ops", fetch: async (url, init) => (await call(url, init)).res });
+    expect(signedIn.login.status).toBe(303);
+    expect(signedIn.login.headers.get("location")).toBe("/ops/experiments/");
+    const { cookie } = signedIn;
     expect((await call("/ops/experiments/", { headers: { cookie } })).res.status).toBe(200);
     // Nothing is mounted where the old rewrite of the API path would have put the pages, nor at the default.
     seen.length = 0;
@@ -90,7 +80,7 @@ describe("one admin service behind the API and the pages", () => {
     const fetchOf = (url: string, init?: RequestInit) =>
       worker.fetch(new Request(`http://localhost:8787${url}`, init), env as SgenEnv, createExecutionContext());
     expect((await fetchOf("/sg-admin/api/experiments", { headers: { authorization: "Bearer demo-viewer" } })).status).toBe(200);
-    const login = await fetchOf("/sg-admin/login", form("token=demo-viewer"));
+    const { login } = await signIn("demo-viewer", { fetch: fetchOf });
     expect(login.headers.get("location")).toBe("/sg-admin/experiments/");
     const none = createWorker<SgenEnv>({ origin: async (request) => demoSite(request), pages: false });
     expect((await none.fetch(new Request("http://localhost:8787/sg-admin/login"), env as SgenEnv, createExecutionContext())).status).toBe(

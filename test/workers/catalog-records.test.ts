@@ -10,6 +10,7 @@ import { catalogStub } from "../../src/catalog/names.ts";
 import { readRecord } from "../../src/catalog/records.ts";
 import { EDGE_CONFIG_KEY } from "../../src/names.ts";
 import { api, created } from "./admin-helpers.ts";
+import { signIn } from "./pages-helpers.ts";
 
 const stub = () => catalogStub(env.SGEN_CATALOG);
 
@@ -74,15 +75,7 @@ describe("reading stored records", () => {
       expect(ids2).not.toContain(damaged.id);
 
       // The operators' list page renders.
-      const login = await exports.default.fetch(
-        new Request("http://localhost:8787/sg-admin/login", {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded" },
-          body: "token=demo-viewer",
-          redirect: "manual",
-        }),
-      );
-      const cookie = (login.headers.getSetCookie()[0] ?? "").split(";")[0] ?? "";
+      const { cookie } = await signIn("demo-viewer");
       const page = await exports.default.fetch(
         new Request("http://localhost:8787/sg-admin/experiments/?state=paused&per_page=100", { headers: { cookie } }),
       );
