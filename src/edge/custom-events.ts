@@ -6,6 +6,7 @@ import type { CompiledConfig, GoalTarget } from "../core/edge-plan.ts";
 import { errorBody } from "../core/errors.ts";
 import { readBodyText } from "../http/read-body.ts";
 import type { ResolvedEdgeOptions } from "./options.ts";
+import type { SignatureCheck } from "./signed-events.ts";
 
 const json = (status: number, body: unknown): Response =>
   new Response(JSON.stringify(body), {
@@ -14,10 +15,18 @@ const json = (status: number, body: unknown): Response =>
   });
 
 export interface EventsRequest {
-  /** Seconds the client must wait before it may post again, or 0 (the per-client limit). */
+  /** Seconds the client must wait before it may post again, or 0 (the per-client limit; signed posts skip it). */
   readonly retryAfter: () => number | Promise<number>;
+  /** Whether the post carries a signature (signed-events.ts). */
+  readonly signed: boolean;
+  /** Checks the signature against the raw body. */
+  readonly verify: (body: string) => Promise<SignatureCheck>;
+  /** Whether events of this name count only when signed. */
+  readonly mustBeSigned: (name: string) => boolean;
   /** Counts a custom goal for the request's visitor; returns how many experiments it was sent on for. */
   readonly count: (goals: readonly GoalTarget[], event: CustomEvent) => number;
+  /** Tells the ledger of what was not counted about goals left out, and why. */
+  readonly notCounted: (reason: "unsigned", goals: readonly GoalTarget[]) => void;
 }
 
 export async function handleCustomEvents<Env>(
@@ -32,7 +41,7 @@ export async function handleCustomEvents<Env>(
       headers: { allow: "POST", "content-type": "application/json", "x-content-type-options": "nosniff" },
     });
   }
-  const wait = await r.retryAfter();
+  const wait = r.signed ? 0 : await r.retryAfter();
   if (wait > 0) {
     const res = json(
       429,
@@ -45,9 +54,16 @@ export async function handleCustomEvents<Env>(
   if (!read.ok && read.reason === "too_large") {
     return json(413, errorBody({ status: 413, code: "body_too_large", message: `the body is larger than ${o.maxEventBodyBytes} bytes` }));
   }
+  if (!read.ok) return json(400, errorBody({ status: 400, code: "invalid_json", message: "the body is not JSON" }));
+  const signature = r.signed ? await r.verify(read.text) : "unsigned";
+  if (signature === "invalid") {
+    return json(
+      401,
+      errorBody({ status: 401, code: "invalid_signature", message: "the X-Sgen-Signature does not match this body, visitor and time" }),
+    );
+  }
   let body: unknown;
   try {
-    if (!read.ok) throw new Error("not UTF-8");
     body = JSON.parse(read.text);
   } catch {
     return json(400, errorBody({ status: 400, code: "invalid_json", message: "the body is not JSON" }));
@@ -59,7 +75,9 @@ export async function handleCustomEvents<Env>(
   let counted = 0;
   for (const e of parsed.value.events) {
     const goals = config.customGoals.get(e.name); // unknown names are ignored
-    if (goals !== undefined) counted += r.count(goals, e);
+    if (goals === undefined) continue;
+    if (signature !== "valid" && r.mustBeSigned(e.name)) r.notCounted("unsigned", goals);
+    else counted += r.count(goals, e);
   }
   return json(202, { accepted: parsed.value.events.length, counted });
 }

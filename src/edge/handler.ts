@@ -8,8 +8,8 @@
 
 import { isBot } from "../core/bots.ts";
 import { alreadyPrivate } from "../core/cache-control.ts";
-import type { CustomEvent } from "../core/custom-events.ts";
 import { requestClientBucket } from "../core/client-address.ts";
+import type { CustomEvent } from "../core/custom-events.ts";
 import type { CompiledConfig, CompiledExperiment, CompiledVariant, GoalTarget, Plan } from "../core/edge-plan.ts";
 import { fixedPlan, identifiesVisitor, planRequest } from "../core/edge-plan.ts";
 import { VALUE_SCALE } from "../core/field-rules.ts";
@@ -23,6 +23,7 @@ import { type EdgeOptions, type ResolvedEdgeOptions, withDefaults } from "./opti
 import { applyOverrides } from "./overrides.ts";
 import type { EventSink, NotCountedReason, TallyExperiment } from "./ports.ts";
 import { QA_PARAM, qaVariant } from "./qa-link.ts";
+import { checkSignature, SIGNATURE_HEADER, signedEventNames } from "./signed-events.ts";
 
 export type Origin = (request: Request) => Promise<Response>;
 
@@ -94,6 +95,32 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     },
   };
 
+  /** Cloudflare's own verdict that the request is automated: a verified bot, or a bot score below the line. */
+  function botSignal(seen: Seen): boolean {
+    const bm = (seen.request as { cf?: { botManagement?: { verifiedBot?: unknown; score?: unknown } } }).cf?.botManagement;
+    if (bm === undefined) return false;
+    if (bm.verifiedBot === true) return true;
+    return o.botScoreBelow !== false && typeof bm.score === "number" && bm.score > 0 && bm.score < o.botScoreBelow;
+  }
+
+  /**
+   * The per-client limit on new visitors counted, in this isolate: a client (an IPv4 address or an IPv6
+   * /64) past `newVisitorsPerMinute` new visitors in the minute has the next ones served but not
+   * counted, so that nobody can choose visitor ids by the public hash and fill a variant cheaply.
+   */
+  const newVisitorWindow = o.newVisitorsPerMinute === false ? null : new WindowCounter(60_000);
+  function newVisitorLimited(seen: Seen): boolean {
+    if (newVisitorWindow === null) return false;
+    const client = requestClientBucket(seen.request);
+    return client !== null && newVisitorWindow.hit(client, Date.now()) > (o.newVisitorsPerMinute as number);
+  }
+
+  /** The variant a request's assignment cookie names in `experiment`, if it is one of its variants. */
+  const assignedVariant = (seen: Seen, experiment: CompiledExperiment): string | null => {
+    const slug = cookieValue(seen.cookieHeader, experiment.cookieName);
+    return slug !== undefined && experiment.bySlug.has(slug) ? slug : null;
+  };
+
   /** The visitor id a request carries (a site's own, or the cookie), if any. */
   const knownVisitor = (seen: Seen, env: Env): string | undefined =>
     usableVisitorId(o.visitorId?.(seen.request, env)) ?? usableVisitorId(cookieValue(seen.cookieHeader, o.visitorCookie));
@@ -131,10 +158,15 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       return visitor;
     };
     const qaTarget = qa === null ? undefined : experiment.bySlug.get(qa);
+    const automated = qaTarget === undefined && identifiesVisitor(experiment) && botSignal(seen);
+    if (automated && experiment.state === "live" && !experiment.bySlug.has(cookieValue(seen.cookieHeader, experiment.cookieName) ?? "")) {
+      ledger.note(experiment, null, "bot_signal", env, ctx); // a new visitor, had it been a person
+    }
     // Cookies are read only while live (assignment) or during a gradual rollout (the visitor id): a paused
     // or fully shipped experiment never reads or writes them.
     let plan: Plan;
     if (qaTarget !== undefined) plan = fixedPlan(qaTarget);
+    else if (automated) plan = fixedPlan(experiment.control);
     else {
       const skip = identifiesVisitor(experiment) ? untrackedReason(seen, env) : null;
       if (skip !== null) {
@@ -150,12 +182,15 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     }
     if (plan.stoppedVariant !== undefined) ledger.note(experiment, plan.stoppedVariant, "variant_stopped", env, ctx);
     if (plan.needsVisitor) visitorId(); // a live page always leaves a visitor id, for conversions later
+    // Past the client's limit on new visitors, the page and its cookies are as usual; only the count is left out.
+    const limited = plan.countExposure && o.events !== undefined && newVisitorLimited(seen);
+    if (limited) ledger.note(experiment, plan.variant.slug, "rate_limited", env, ctx);
     return {
       experiment,
       plan,
       setCookies: cookies,
       assignmentCookie: plan.writeAssignment === null ? null : setCookies.assignment(experiment, plan.variant, secure),
-      visitorId: plan.countExposure ? visitorId() : undefined,
+      visitorId: plan.countExposure && !limited ? visitorId() : undefined,
       startedAt: Date.now(),
       pageStatus: -1,
       pageMs: -1,
@@ -182,7 +217,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       }
     }
     if (d.fellBack !== null) {
-      if (plan.countExposure) ledger.note(experiment, variant, d.fellBack, env, ctx);
+      if (d.visitorId !== undefined) ledger.note(experiment, variant, d.fellBack, env, ctx);
       return;
     }
     if (d.assignmentCookie !== null) d.setCookies.push(d.assignmentCookie);
@@ -202,6 +237,10 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
    */
   function countConversions(seen: Seen, env: Env, ctx: ExecutionContext, goals: readonly GoalTarget[], custom?: CustomEvent): number {
     if (o.events === undefined || untracked(seen, env)) return 0;
+    if (botSignal(seen)) {
+      for (const { experiment } of goals) ledger.note(experiment, assignedVariant(seen, experiment), "bot_signal", env, ctx);
+      return 0;
+    }
     const visitorId = knownVisitor(seen, env);
     if (visitorId === undefined) return 0;
     let sent = 0;
@@ -314,9 +353,20 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     const method = request.method;
     if (path === o.eventsPath) {
       const seen: Seen = { request, url, cookieHeader: request.headers.get("cookie") };
+      const signature = request.headers.get(SIGNATURE_HEADER);
       return handleCustomEvents(request, config, o, {
         retryAfter: () => eventsRetryAfter(seen, env),
+        signed: signature !== null,
+        verify: (body) =>
+          checkSignature(signature, o.eventsSecret?.(env), knownVisitor(seen, env), body, Date.now(), o.signatureToleranceSeconds),
+        mustBeSigned: (name) => {
+          const names = signedEventNames(o.signedEvents?.(env));
+          return names === "all" || names.has(name);
+        },
         count: (goals, event) => countConversions(seen, env, ctx, goals, event),
+        notCounted: (reason, goals) => {
+          for (const { experiment } of goals) ledger.note(experiment, assignedVariant(seen, experiment), reason, env, ctx);
+        },
       });
     }
     const experiment = method === "GET" || method === "HEAD" ? config.byTarget.get(path) : undefined;

@@ -34,5 +34,6 @@
 export { EDGE_CONFIG_KEY } from "../names.ts";
 export { createEdge, type Edge, type Origin } from "./handler.ts";
 export { type EdgeOptions, type ResolvedEdgeOptions, withDefaults } from "./options.ts";
-export type { ConfigStore, EventSink, RunEvent } from "./ports.ts";
+export type { ConfigStore, EventSink, NotCountedReason, RunEvent } from "./ports.ts";
 export { QA_PARAM, qaLink, qaToken, qaVariant } from "./qa-link.ts";
+export { signEvents } from "./signed-events.ts";

@@ -28,6 +28,25 @@ export interface EdgeOptions<Env> {
    * (the ready Worker passes `SGEN_EVENTS_RATE_LIMIT`). Checked only on the event endpoint.
    */
   eventsRateLimit?: (env: Env) => RateLimit | undefined;
+  /** The secret a site's backend signs custom events with (`SGEN_EVENTS_SECRET`; edge/signed-events.ts). */
+  eventsSecret?: (env: Env) => string | undefined;
+  /** Names of the custom events that count only when signed (`SGEN_SIGNED_EVENTS`: "purchase,signup" or "*"). */
+  signedEvents?: (env: Env) => string | undefined;
+  /** How far a signature's timestamp may be from the edge's clock, in seconds. Default 300. */
+  signatureToleranceSeconds?: number;
+  /**
+   * New visitors one client (an IPv4 address or an IPv6 /64) may add to the samples per minute in one
+   * isolate; past it, the client's new visitors still get their pages and cookies but are not counted
+   * (reason `rate_limited`). A request without a client address is not limited. Default 1,000, generous
+   * for a large NAT; false for no limit.
+   */
+  newVisitorsPerMinute?: number | false;
+  /**
+   * Cloudflare's bot signals, where the zone has them (`request.cf.botManagement`): a verified bot, or a
+   * bot score below this, is treated as a crawler (the control, never counted). Default 30, Cloudflare's
+   * line between "likely automated" and "likely human"; false to ignore the score (verified bots still count out).
+   */
+  botScoreBelow?: number | false;
   /** A site's own visitor id (a signed-in user's id, say). Returning undefined falls back to the `sgen-vid` cookie. */
   visitorId?: (request: Request, env: Env) => string | undefined;
   /** How long an isolate trusts its copy of the config before re-reading KV in the background. Default 30 s. */
@@ -62,7 +81,16 @@ export interface EdgeOptions<Env> {
   log?: (message: string, error?: unknown) => void;
 }
 
-type OptionalKeys = "events" | "tallies" | "visitorId" | "consent" | "consentCookie" | "qaSecret" | "eventsRateLimit";
+type OptionalKeys =
+  | "events"
+  | "tallies"
+  | "visitorId"
+  | "consent"
+  | "consentCookie"
+  | "qaSecret"
+  | "eventsRateLimit"
+  | "eventsSecret"
+  | "signedEvents";
 export type ResolvedEdgeOptions<Env> = Required<Omit<EdgeOptions<Env>, OptionalKeys>> & Pick<EdgeOptions<Env>, OptionalKeys>;
 
 export function withDefaults<Env>(o: EdgeOptions<Env>): ResolvedEdgeOptions<Env> {
@@ -78,6 +106,9 @@ export function withDefaults<Env>(o: EdgeOptions<Env>): ResolvedEdgeOptions<Env>
     maxEventBodyBytes: 8_192,
     maxEventsPerRequest: 20,
     eventsPerMinute: 600,
+    signatureToleranceSeconds: 300,
+    newVisitorsPerMinute: 1000,
+    botScoreBelow: 30,
     bots: DEFAULT_BOT_PATTERN,
     log: (message, error) => console.warn(message, error ?? ""),
     ...o,

@@ -70,8 +70,12 @@ export const NOT_COUNTED_REASONS = [
   "buffer_overflow",
   /** Run-data refused a batch every time it was sent: its events were dropped. */
   "delivery_failed",
-  /** A client over its counting limit. */
+  /** A client over its counting limit: a new visitor past its client's limit on new visitors a minute. */
   "rate_limited",
+  /** Cloudflare's bot signals (a verified bot, or a bot score under the line): served the control. */
+  "bot_signal",
+  /** A custom event that must be signed (SGEN_SIGNED_EVENTS), posted without a valid signature. */
+  "unsigned",
   /** A visitor of a variant the circuit breaker stopped: served the control, no longer counted. */
   "variant_stopped",
 ] as const;

@@ -84,6 +84,10 @@ export interface SgenEnv {
   SGEN_ADMIN_RATE_LIMIT?: RateLimit;
   /** Optional Workers Rate Limiting binding: custom-event posts per client, across isolates. */
   SGEN_EVENTS_RATE_LIMIT?: RateLimit;
+  /** Secret: the key the site's backend signs custom events with (X-Sgen-Signature). */
+  SGEN_EVENTS_SECRET?: string;
+  /** Custom events that count only when signed: "purchase,signup", or "*" for all. */
+  SGEN_SIGNED_EVENTS?: string;
 }
 
 export interface WorkerOptions<Env extends SgenEnv> {
@@ -130,6 +134,8 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
     // A site under GDPR names its consent cookie; until it holds a yes, nobody is assigned or counted.
     consentCookie: (env) => env.SGEN_CONSENT_COOKIE,
     eventsRateLimit: (env) => env.SGEN_EVENTS_RATE_LIMIT,
+    eventsSecret: (env) => env.SGEN_EVENTS_SECRET,
+    signedEvents: (env) => env.SGEN_SIGNED_EVENTS,
     ...options.edge,
   });
   const origin = options.origin ?? defaultOrigin;
