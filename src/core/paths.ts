@@ -11,6 +11,7 @@
 const PATH_CHARS = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
 const PERCENT_TRIPLET = /%[0-9A-Fa-f]{2}/g;
 const BAD_PERCENT = /%(?![0-9A-Fa-f]{2})/;
+const NON_ASCII = /[\u0080-\uffff]/;
 const SLASH_LOOKALIKES = /[\\\u2044\u2215\u2216\u29f5\u29f8\u29f9]/;
 
 /**
@@ -21,15 +22,17 @@ const SLASH_LOOKALIKES = /[\\\u2044\u2215\u2216\u29f5\u29f8\u29f9]/;
  * dots and spaces, so `... ` and `.. ` are `..` there). No real page has such a name.
  */
 export function isDotSegment(segment: string): boolean {
+  const encoded = segment.includes("%");
+  if (!encoded && !segment.includes(".")) return false; // the common case: a plain name without a dot
   let decoded = segment;
-  if (segment.includes("%")) {
+  if (encoded) {
     try {
       decoded = decodeURIComponent(segment);
     } catch {
       return false; // not UTF-8: refused on its own by samePathProblem
     }
   }
-  const plain = decoded.normalize("NFKC");
+  const plain = NON_ASCII.test(decoded) ? decoded.normalize("NFKC") : decoded;
   const semi = plain.indexOf(";");
   const name = semi === -1 ? plain : plain.slice(0, semi);
   return /^[.\s]+$/.test(name);
@@ -41,6 +44,7 @@ export function samePathProblem(path: string): string | null {
   if (path.length > 1024) return "must be at most 1024 characters";
   if (path.startsWith("//")) return "must be a path on this site, not //host";
   if (!PATH_CHARS.test(path)) return "may hold only URL path characters (no query, fragment, spaces or backslashes)";
+  if (!path.includes("%")) return dotSegmentProblem(path); // nothing encoded: nothing to decode
   if (BAD_PERCENT.test(path)) return "may use % only as a %XX escape";
   const lower = path.toLowerCase();
   // Double encoding (%252e is %2e once an origin decodes it) and encoded separators or control bytes.
@@ -58,6 +62,10 @@ export function samePathProblem(path: string): string | null {
   if (SLASH_LOOKALIKES.test(folded) || folded.split("/").length !== decoded.split("/").length) {
     return "may not contain characters that read as a slash or backslash";
   }
+  return dotSegmentProblem(path);
+}
+
+function dotSegmentProblem(path: string): string | null {
   for (const segment of path.split("/")) {
     if (isDotSegment(segment)) return "may not contain . or .. segments, in any encoding";
   }
@@ -77,15 +85,20 @@ function normalizeEscape(triplet: string): string {
  * 6.2.2): escapes of unreserved characters decoded and other escapes in upper case, dot segments
  * removed (after that decoding, so `.%2e` is `..`), runs of slashes collapsed, and no trailing slash
  * except on the root. The path of a request URL, already parsed by the runtime, is nearly always in
- * this form: the check for `%` and `//` keeps the common case to two scans of a short string.
+ * this form: one scan of the path (NEEDS_WORK) keeps that case to a single pass over a short string.
  */
 export function canonicalPath(path: string): string {
   let p = path;
-  if (p.includes("%")) p = p.replace(PERCENT_TRIPLET, normalizeEscape);
-  if (p.includes("//")) p = p.replace(/\/{2,}/g, "/");
-  if (p.includes("/.")) p = removeDotSegments(p);
+  if (NEEDS_WORK.test(p)) {
+    if (p.includes("%")) p = p.replace(PERCENT_TRIPLET, normalizeEscape);
+    if (p.includes("//")) p = p.replace(/\/{2,}/g, "/");
+    if (p.includes("/.")) p = removeDotSegments(p);
+  }
   return p.length > 1 && p.endsWith("/") ? p.slice(0, -1) : p;
 }
+
+/** An escape, a run of slashes or a segment starting with a dot: the only things canonicalPath changes besides a trailing slash. */
+const NEEDS_WORK = /%|\/[/.]/;
 
 /** RFC 3986, section 5.2.4, on a path that starts with `/` and has no empty segments. */
 function removeDotSegments(path: string): string {
