@@ -15,7 +15,7 @@ import { fixedPlan, identifiesVisitor, planRequest } from "../core/edge-plan.ts"
 import { VALUE_SCALE } from "../core/field-rules.ts";
 import { normalizePath } from "../core/paths.ts";
 import { urlPath, withPath } from "../core/url.ts";
-import { WindowCounter } from "../core/window-counter.ts";
+import { WindowCounter, WindowSets } from "../core/window-counter.ts";
 import { ConfigCache } from "./config-cache.ts";
 import { assignmentCookie, cookieValue, MAX_VISITOR_ID_LENGTH, parseCookies, usableVisitorId, visitorCookie } from "./cookies.ts";
 import { handleCustomEvents } from "./custom-events.ts";
@@ -105,14 +105,15 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
 
   /**
    * The per-client limit on new visitors counted, in this isolate: a client (an IPv4 address or an IPv6
-   * /64) past `newVisitorsPerMinute` new visitors in the minute has the next ones served but not
-   * counted, so that nobody can choose visitor ids by the public hash and fill a variant cheaply.
+   * /64) past `newVisitorsPerMinute` distinct new visitor ids in the minute has the next ones served but
+   * not counted, so that nobody can choose visitor ids by the public hash and fill a variant cheaply. A
+   * visitor that comes back without its assignment cookie is the same id and costs nothing more.
    */
-  const newVisitorWindow = o.newVisitorsPerMinute === false ? null : new WindowCounter(60_000);
-  function newVisitorLimited(seen: Seen): boolean {
+  const newVisitorWindow = o.newVisitorsPerMinute === false ? null : new WindowSets(60_000);
+  function newVisitorLimited(seen: Seen, visitorId: string): boolean {
     if (newVisitorWindow === null) return false;
     const client = requestClientBucket(seen.request);
-    return client !== null && newVisitorWindow.hit(client, Date.now()) > (o.newVisitorsPerMinute as number);
+    return client !== null && !newVisitorWindow.admit(client, visitorId, o.newVisitorsPerMinute as number, Date.now());
   }
 
   /** The variant a request's assignment cookie names in `experiment`, if it is one of its variants. */
@@ -183,7 +184,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     if (plan.stoppedVariant !== undefined) ledger.note(experiment, plan.stoppedVariant, "variant_stopped", env, ctx);
     if (plan.needsVisitor) visitorId(); // a live page always leaves a visitor id, for conversions later
     // Past the client's limit on new visitors, the page and its cookies are as usual; only the count is left out.
-    const limited = plan.countExposure && o.events !== undefined && newVisitorLimited(seen);
+    const limited = plan.countExposure && o.events !== undefined && newVisitorLimited(seen, visitorId());
     if (limited) ledger.note(experiment, plan.variant.slug, "rate_limited", env, ctx);
     return {
       experiment,

@@ -35,8 +35,8 @@ export interface EdgeOptions<Env> {
   /** How far a signature's timestamp may be from the edge's clock, in seconds. Default 300. */
   signatureToleranceSeconds?: number;
   /**
-   * New visitors one client (an IPv4 address or an IPv6 /64) may add to the samples per minute in one
-   * isolate; past it, the client's new visitors still get their pages and cookies but are not counted
+   * Distinct new visitor ids one client (an IPv4 address or an IPv6 /64) may add to the samples per minute
+   * in one isolate; past it, the client's new visitors still get their pages and cookies but are not counted
    * (reason `rate_limited`). A request without a client address is not limited. Default 1,000, generous
    * for a large NAT; false for no limit.
    */

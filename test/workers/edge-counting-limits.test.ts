@@ -47,6 +47,15 @@ describe("new visitors counted per client", () => {
     expect(total(await sampleOf(e.id))).toBe(34);
   });
 
+  it("counts distinct ids: a visitor back without its assignment cookie costs its client nothing more", async () => {
+    const e = experiment();
+    const t = await edgeWith([e], { newVisitorsPerMinute: 10 });
+    const from = (id: string) => t.fetch("/pricing", { headers: { cookie: `sgen-vid=${id}`, "cf-connecting-ip": "198.51.100.70" } });
+    for (let i = 0; i < 25; i++) await from("the-same-visitor"); // 25 visits, cookies lost each time
+    for (let i = 0; i < 12; i++) await from(`another-${i}`);
+    expect(total(await sampleOf(e.id))).toBe(10); // the one visitor and the first nine others
+  });
+
   it("stops the attack of the issue: visitor ids chosen by the public hash to land in b, then converted", async () => {
     const e = experiment({ conversion_event: { type: "custom", name: "signup" } });
     const t = await edgeWith([e], { newVisitorsPerMinute: 20 });
