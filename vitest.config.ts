@@ -25,15 +25,20 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./examples/demo/wrangler.toml" },
-            // Bindings only the tests use, beside the demo's own: Workers Rate Limiting bindings with small
-            // limits, passed to the limits under test by name (rate-limits.test.ts).
+            // Bindings only the tests use, beside the demo's own, passed to the code under test by name:
+            // Workers Rate Limiting bindings with small limits (rate-limits.test.ts), and an events queue
+            // whose producer the tests bind and whose consumer is the main Worker, the demo's, whose
+            // queue() handler ingests into run-data (events-durability.test.ts).
             miniflare: {
               ratelimits: {
                 TEST_SIGNIN_RATE_LIMIT: { namespace_id: "9001", simple: { limit: 5, period: 60 } },
                 TEST_EVENTS_RATE_LIMIT: { namespace_id: "9002", simple: { limit: 3, period: 60 } },
               },
               serviceBindings: { SGEN_WEBHOOK_EGRESS: recorder },
-              queueProducers: { SGEN_EVENTS_OUT: { queueName: "sgen-ab-test-events" } },
+              queueProducers: {
+                SGEN_EVENTS_OUT: { queueName: "sgen-ab-test-events" },
+                TEST_EVENTS_QUEUE: { queueName: "sgen-events-test" },
+              },
               workers: [
                 {
                   name: "events-out-consumer",
@@ -44,6 +49,7 @@ export default defineConfig({
                   queueConsumers: { "sgen-ab-test-events": { maxBatchTimeout: 0.05, maxBatchSize: 100 } },
                 },
               ],
+              queueConsumers: { "sgen-events-test": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 5, retryDelay: 0 } },
             },
           }),
         ],

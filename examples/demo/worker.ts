@@ -17,4 +17,6 @@ export default {
     await seedDemo(env.SGEN_CATALOG);
     return worker.fetch(request, env, ctx);
   },
+  // The consumer of an events queue, when one is bound (the tests bind one; the demo does not).
+  queue: (batch, env, ctx) => worker.queue(batch, env, ctx),
 } satisfies ExportedHandler<SgenEnv>;

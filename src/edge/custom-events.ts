@@ -27,7 +27,16 @@ export interface EventsRequest {
   readonly count: (goals: readonly GoalTarget[], event: CustomEvent) => number;
   /** Tells the ledger of what was not counted about goals left out, and why. */
   readonly notCounted: (reason: "unsigned", goals: readonly GoalTarget[]) => void;
+  /**
+   * Makes the counted events as durable as the deployment offers, before the answer: `buffered` (in this
+   * isolate, sent on within the batcher's flush delay), `stored` (run-data has them) or `queued` (a
+   * queue holds them). Rejects when they could not be kept.
+   */
+  readonly commit: () => Promise<Ack>;
 }
+
+/** What a 202 from the event endpoint says about the events it counted. */
+export type Ack = "buffered" | "stored" | "queued";
 
 export async function handleCustomEvents<Env>(
   request: Request,
@@ -79,5 +88,19 @@ export async function handleCustomEvents<Env>(
     if (signature !== "valid" && r.mustBeSigned(e.name)) r.notCounted("unsigned", goals);
     else counted += r.count(goals, e);
   }
-  return json(202, { accepted: parsed.value.events.length, counted });
+  let ack: Ack;
+  try {
+    ack = await r.commit();
+  } catch (err) {
+    o.log("sgen-ab: custom events could not be stored; the client was told to send them again", err);
+    return json(
+      503,
+      errorBody({
+        status: 503,
+        code: "not_stored",
+        message: "the events could not be stored; sending them again loses nothing and counts nothing twice",
+      }),
+    );
+  }
+  return json(202, { accepted: parsed.value.events.length, counted, ack });
 }

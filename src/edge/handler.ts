@@ -21,7 +21,7 @@ import { assignmentCookie, cookieValue, MAX_VISITOR_ID_LENGTH, parseCookies, usa
 import { handleCustomEvents } from "./custom-events.ts";
 import { type EdgeOptions, type ResolvedEdgeOptions, withDefaults } from "./options.ts";
 import { applyOverrides } from "./overrides.ts";
-import type { EventSink, NotCountedReason, TallyExperiment } from "./ports.ts";
+import type { EventSink, NotCountedReason, RunEvent, ShardedEvent, TallyExperiment } from "./ports.ts";
 import { QA_PARAM, qaVariant } from "./qa-link.ts";
 import { checkSignature, SIGNATURE_HEADER, signedEventNames } from "./signed-events.ts";
 
@@ -236,7 +236,15 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
    * Counts `goals` for the visitor of `request`, if it is assigned in each experiment. The run-data
    * object decides whether the visitor is in the sample; this only skips requests that cannot be.
    */
-  function countConversions(seen: Seen, env: Env, ctx: ExecutionContext, goals: readonly GoalTarget[], custom?: CustomEvent): number {
+  function countConversions(
+    seen: Seen,
+    env: Env,
+    ctx: ExecutionContext,
+    goals: readonly GoalTarget[],
+    custom?: CustomEvent,
+    /** Where the events go instead of the sink, for a store awaited before the answer. */
+    collect?: ShardedEvent[],
+  ): number {
     if (o.events === undefined || untracked(seen, env)) return 0;
     if (botSignal(seen)) {
       for (const { experiment } of goals) ledger.note(experiment, assignedVariant(seen, experiment), "bot_signal", env, ctx);
@@ -252,31 +260,24 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       // A stopped variant's visitors are counted nowhere, conversions included.
       if (variant === undefined || variant.stopped) continue;
       const at = Date.now();
+      let event: RunEvent;
       if (value === null || custom === undefined) {
-        send(
-          { kind: "conversion", experimentId: experiment.id, epoch: experiment.epoch, visitorId, goal, at },
-          experiment.shards,
-          env,
-          ctx,
-        );
+        event = { kind: "conversion", experimentId: experiment.id, epoch: experiment.epoch, visitorId, goal, at };
       } else {
         id ??= custom.id === undefined ? `e:${crypto.randomUUID()}` : `c:${custom.id}`;
         const cents = Math.round((custom.value ?? 0) * VALUE_SCALE);
-        send(
-          {
-            kind: "conversion",
-            experimentId: experiment.id,
-            epoch: experiment.epoch,
-            visitorId,
-            goal,
-            at,
-            value: { cents, id, capCents: value.capCents },
-          },
-          experiment.shards,
-          env,
-          ctx,
-        );
+        event = {
+          kind: "conversion",
+          experimentId: experiment.id,
+          epoch: experiment.epoch,
+          visitorId,
+          goal,
+          at,
+          value: { cents, id, capCents: value.capCents },
+        };
       }
+      if (collect === undefined) send(event, experiment.shards, env, ctx);
+      else collect.push({ event, shards: experiment.shards });
       sent++;
     }
     return sent;
@@ -355,6 +356,8 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     if (path === o.eventsPath) {
       const seen: Seen = { request, url, cookieHeader: request.headers.get("cookie") };
       const signature = request.headers.get(SIGNATURE_HEADER);
+      const store = o.storeEvents?.(env);
+      const kept: ShardedEvent[] | undefined = store === undefined ? undefined : [];
       return handleCustomEvents(request, config, o, {
         retryAfter: () => eventsRetryAfter(seen, env),
         signed: signature !== null,
@@ -364,10 +367,11 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
           const names = signedEventNames(o.signedEvents?.(env));
           return names === "all" || names.has(name);
         },
-        count: (goals, event) => countConversions(seen, env, ctx, goals, event),
+        count: (goals, event) => countConversions(seen, env, ctx, goals, event, kept),
         notCounted: (reason, goals) => {
           for (const { experiment } of goals) ledger.note(experiment, assignedVariant(seen, experiment), reason, env, ctx);
         },
+        commit: async () => (store === undefined || kept === undefined ? "buffered" : await store(kept)),
       });
     }
     const experiment = method === "GET" || method === "HEAD" ? config.byTarget.get(path) : undefined;

@@ -1,6 +1,6 @@
 // Options of the edge middleware, with the defaults a site gets when it sets nothing.
 import { DEFAULT_BOT_PATTERN } from "../core/bots.ts";
-import type { ConfigStore, EventSink, TallySink } from "./ports.ts";
+import type { ConfigStore, DurableEventStore, EventSink, TallySink } from "./ports.ts";
 
 export interface EdgeOptions<Env> {
   /** The KV namespace holding the published config (`kv-schema/`). Missing → the edge passes everything through. */
@@ -12,6 +12,12 @@ export interface EdgeOptions<Env> {
    * requests not counted go, added up in the isolate. Default: nowhere (the Worker wires run-data).
    */
   tallies?: TallySink<Env>;
+  /**
+   * Where custom events go when their acknowledgement must mean they are kept: a store awaited before the
+   * answer (`ack: "stored"` or `"queued"`; 503 `not_stored` if it fails). Undefined for `env` (the
+   * default): they join the isolate's buffer like every other event, and the answer says `ack: "buffered"`.
+   */
+  storeEvents?: (env: Env) => DurableEventStore | undefined;
   /** Path of the custom-event endpoint (docs/conversions.md#custom-events). Default `/__sgen/events`. */
   eventsPath?: string;
   /** Largest custom-event body. Default 8 KiB. */
@@ -90,7 +96,8 @@ type OptionalKeys =
   | "qaSecret"
   | "eventsRateLimit"
   | "eventsSecret"
-  | "signedEvents";
+  | "signedEvents"
+  | "storeEvents";
 export type ResolvedEdgeOptions<Env> = Required<Omit<EdgeOptions<Env>, OptionalKeys>> & Pick<EdgeOptions<Env>, OptionalKeys>;
 
 export function withDefaults<Env>(o: EdgeOptions<Env>): ResolvedEdgeOptions<Env> {

@@ -88,6 +88,12 @@ export interface TallyExperiment {
   readonly shards: number;
 }
 
+/** An event with its experiment's shard count, as a store that writes it needs it. */
+export interface ShardedEvent {
+  readonly event: RunEvent;
+  readonly shards: number;
+}
+
 /**
  * Receives what the edge measures of live experiments besides the events: the origin's answer to each
  * target-page request of a visitor in the sample (for the guardrails), and the requests not counted
@@ -100,3 +106,10 @@ export interface TallySink<Env> {
   /** A request of `variant` (null when not known) was left out of the counts, for `reason`. */
   notCounted(experiment: TallyExperiment, variant: string | null, reason: NotCountedReason, env: Env, ctx: ExecutionContext): void;
 }
+
+/**
+ * Stores events before the request that made them is answered: resolves once they are durable, in
+ * run-data (`stored`) or in a queue that will deliver them at least once (`queued`); rejects when they
+ * are not. The edge uses it for custom events, so that an acknowledgement means what it says.
+ */
+export type DurableEventStore = (events: readonly ShardedEvent[]) => Promise<"stored" | "queued">;

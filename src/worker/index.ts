@@ -38,6 +38,7 @@ import type { EdgeOptions } from "../edge/options.ts";
 import type { BatcherOptions } from "../run-data/batcher.ts";
 import type { RunDataObject } from "../run-data/run-data-object.ts";
 import { type RunDataSink, runDataSink } from "../run-data/sink.ts";
+import { consumeEvents, type EventsMessage, storeInQueue, storeInRunData } from "../run-data/transport.ts";
 
 export { CatalogObject } from "../catalog/catalog-object.ts";
 export { RunDataObject } from "../run-data/run-data-object.ts";
@@ -84,6 +85,14 @@ export interface SgenEnv {
   SGEN_ADMIN_RATE_LIMIT?: RateLimit;
   /** Optional Workers Rate Limiting binding: custom-event posts per client, across isolates. */
   SGEN_EVENTS_RATE_LIMIT?: RateLimit;
+  /**
+   * Optional Cloudflare Queue producer: events (exposures and conversions) travel through it, delivered
+   * at least once to this Worker's queue() handler, and custom events are answered once it holds them.
+   * Declare this Worker as the queue's consumer too.
+   */
+  SGEN_EVENTS_QUEUE?: Queue<EventsMessage>;
+  /** "stored": without a queue, answer custom events only once run-data has stored them. Default: buffered. */
+  SGEN_EVENTS_ACK?: string;
   /** Secret: the key the site's backend signs custom events with (X-Sgen-Signature). */
   SGEN_EVENTS_SECRET?: string;
   /** Custom events that count only when signed: "purchase,signup", or "*" for all. */
@@ -97,6 +106,8 @@ export interface WorkerOptions<Env extends SgenEnv> {
   edge?: Partial<EdgeOptions<Env>>;
   /** Batching of run-data events (flush delay, batch size, buffer bound). */
   runData?: Omit<BatcherOptions, "send">;
+  /** The queue events travel through, if any. Default: the `SGEN_EVENTS_QUEUE` binding. */
+  eventsQueue?: (env: Env) => Queue<EventsMessage> | undefined;
   /** Overrides of the admin API's options (base path, body limit …), or false for no admin API (and no pages). */
   admin?: Partial<AdminOptions<Env>> | false;
   /**
@@ -122,14 +133,26 @@ export interface SgenWorker<Env extends SgenEnv> extends ExportedHandler<Env> {
   readonly edge: Edge<Env>;
   readonly runData: RunDataSink<Env>;
   fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response>;
+  /** The events queue's consumer: ingests into run-data; what failed is retried by the queue. */
+  queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void>;
 }
 
 export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = {}): SgenWorker<Env> {
-  const runData = runDataSink<Env>((env) => env.SGEN_RUN_DATA, options.runData);
+  const eventsQueue = options.eventsQueue ?? ((env: Env) => env.SGEN_EVENTS_QUEUE);
+  const runData = runDataSink<Env>((env) => env.SGEN_RUN_DATA, options.runData, eventsQueue);
   const edge = createEdge<Env>({
     configStore: (env) => env.SGEN_CONFIG,
     events: runData.sink,
     tallies: runData.tallies,
+    // Custom events are answered once a queue holds them, or (SGEN_EVENTS_ACK=stored) once run-data
+    // has stored them; otherwise they join the isolate's buffer and the answer says so.
+    storeEvents: (env) => {
+      const queue = eventsQueue(env);
+      if (queue !== undefined) return (events) => storeInQueue(queue, events);
+      const ns = env.SGEN_RUN_DATA;
+      if (env.SGEN_EVENTS_ACK === "stored" && ns !== undefined) return (events) => storeInRunData(ns, events);
+      return undefined;
+    },
     qaSecret: (env) => env.SGEN_SESSION_SECRET,
     // A site under GDPR names its consent cookie; until it holds a yes, nobody is assigned or counted.
     consentCookie: (env) => env.SGEN_CONSENT_COOKIE,
@@ -191,6 +214,9 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
       }
       const toOrigin: Origin = (r) => origin(r, env, ctx);
       return edge.handle(request, env, ctx, toOrigin);
+    },
+    queue(batch, env) {
+      return consumeEvents(batch, env.SGEN_RUN_DATA);
     },
   };
 }

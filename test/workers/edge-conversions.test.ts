@@ -65,7 +65,7 @@ describe("conversions at the edge", () => {
       body: JSON.stringify({ events: [{ name: "signup" }, { name: "unknown-event" }, { name: "newsletter" }] }),
     });
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ accepted: 3, counted: 2 });
+    expect(await res.json()).toEqual({ accepted: 3, counted: 2, ack: "buffered" });
     const run = await runData(exp.id);
     expect(Object.values(run.conversions["custom:signup"] ?? {})).toEqual([1]);
     expect(Object.values(run.conversions["custom:newsletter"] ?? {})).toEqual([1]);

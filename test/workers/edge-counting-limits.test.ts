@@ -143,7 +143,7 @@ describe("signed custom events", () => {
     const s = await setup();
     const res = await s.postEvents({});
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ accepted: 2, counted: 1 });
+    expect(await res.json()).toEqual({ accepted: 2, counted: 1, ack: "buffered" });
     expect(await s.conversions()).toEqual({ purchase: 0, signup: 1 });
     expect(s.l.seen).toEqual([{ reason: "unsigned", experimentId: s.e.id }]);
   });
@@ -178,10 +178,10 @@ describe("signed custom events", () => {
 
   it("* makes every event signed-only; without the secret nothing that must be signed can count", async () => {
     const all = await setup({ signed: "*" });
-    expect(await (await all.postEvents({})).json()).toEqual({ accepted: 2, counted: 0 });
+    expect(await (await all.postEvents({})).json()).toEqual({ accepted: 2, counted: 0, ack: "buffered" });
     const noSecret = await setup({ secret: "" });
     expect((await noSecret.postEvents({ "x-sgen-signature": await signEvents(SECRET, noSecret.vid, body, now()) })).status).toBe(401);
-    expect(await (await noSecret.postEvents({})).json()).toEqual({ accepted: 2, counted: 1 });
+    expect(await (await noSecret.postEvents({})).json()).toEqual({ accepted: 2, counted: 1, ack: "buffered" });
     expect(await noSecret.conversions()).toEqual({ purchase: 0, signup: 1 });
   });
 });

@@ -1,3 +1,4 @@
+import type { EventsMessage } from "../../src/run-data/transport.ts";
 import type { SgenEnv } from "../../src/worker/index.ts";
 
 declare global {
@@ -10,6 +11,8 @@ declare global {
       /** Test-only Workers Rate Limiting bindings (vitest.config.ts): 5 and 3 a minute. */
       TEST_SIGNIN_RATE_LIMIT: RateLimit;
       TEST_EVENTS_RATE_LIMIT: RateLimit;
+      /** Test-only events queue (vitest.config.ts); its consumer is the demo Worker's queue() handler. */
+      TEST_EVENTS_QUEUE: Queue<EventsMessage>;
     }
     interface GlobalProps {
       mainModule: typeof import("../../examples/demo/worker.ts");
