@@ -76,8 +76,26 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>): 
   });
 
   app.use("*", async (c, next) => {
+    // Behind Cloudflare Access, a verified assertion of a listed identity is the operator; anything
+    // else (no assertion, a service token, an unlisted person) needs a bearer token as before.
+    const identity = await service.accessIdentity(c.env, c.req.raw);
+    if (identity.kind === "operator") {
+      c.set("access", service.access(c.env, identity.operator));
+      return next();
+    }
+    const bearer = bearerToken(c.req.header("authorization"));
+    if (identity.kind === "invalid" && bearer === null) {
+      // A forged or stale assertion counts as a failed sign-in, like a wrong token.
+      const counted = await service.signIn(c.env, c.req.raw, null);
+      if (!counted.ok && counted.status === 429) c.header("retry-after", String(counted.retryAfter));
+      return send(c, {
+        status: counted.ok || counted.status === 401 ? 401 : 429,
+        code: counted.ok || counted.status === 401 ? "unauthorized" : "too_many_attempts",
+        message: `the Cloudflare Access assertion is not valid (${identity.reason})`,
+      });
+    }
     // Guessing tokens is rate limited per client address, before the token is even looked at.
-    const signIn = await service.signIn(c.env, c.req.raw, bearerToken(c.req.header("authorization")));
+    const signIn = await service.signIn(c.env, c.req.raw, bearer);
     if (!signIn.ok && signIn.status === 429) {
       c.header("retry-after", String(signIn.retryAfter));
       return send(c, {

@@ -16,6 +16,7 @@ import type { ExperimentInput, ExperimentRecord } from "../core/schema.ts";
 import { withPath } from "../core/url.ts";
 import type { WebhookInput } from "../core/webhooks.ts";
 import { qaLink } from "../edge/qa-link.ts";
+import { type AccessConfig, type AccessIdentity, accessConfigured, accessIdentity } from "./access.ts";
 import { fromHex, operatorForDigest, sha256, toHex } from "./auth.ts";
 import { buildDashboard } from "./dashboard.ts";
 import { reminderText } from "./reminder.ts";
@@ -35,6 +36,14 @@ export interface AdminServiceOptions<Env> {
    * login post), checked before the catalog is asked. The ready Worker passes `SGEN_ADMIN_RATE_LIMIT`.
    */
   rateLimit?: (env: Env) => RateLimit | undefined;
+  /**
+   * Cloudflare Access as the gate (admin/access.ts): the team domain, the application's audience tag and
+   * the identities' operators. The ready Worker passes SGEN_ACCESS_TEAM_DOMAIN, SGEN_ACCESS_AUD and
+   * SGEN_ACCESS_OPERATORS. Without them, Access assertions are ignored.
+   */
+  access?: (env: Env) => AccessConfig | undefined;
+  /** Fetches the Access team's key set (default: the runtime's fetch); tests serve a local one. */
+  accessFetch?: typeof fetch;
   /** Called after a write that changed what the edge sees (the ready Worker drops its config copy). */
   onPublished?: () => void;
   /**
@@ -168,6 +177,18 @@ export class AdminService<Env extends object> {
   /** The operator a session's token digest (hex) still belongs to; null once the token is removed. */
   operatorForSession(env: Env, digestHex: string): Operator | null {
     return operatorForDigest(fromHex(digestHex), this.o.tokens(env));
+  }
+
+  // ---- Cloudflare Access ------------------------------------------------------------------------
+
+  /** Whether this deployment takes Cloudflare Access identities (its settings are present and valid). */
+  accessConfigured(env: Env): boolean {
+    return accessConfigured(this.o.access?.(env));
+  }
+
+  /** What the request's `Cf-Access-Jwt-Assertion` proves, verified against the team's keys. */
+  accessIdentity(env: Env, request: Request): Promise<AccessIdentity> {
+    return accessIdentity(request, this.o.access?.(env), this.o.accessFetch);
   }
 
   // ---- page sessions (kept in the catalog: ending one is real) ------------------------------------

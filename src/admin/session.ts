@@ -81,12 +81,13 @@ export async function readSessionCookie(secret: string, value: string | undefine
   return { id, key: await sessionKey(id) };
 }
 
-export function csrfToken(secret: string, session: SessionRef): Promise<string> {
-  return hmac(secret, `csrf:${session.id}`);
+/** The form token of a session (its id), or of a Cloudflare Access identity (`access:<subject>`). */
+export function csrfToken(secret: string, sessionId: string): Promise<string> {
+  return hmac(secret, `csrf:${sessionId}`);
 }
 
-export async function csrfValid(secret: string, session: SessionRef, token: unknown): Promise<boolean> {
-  return typeof token === "string" && equal(token, await csrfToken(secret, session));
+export async function csrfValid(secret: string, sessionId: string, token: unknown): Promise<boolean> {
+  return typeof token === "string" && equal(token, await csrfToken(secret, sessionId));
 }
 
 // ---- The login form's pre-session token (a signed double-submit cookie) ---------------------------

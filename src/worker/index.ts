@@ -81,6 +81,12 @@ export interface SgenEnv {
   SGEN_ADMIN_TIME_ZONE?: string;
   /** Paths of the site the editor suggests for page fields, separated by commas, spaces or new lines. */
   SGEN_SITE_PATHS?: string;
+  /** Cloudflare Access as the admin's gate: `https://<team>.cloudflareaccess.com`. */
+  SGEN_ACCESS_TEAM_DOMAIN?: string;
+  /** The Access application's audience tag (AUD). */
+  SGEN_ACCESS_AUD?: string;
+  /** Access identities as operators: JSON `[{ "email": "alice@example.com", "operator": "alice", "role": "administrator" }]`. */
+  SGEN_ACCESS_OPERATORS?: string;
   /** Optional Workers Rate Limiting binding: sign-in attempts (API requests, login posts) per client. */
   SGEN_ADMIN_RATE_LIMIT?: RateLimit;
   /** Optional Workers Rate Limiting binding: custom-event posts per client, across isolates. */
@@ -176,6 +182,11 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
           // The edge checks QA links with the session secret (qaSecret above), so the API signs them with it.
           qaSecret: (env) => env.SGEN_SESSION_SECRET,
           rateLimit: (env) => env.SGEN_ADMIN_RATE_LIMIT,
+          access: (env) => ({
+            teamDomain: env.SGEN_ACCESS_TEAM_DOMAIN,
+            audience: env.SGEN_ACCESS_AUD,
+            operators: env.SGEN_ACCESS_OPERATORS,
+          }),
           // This isolate learns of its own publications at once; others within the config TTL.
           onPublished: () => edge.invalidateConfig(),
           ...adminOptions,
@@ -189,6 +200,11 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
           tokens: (env) => env.SGEN_ADMIN_TOKENS,
           roles: (env) => env.SGEN_ROLES,
           rateLimit: (env) => env.SGEN_ADMIN_RATE_LIMIT,
+          access: (env) => ({
+            teamDomain: env.SGEN_ACCESS_TEAM_DOMAIN,
+            audience: env.SGEN_ACCESS_AUD,
+            operators: env.SGEN_ACCESS_OPERATORS,
+          }),
           sessionSecret: (env) => env.SGEN_SESSION_SECRET,
           // The edge checks QA links with the session secret (qaSecret above), so the pages sign them with it.
           qaSecret: (env) => env.SGEN_SESSION_SECRET,

@@ -42,4 +42,9 @@ describe("what a visitor's request loads", () => {
     expect(worker.files).toContain(join(SRC, "core", "sanitize.ts"));
     expect([...worker.packages]).toEqual(expect.arrayContaining(SANITISER_PACKAGES));
   });
+
+  it("the JOSE library of Cloudflare Access (src/admin/access.ts) is the admin's alone", () => {
+    expect([...graph(join(SRC, "edge", "index.ts")).packages]).not.toContain("jose");
+    expect([...graph(join(SRC, "worker", "index.ts")).packages]).toContain("jose"); // the walk finds it where it is
+  });
 });
