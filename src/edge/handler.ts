@@ -159,12 +159,16 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       return visitor;
     };
     const qaTarget = qa === null ? undefined : experiment.bySlug.get(qa);
-    const automated = qaTarget === undefined && identifiesVisitor(experiment) && botSignal(seen);
-    if (automated && experiment.state === "live" && !experiment.bySlug.has(cookieValue(seen.cookieHeader, experiment.cookieName) ?? "")) {
-      ledger.note(experiment, null, "bot_signal", env, ctx); // a new visitor, had it been a person
-    }
     // Cookies are read only while live (assignment) or during a gradual rollout (the visitor id): a paused
     // or fully shipped experiment never reads or writes them.
+    const assigned = experiment.state === "live" ? cookieValue(seen.cookieHeader, experiment.cookieName) : undefined;
+    const identifies = qaTarget === undefined && identifiesVisitor(experiment);
+    // Cloudflare's bot signals are read only for a request that would join a sample or get a visitor id:
+    // a returning visitor's page (the common case) never pays for request.cf.
+    const returning =
+      experiment.state === "live" ? assigned !== undefined && experiment.bySlug.has(assigned) : knownVisitor(seen, env) !== undefined;
+    const automated = identifies && !returning && botSignal(seen);
+    if (automated && experiment.state === "live") ledger.note(experiment, null, "bot_signal", env, ctx); // a new visitor, had it been a person
     let plan: Plan;
     if (qaTarget !== undefined) plan = fixedPlan(qaTarget);
     else if (automated) plan = fixedPlan(experiment.control);
@@ -174,11 +178,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
         if (experiment.state === "live") ledger.note(experiment, null, skip, env, ctx);
         plan = fixedPlan(experiment.control);
       } else {
-        plan = planRequest(
-          experiment,
-          experiment.state === "live" ? cookieValue(seen.cookieHeader, experiment.cookieName) : undefined,
-          visitorId,
-        );
+        plan = planRequest(experiment, assigned, visitorId);
       }
     }
     if (plan.stoppedVariant !== undefined) ledger.note(experiment, plan.stoppedVariant, "variant_stopped", env, ctx);
