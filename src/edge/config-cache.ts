@@ -40,6 +40,27 @@ export class ConfigCache {
   }
 
   private mustReread = false;
+  private readFailed = false;
+
+  /**
+   * Whether the config in hand is the stand-in for one that could not be read (no experiments), not a
+   * published document: pages are served untouched either way, but custom events must not be answered
+   * as if there were nothing to count.
+   */
+  get lastReadFailed(): boolean {
+    return this.readFailed && this.config === EMPTY_CONFIG;
+  }
+
+  /**
+   * A fresh read for a request that can afford to wait up to `timeoutMs` (a custom-event post): the
+   * config, or undefined when none could be read in that time.
+   */
+  async patient(store: ConfigStore, ctx: ExecutionContext, now: number, timeoutMs: number): Promise<CompiledConfig | undefined> {
+    const pending = this.refresh(store, now, false);
+    ctx.waitUntil(pending);
+    const r = await within(pending, timeoutMs);
+    return r === TIMED_OUT || r === undefined || this.lastReadFailed ? undefined : r;
+  }
 
   /**
    * The next request re-reads KV before it is served (within the time budget, else from the old copy).
@@ -90,11 +111,15 @@ export class ConfigCache {
     const load = async (): Promise<CompiledConfig | undefined> => {
       try {
         const raw = await store.get(EDGE_CONFIG_KEY, { type: "text", cacheTtl: this.o.kvCacheTtlSeconds });
-        if (raw === this.rawSeen && this.config !== undefined) return this.config;
+        if (raw === this.rawSeen && this.config !== undefined) {
+          this.readFailed = false;
+          return this.config;
+        }
         const parsed = this.parse(raw);
         if (parsed === undefined) return this.failed(now);
         this.config = parsed;
         this.rawSeen = raw;
+        this.readFailed = false;
         return this.config;
       } catch (err) {
         this.o.log("sgen-ab: could not read the experiment config from KV; keeping the last good copy", err);
@@ -113,6 +138,7 @@ export class ConfigCache {
   private failed(now: number): CompiledConfig {
     if (this.config === undefined || this.config === EMPTY_CONFIG) {
       this.config = EMPTY_CONFIG;
+      this.readFailed = true;
       this.fetchedAt = now - this.o.ttlMs + FAILED_READ_RETRY_MS;
     }
     return this.config;

@@ -244,13 +244,15 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     custom?: CustomEvent,
     /** Where the events go instead of the sink, for a store awaited before the answer. */
     collect?: ShardedEvent[],
+    /** The site's verdicts on this request, when already asked (the event endpoint asks once). */
+    known?: SiteVerdicts,
   ): number {
-    if (o.events === undefined || untracked(seen, env)) return 0;
+    if (o.events === undefined || (known?.untracked ?? untracked(seen, env))) return 0;
     if (botSignal(seen)) {
       for (const { experiment } of goals) ledger.note(experiment, assignedVariant(seen, experiment), "bot_signal", env, ctx);
       return 0;
     }
-    const visitorId = knownVisitor(seen, env);
+    const visitorId = known === undefined ? knownVisitor(seen, env) : known.visitor;
     if (visitorId === undefined) return 0;
     let sent = 0;
     let id: string | undefined; // one identity per event, whichever of the experiments' goals it counts for
@@ -289,9 +291,9 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
    * else its visitor id; a request with neither can count nothing and is not limited.
    */
   const eventsWindow = o.eventsPerMinute === false ? null : new WindowCounter(60_000);
-  async function eventsRetryAfter(seen: Seen, env: Env): Promise<number> {
+  async function eventsRetryAfter(seen: Seen, env: Env, known: SiteVerdicts): Promise<number> {
     const address = requestClientBucket(seen.request);
-    const visitor = address === null ? knownVisitor(seen, env) : undefined;
+    const visitor = address === null ? known.visitor : undefined;
     const key = address ?? (visitor === undefined ? null : `vid:${visitor}`);
     if (key === null) return 0;
     const now = Date.now();
@@ -349,30 +351,14 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
 
   /** Everything after the config: a fast pass-through for the many requests no experiment touches. */
   function route(request: Request, env: Env, ctx: ExecutionContext, origin: Origin, config: CompiledConfig | undefined): Promise<Response> {
-    if (config === undefined) return origin(request);
+    if (config === undefined) return isEventsPost(request) ? eventsWithoutConfig(request, env, ctx) : origin(request);
     const url = request.url;
     const path = normalizePath(urlPath(url));
     const method = request.method;
     if (path === o.eventsPath) {
-      const seen: Seen = { request, url, cookieHeader: request.headers.get("cookie") };
-      const signature = request.headers.get(SIGNATURE_HEADER);
-      const store = o.storeEvents?.(env);
-      const kept: ShardedEvent[] | undefined = store === undefined ? undefined : [];
-      return handleCustomEvents(request, config, o, {
-        retryAfter: () => eventsRetryAfter(seen, env),
-        signed: signature !== null,
-        verify: (body) =>
-          checkSignature(signature, o.eventsSecret?.(env), knownVisitor(seen, env), body, Date.now(), o.signatureToleranceSeconds),
-        mustBeSigned: (name) => {
-          const names = signedEventNames(o.signedEvents?.(env));
-          return names === "all" || names.has(name);
-        },
-        count: (goals, event) => countConversions(seen, env, ctx, goals, event, kept),
-        notCounted: (reason, goals) => {
-          for (const { experiment } of goals) ledger.note(experiment, assignedVariant(seen, experiment), reason, env, ctx);
-        },
-        commit: async () => (store === undefined || kept === undefined ? "buffered" : await store(kept)),
-      });
+      // Events never go to the origin, and never meet a stand-in for a config that could not be read:
+      // they would be answered 202 and counted for nothing.
+      return cache.lastReadFailed ? eventsWithoutConfig(request, env, ctx) : customEvents(request, env, ctx, config);
     }
     const experiment = method === "GET" || method === "HEAD" ? config.byTarget.get(path) : undefined;
     const goals = method === "GET" ? config.pageViewGoals.get(path) : method === "POST" ? config.formGoals.get(path) : undefined;
@@ -389,6 +375,74 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       );
     }
     return serve(seen, env, ctx, origin, path, experiment, goals, null);
+  }
+
+  /** Whether the request is for the custom-event endpoint (asked only when there is no config to route by). */
+  const isEventsPost = (request: Request): boolean => normalizePath(urlPath(request.url)) === o.eventsPath;
+
+  /** `POST /__sgen/events`: the site's callbacks asked once, and a throw among them answered, never thrown. */
+  async function customEvents(request: Request, env: Env, ctx: ExecutionContext, config: CompiledConfig): Promise<Response> {
+    const seen: Seen = { request, url: request.url, cookieHeader: request.headers.get("cookie") };
+    let known: SiteVerdicts;
+    try {
+      known = { visitor: knownVisitor(seen, env), untracked: false };
+    } catch (err) {
+      return callbackFailed("visitorId", err);
+    }
+    try {
+      known = { visitor: known.visitor, untracked: untracked(seen, env) };
+    } catch (err) {
+      return callbackFailed("consent or consentCookie", err);
+    }
+    try {
+      const signature = request.headers.get(SIGNATURE_HEADER);
+      const store = o.storeEvents?.(env);
+      const kept: ShardedEvent[] | undefined = store === undefined ? undefined : [];
+      const names = signedEventNames(o.signedEvents?.(env));
+      return await handleCustomEvents(request, config, o, {
+        retryAfter: () => eventsRetryAfter(seen, env, known),
+        signed: signature !== null,
+        verify: (body) => checkSignature(signature, o.eventsSecret?.(env), known.visitor, body, Date.now(), o.signatureToleranceSeconds),
+        mustBeSigned: (name) => names === "all" || names.has(name),
+        count: (goals, event) => countConversions(seen, env, ctx, goals, event, kept, known),
+        notCounted: (reason, goals) => {
+          for (const { experiment } of goals) ledger.note(experiment, assignedVariant(seen, experiment), reason, env, ctx);
+        },
+        commit: async () => (store === undefined || kept === undefined ? "buffered" : await store(kept)),
+      });
+    } catch (err) {
+      o.log("sgen-ab: custom events could not be handled; nothing was counted", err);
+      return eventsError(500, "events_failed", "the events could not be handled, so nothing was counted; sending them again is safe");
+    }
+  }
+
+  function callbackFailed(callback: string, err: unknown): Response {
+    o.log(`sgen-ab: the site's ${callback} function threw on ${o.eventsPath}; nothing was counted`, err);
+    return eventsError(500, "site_callback_failed", `the site's ${callback} function threw, so these events were not counted`);
+  }
+
+  /**
+   * No config to count by: the KV binding is missing, or its read failed or was slow. A visitor is not
+   * waiting on a custom-event post the way it waits on a page, so wait longer for the config (a page
+   * waits `configTimeoutMs`); without one, say so with a 503 the client can retry, rather than count the
+   * events for no experiment or hand them to the origin.
+   */
+  async function eventsWithoutConfig(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    let config: CompiledConfig | undefined;
+    try {
+      const store = o.configStore(env);
+      config = store === undefined ? undefined : await cache.patient(store, ctx, Date.now(), EVENTS_CONFIG_WAIT_MS);
+    } catch (err) {
+      o.log("sgen-ab: could not load the experiment config for custom events", err);
+    }
+    if (config !== undefined) return customEvents(request, env, ctx, config);
+    const res = eventsError(
+      503,
+      "config_unavailable",
+      "the experiment config could not be read, so nothing was counted; send the events again",
+    );
+    res.headers.set("retry-after", "5");
+    return res;
   }
 
   function serve(
@@ -458,9 +512,9 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   }
 
   /** The config could not be had, by a throw or a rejection: the page goes to the origin untouched. */
-  function withoutConfig(request: Request, origin: Origin, err: unknown): Promise<Response> {
+  function withoutConfig(request: Request, env: Env, ctx: ExecutionContext, origin: Origin, err: unknown): Promise<Response> {
     o.log("sgen-ab: could not load the experiment config; serving the page untouched", err);
-    return origin(request);
+    return isEventsPost(request) ? eventsWithoutConfig(request, env, ctx) : origin(request);
   }
 
   function handle(request: Request, env: Env, ctx: ExecutionContext, origin: Origin): Promise<Response> {
@@ -468,12 +522,12 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     try {
       cached = cache.get(o.configStore(env), ctx, Date.now());
     } catch (err) {
-      return withoutConfig(request, origin, err);
+      return withoutConfig(request, env, ctx, origin, err);
     }
     if (!(cached instanceof Promise)) return route(request, env, ctx, origin, cached);
     return cached.then(
       (config) => route(request, env, ctx, origin, config),
-      (err) => withoutConfig(request, origin, err),
+      (err) => withoutConfig(request, env, ctx, origin, err),
     );
   }
 
@@ -483,6 +537,21 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
 const CONSENTED = /^(1|true|yes|granted)$/i;
 /** The status a variant page is taken to have answered when it could not be fetched at all. */
 const UNREACHABLE = 502;
+/** How long a custom-event post waits for a config that a page would not wait for. */
+const EVENTS_CONFIG_WAIT_MS = 5_000;
+
+/** What the site's own functions say of a request: its visitor id, and whether it may be tracked at all. */
+interface SiteVerdicts {
+  readonly visitor: string | undefined;
+  readonly untracked: boolean;
+}
+
+function eventsError(status: 500 | 503, code: string, message: string): Response {
+  return new Response(JSON.stringify({ error: { code, message, issues: [] } }), {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store", "x-content-type-options": "nosniff" },
+  });
+}
 const QA_PARAM_EQ = `${QA_PARAM}=`;
 
 /**
