@@ -1,8 +1,8 @@
 // npm run bench:durability: what an acknowledgement is worth when the process dies. Runs the demo
 // (`wrangler dev`, its own storage folder) and measures, on this machine:
 //
-// 1. the latency of POST /__sgen/events answered `buffered` (the default) and `stored`
-//    (SGEN_EVENTS_ACK=stored: answered once run-data has the conversion), 300 posts each, one at a time;
+// 1. the latency of POST /__sgen/events answered `stored` (the default: once run-data has the
+//    conversion) and `buffered` (SGEN_EVENTS_ACK=buffered), 300 posts each, one at a time;
 // 2. the loss window: new visitors load a target page as fast as 8 connections go, the process is
 //    killed (SIGKILL of the whole group) at a random moment, restarted on the same storage, and the
 //    sample is compared with the page views that had been answered; the same for custom events
@@ -139,7 +139,7 @@ const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math
 
 async function latency(ack: "buffered" | "stored"): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sgen-ab-durability-"));
-  const server = await start(dir, await freePort(), ack === "stored" ? { SGEN_EVENTS_ACK: "stored" } : {});
+  const server = await start(dir, await freePort(), { SGEN_EVENTS_ACK: ack });
   try {
     const e = await liveExperiment(server.base);
     const ms: number[] = [];
@@ -186,7 +186,7 @@ async function untilKilled(server: Server, work: () => Promise<boolean>): Promis
 async function lossWindow(what: "exposures" | "events", ack: "buffered" | "stored"): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sgen-ab-durability-"));
   const port = await freePort();
-  const vars: Record<string, string> = ack === "stored" ? { SGEN_EVENTS_ACK: "stored" } : {};
+  const vars: Record<string, string> = { SGEN_EVENTS_ACK: ack };
   try {
     const losses: Array<{ acked: number; counted: number; lost: number }> = [];
     for (let run = 0; run < RUNS; run++) {

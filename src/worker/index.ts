@@ -97,7 +97,10 @@ export interface SgenEnv {
    * Declare this Worker as the queue's consumer too.
    */
   SGEN_EVENTS_QUEUE?: Queue<EventsMessage>;
-  /** "stored": without a queue, answer custom events only once run-data has stored them. Default: buffered. */
+  /**
+   * How custom events are acknowledged without a queue: "stored" (the default) answers once run-data has
+   * stored them; "buffered" answers at once, the events held in the isolate for the batcher's flush delay.
+   */
   SGEN_EVENTS_ACK?: string;
   /** Secret: the key the site's backend signs custom events with (X-Sgen-Signature). */
   SGEN_EVENTS_SECRET?: string;
@@ -150,13 +153,13 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
     configStore: (env) => env.SGEN_CONFIG,
     events: runData.sink,
     tallies: runData.tallies,
-    // Custom events are answered once a queue holds them, or (SGEN_EVENTS_ACK=stored) once run-data
-    // has stored them; otherwise they join the isolate's buffer and the answer says so.
+    // Custom events are answered once a queue holds them, else once run-data has stored them, so a 202
+    // survives a crash; SGEN_EVENTS_ACK=buffered trades that for a faster answer (the isolate's buffer).
     storeEvents: (env) => {
       const queue = eventsQueue(env);
       if (queue !== undefined) return (events) => storeInQueue(queue, events);
       const ns = env.SGEN_RUN_DATA;
-      if (env.SGEN_EVENTS_ACK === "stored" && ns !== undefined) return (events) => storeInRunData(ns, events);
+      if (env.SGEN_EVENTS_ACK !== "buffered" && ns !== undefined) return (events) => storeInRunData(ns, events);
       return undefined;
     },
     qaSecret: (env) => env.SGEN_SESSION_SECRET,

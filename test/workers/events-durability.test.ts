@@ -72,12 +72,13 @@ describe("the acknowledgement of a custom event", () => {
     expect(total((await readRunData(env.SGEN_RUN_DATA, e.id, 0, 1)).conversions["custom:signup"])).toBe(1);
   });
 
-  it("the ready Worker stores before answering with SGEN_EVENTS_ACK=stored, and says buffered by default", async () => {
+  it("the ready Worker stores before answering by default, and buffers with SGEN_EVENTS_ACK=buffered", async () => {
     const { id, input } = await created(customGoalOnServedPages);
     expect((await api("POST", `/experiments/${id}/start`)).status).toBe(200);
     for (const [ack, extra] of [
+      ["stored", {}],
       ["stored", { SGEN_EVENTS_ACK: "stored" }],
-      ["buffered", {}],
+      ["buffered", { SGEN_EVENTS_ACK: "buffered" }],
     ] as const) {
       const worker = createWorker<SgenEnv>({ origin: async (r) => demoSite(r) });
       const call = async (path: string, init?: RequestInit) => {
