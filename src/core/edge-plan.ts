@@ -221,10 +221,16 @@ export function fixedPlan(variant: CompiledVariant): Plan {
 
 /** Whether serving `experiment` would identify the visitor (cookies, counting). */
 export function identifiesVisitor(experiment: CompiledExperiment): boolean {
-  return (
-    experiment.state === "live" ||
-    (experiment.state === "done" && experiment.rolloutBuckets < BUCKETS && experiment.shipped !== experiment.control)
-  );
+  return experiment.state === "live" || (experiment.state === "done" && partialRollout(experiment));
+}
+
+/**
+ * A concluded experiment whose shipped variant reaches some visitors and not others. At 0% (a rollback)
+ * everyone gets the control, as if the control had been shipped: nothing depends on the visitor, so no
+ * visitor id is issued and the page is not made private.
+ */
+function partialRollout(experiment: CompiledExperiment): boolean {
+  return experiment.rolloutBuckets > 0 && experiment.rolloutBuckets < BUCKETS && experiment.shipped !== experiment.control;
 }
 
 /**
@@ -237,9 +243,9 @@ export function planRequest(experiment: CompiledExperiment, assignedSlug: string
     case "paused":
       return PAUSED_PLAN(experiment);
     case "done": {
-      if (experiment.rolloutBuckets >= BUCKETS || experiment.shipped === experiment.control) {
+      if (!partialRollout(experiment)) {
         return {
-          variant: experiment.shipped,
+          variant: experiment.rolloutBuckets === 0 ? experiment.control : experiment.shipped,
           isPrivate: false,
           writeAssignment: null,
           countExposure: false,

@@ -318,26 +318,48 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     const fallBack = (status: number, why: string, err?: unknown): Promise<Response> => {
       d.pageStatus = status;
       d.pageMs = Date.now() - d.startedAt;
-      d.fellBack = status < 500 ? "variant_page_4xx" : "variant_page_5xx";
+      d.fellBack = status < 400 ? "variant_page_redirect" : status < 500 ? "variant_page_4xx" : "variant_page_5xx";
       o.log(`sgen-ab: variant page ${variant.page} of ${d.experiment.slug} ${why}; serving the target page`, err);
       return origin(seen.request);
     };
+    const ask = (url: string): Promise<Response> => {
+      const { request } = seen;
+      return origin(new Request(url, { method: request.method, headers: request.headers, redirect: "manual" }));
+    };
+    /**
+     * A redirect from the variant page (a trailing slash added, a page moved) is followed on the site
+     * itself, up to MAX_VARIANT_REDIRECTS hops, so the visitor still gets the variant under the URL it
+     * asked for; a redirect off the site, or too many, cannot be served there and falls back.
+     */
+    const follow = (res: Response, from: string, hops: number): Response | Promise<Response> => {
+      if (res.status >= 400) return fallBack(res.status, `answered ${res.status}`);
+      if (!REDIRECTS.has(res.status)) {
+        d.pageStatus = res.status;
+        d.pageMs = Date.now() - d.startedAt;
+        return res;
+      }
+      void res.body?.cancel();
+      const next = onSameSite(res.headers.get("location"), from, seen.url);
+      if (next === null) return fallBack(res.status, `redirected (${res.status}) off the site`);
+      if (hops >= MAX_VARIANT_REDIRECTS) return fallBack(res.status, `redirected more than ${MAX_VARIANT_REDIRECTS} times`);
+      try {
+        return ask(next).then(
+          (r) => follow(r, next, hops + 1),
+          (err) => fallBack(UNREACHABLE, "failed", err),
+        );
+      } catch (err) {
+        return fallBack(UNREACHABLE, "failed", err);
+      }
+    };
+    const first = withPath(seen.url, variant.page);
     let pending: Promise<Response>;
     try {
-      const { request } = seen;
-      pending = origin(
-        new Request(withPath(seen.url, variant.page), { method: request.method, headers: request.headers, redirect: "manual" }),
-      );
+      pending = ask(first);
     } catch (err) {
       return fallBack(UNREACHABLE, "failed", err);
     }
     return pending.then(
-      (res) => {
-        if (res.status >= 400) return fallBack(res.status, `answered ${res.status}`);
-        d.pageStatus = res.status;
-        d.pageMs = Date.now() - d.startedAt;
-        return res;
-      },
+      (res) => follow(res, first, 0),
       (err) => fallBack(UNREACHABLE, "failed", err),
     );
   }
@@ -537,6 +559,20 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
 const CONSENTED = /^(1|true|yes|granted)$/i;
 /** The status a variant page is taken to have answered when it could not be fetched at all. */
 const UNREACHABLE = 502;
+/** Statuses that send the client elsewhere (304 and 300 are answers, passed on as they are). */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_VARIANT_REDIRECTS = 3;
+
+/** Where a redirect's `Location` points, resolved against `from`, if on the visitor's own site; else null. */
+function onSameSite(location: string | null, from: string, visitorUrl: string): string | null {
+  if (location === null || location === "") return null;
+  try {
+    const target = new URL(location, from);
+    return target.origin === new URL(visitorUrl).origin ? target.href : null;
+  } catch {
+    return null;
+  }
+}
 /** How long a custom-event post waits for a config that a page would not wait for. */
 const EVENTS_CONFIG_WAIT_MS = 5_000;
 

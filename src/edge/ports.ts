@@ -64,6 +64,8 @@ export const NOT_COUNTED_REASONS = [
   /** The variant's page answered 4xx or 5xx (or could not be fetched): the visitor got the control's page. */
   "variant_page_4xx",
   "variant_page_5xx",
+  /** The variant's page redirected off the site, or more than 3 times: the visitor got the control's page. */
+  "variant_page_redirect",
   /** A visitor id longer than the edge accepts was replaced by a fresh one. */
   "id_too_long",
   /** The isolate's event buffer was full (run-data unreachable for long): the event was dropped. */
