@@ -5,6 +5,7 @@
 // file only speaks HTTP and JSON.
 import { type Context, Hono } from "hono";
 import { z } from "zod";
+import type { ActionBody } from "../catalog/catalog-object.ts";
 import { type ApiError, errorBody, type Result } from "../core/errors.ts";
 import { ACTION_CAPABILITY, ACTIONS, type Action } from "../core/lifecycle.ts";
 import { ListQuery } from "../core/list-query.ts";
@@ -26,12 +27,24 @@ export interface AdminOptions<Env> extends AdminServiceOptions<Env> {
   trustedOrigins?: (env: Env) => readonly string[] | undefined;
 }
 
-const ActionBody = z.strictObject({
+// Each action's body holds only what that action uses: a field it would ignore (a reason sent with a
+// pause, say) is refused rather than silently dropped, so an operator never believes it was kept.
+const Conclusion = {
   shipped_variant_slug: Slug.optional(),
-  reason: z.string().max(2000).optional(),
   decision_record: DecisionRecord.optional(),
   rollout_percent: z.number().min(0).max(100).optional(),
-});
+};
+const NoBody = z.strictObject({});
+const ACTION_BODIES = {
+  start: NoBody,
+  pause: NoBody,
+  resume: NoBody,
+  archive: NoBody,
+  restore: NoBody,
+  delete: NoBody,
+  conclude: z.strictObject(Conclusion),
+  override: z.strictObject({ ...Conclusion, reason: z.string().max(2000).optional() }),
+} satisfies Record<Action, z.ZodType>;
 
 const RolloutBody = z.strictObject({ percent: z.number().min(0).max(100) });
 
@@ -170,7 +183,7 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>): 
     const denied = who.denied(ACTION_CAPABILITY[action]);
     if (denied) return send(c, denied);
     if (parseId(c.req.param("id")) === null) return notFound(c);
-    const body = await readJson(c, ActionBody, maxBody, true);
+    const body = await readJson<z.ZodType<ActionBody>>(c, ACTION_BODIES[action], maxBody, true, `${action} body`);
     if (!body.ok) return send(c, body);
     return answer(c, await service.act(c.env, who, c.req.param("id"), action, body.value));
   };
@@ -183,7 +196,7 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>): 
     if (parseId(c.req.param("id")) === null) return notFound(c);
     let percent = fixed;
     if (percent === null) {
-      const body = await readJson(c, RolloutBody, maxBody);
+      const body = await readJson(c, RolloutBody, maxBody, false, "rollout body");
       if (!body.ok) return send(c, body);
       percent = body.value.percent;
     }
@@ -250,7 +263,7 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>): 
   // "Sign out everywhere": ends every page session of an operator (yourself by default; another
   // operator's needs operators.sign_out), audited. Bearer tokens are not sessions and stay valid.
   app.post("/sessions/sign-out-everywhere", async (c) => {
-    const body = await readJson(c, SignOutBody, maxBody, true);
+    const body = await readJson(c, SignOutBody, maxBody, true, "sign-out body");
     if (!body.ok) return send(c, body);
     return reply(c, await service.signOutEverywhere(c.env, c.get("access"), body.value.operator));
   });

@@ -9,6 +9,8 @@ export async function readJson<T extends z.ZodType>(
   schema: T,
   maxBytes: number,
   allowEmpty = false,
+  /** What the body should be, for the 422's message. */
+  subject = "experiment",
 ): Promise<Result<z.infer<T>>> {
   const read = await readBodyText(c.req.raw, maxBytes);
   if (!read.ok) return read.reason === "too_large" ? tooLarge(maxBytes) : fail(400, "invalid_body", "the body is not valid UTF-8");
@@ -24,7 +26,7 @@ export async function readJson<T extends z.ZodType>(
     return fail(400, "invalid_json", `the body is not JSON: ${(err as Error).message}`);
   }
   const parsed = schema.safeParse(json);
-  return parsed.success ? ok(parsed.data) : validationFailed(parsed.error);
+  return parsed.success ? ok(parsed.data) : validationFailed(parsed.error, subject);
 }
 
 function tooLarge(maxBytes: number): Result<never> {

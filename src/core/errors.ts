@@ -23,8 +23,9 @@ export function issuesOf(error: z.ZodError): Issue[] {
   return error.issues.map((i) => ({ path: i.path.map(String).join(".") || "(body)", message: i.message }));
 }
 
-export function validationFailed(error: z.ZodError): Result<never> {
-  return fail(422, "validation_failed", "the request body is not a valid experiment", issuesOf(error));
+/** 422 for a body that `subject` (what the route takes: "experiment", "conclude body" …) does not describe. */
+export function validationFailed(error: z.ZodError, subject = "experiment"): Result<never> {
+  return fail(422, "validation_failed", `the request body is not a valid ${subject}`, issuesOf(error));
 }
 
 export function errorBody(e: ApiError): { error: { code: string; message: string; issues: readonly Issue[] } } {

@@ -107,6 +107,47 @@ describe("admin input validation", () => {
   });
 });
 
+describe("action and rollout bodies", () => {
+  it("a field the action does not use is refused, not ignored, and the message names the body", async () => {
+    const { id } = await created();
+    const before = await activityCount();
+    for (const [action, body] of [
+      ["start", { reason: "launch" }],
+      ["start", { shipped_variant_slug: "b" }],
+      ["archive", { decision_record: { key_learning: "x", decision: "y", follow_up: "z" } }],
+    ] as const) {
+      const r = await api("POST", `/experiments/${id}/${action}`, body);
+      expect(r.status).toBe(422);
+      expect(r.json.error.message).toBe(`the request body is not a valid ${action} body`);
+      expect(r.json.error.issues[0].message).toMatch(/Unrecognized key/);
+    }
+    expect(await activityCount()).toBe(before);
+    expect((await api("POST", `/experiments/${id}/start`, {})).status).toBe(200);
+    const conclude = await api("POST", `/experiments/${id}/conclude`, { shipped_variant_slug: "b", reason: "not used by conclude" });
+    expect(conclude.status).toBe(422);
+    expect(conclude.json.error.message).toBe("the request body is not a valid conclude body");
+    expect(conclude.json.error.issues[0].message).toMatch(/reason/);
+    const pause = await api("POST", `/experiments/${id}/pause`, { reason: "holiday" });
+    expect(pause.json.error.message).toBe("the request body is not a valid pause body");
+    expect((await api("GET", `/experiments/${id}`)).json.lifecycle_state).toBe("live");
+  });
+
+  it("a bad rollout body says it is the rollout body that is wrong", async () => {
+    const { id } = await created();
+    for (const body of [{ percent: 120 }, { percent: 50, reason: "x" }, {}]) {
+      const r = await api("POST", `/experiments/${id}/rollout`, body);
+      expect(r.status).toBe(422);
+      expect(r.json.error.message).toBe("the request body is not a valid rollout body");
+    }
+  });
+
+  it("a 401 answer carries no-store too (429: admin-headers.test.ts)", async () => {
+    const r = await api("GET", "/experiments", undefined, "not-a-token");
+    expect(r.status).toBe(401);
+    expect(r.headers.get("cache-control")).toBe("no-store");
+  });
+});
+
 describe("editing", () => {
   it("a live edit of variants or shares needs ?confirm=reset, then starts a new epoch", async () => {
     const { id, input } = await created();
