@@ -53,17 +53,23 @@ export function ipv6Groups(s: string): number[] | null {
 
 /**
  * The limit bucket of a client address: `ip4:<a.b.c.d>` for IPv4 (and IPv4-mapped IPv6), `ip6:<first
- * four groups>::/64` for IPv6; null when the value is not an address.
+ * four groups>::/64` for IPv6; null when the value is not an address, or is a loopback address.
+ *
+ * Loopback (127.0.0.0/8, `::1`, `::ffff:127.x.y.z`) is never a visitor's address at Cloudflare's edge;
+ * it is what `wrangler dev` puts in `CF-Connecting-IP` for every local request, so it tells clients
+ * apart no better than no header at all and is treated as none (never one bucket for everyone).
  */
 export function clientBucket(address: string | null | undefined): string | null {
   if (address === null || address === undefined) return null;
   const s = address.trim();
   const v4 = ipv4Octets(s);
-  if (v4 !== null) return `ip4:${v4.join(".")}`;
+  if (v4 !== null) return v4[0] === 127 ? null : `ip4:${v4.join(".")}`;
   const g = ipv6Groups(s);
   if (g === null) return null;
+  if (g.every((x, i) => x === (i === 7 ? 1 : 0))) return null; // ::1
   // ::ffff:a.b.c.d, the IPv4-mapped form: the same client as a.b.c.d.
   if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
+    if ((g[6] as number) >> 8 === 127) return null;
     return `ip4:${(g[6] as number) >> 8}.${(g[6] as number) & 255}.${(g[7] as number) >> 8}.${(g[7] as number) & 255}`;
   }
   return `ip6:${g

@@ -32,7 +32,7 @@ describe("client addresses", () => {
       expect(clientBucket(a), a).toBe(one);
     }
     expect(clientBucket("2001:db8:1:3::1")).toBe("ip6:2001:db8:1:3::/64");
-    expect(clientBucket("::1")).toBe("ip6:0:0:0:0::/64");
+    expect(clientBucket("::2")).toBe("ip6:0:0:0:0::/64");
     expect(clientBucket("::")).toBe("ip6:0:0:0:0::/64");
     expect(clientBucket("fe80::")).toBe("ip6:fe80:0:0:0::/64");
   });
@@ -41,6 +41,14 @@ describe("client addresses", () => {
     expect(clientBucket("::ffff:192.0.2.1")).toBe("ip4:192.0.2.1");
     expect(clientBucket("::FFFF:c000:0201")).toBe("ip4:192.0.2.1");
     expect(clientBucket("0:0:0:0:0:ffff:192.0.2.1")).toBe("ip4:192.0.2.1");
+  });
+
+  it("a loopback address names no client: it is what wrangler dev sends for every local request", () => {
+    for (const loopback of ["127.0.0.1", "127.255.0.9", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1", "::ffff:7f00:1"]) {
+      expect(clientBucket(loopback), loopback).toBeNull();
+    }
+    expect(clientBucket("128.0.0.1")).toBe("ip4:128.0.0.1");
+    expect(clientBucket("::ffff:126.0.0.1")).toBe("ip4:126.0.0.1");
   });
 
   it("anything that is not an address names no client", () => {
@@ -88,6 +96,11 @@ describe("the sign-in limit", () => {
   it("counts an IPv4-mapped address against its IPv4 client", async () => {
     for (let i = 0; i < 20; i++) expect((await apiFrom(`guess-${i}`, "::ffff:198.51.100.41")).status).toBe(401);
     expect((await apiFrom("demo-admin", "198.51.100.41")).status).toBe(429);
+  });
+
+  it("from loopback (all of npm start's traffic), twenty wrong tokens do not lock out a right one", async () => {
+    for (let i = 0; i < 25; i++) expect((await apiFrom(`loopback-guess-${i}-${Math.random()}`, "127.0.0.1")).status).toBe(401);
+    expect((await apiFrom("demo-viewer", "127.0.0.1")).status).toBe(200);
   });
 
   it("without a client address, twenty wrong tokens do not lock out a right one; a token guessed again is limited", async () => {
