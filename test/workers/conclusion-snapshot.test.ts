@@ -8,22 +8,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import { analyze } from "../../src/core/stats/analysis.ts";
 import { api, created } from "./admin-helpers.ts";
 import { clockAhead, dashboard, entries, record, report, runCatalogAlarm, snapshot } from "./catalog-helpers.ts";
+import { signIn } from "./pages-helpers.ts";
 
 afterEach(() => clockAhead(0));
 
 const first = snapshot({ a: 3000, b: 3000 }, { a: 300, b: 420 });
 const second = snapshot({ a: 6000, b: 6000 }, { a: 600, b: 640 });
 
+/** A signed-in browser's session cookie, through the login form (its pre-session token included). */
 async function signedIn(): Promise<string> {
-  const login = await exports.default.fetch(
-    new Request("http://localhost:8787/sg-admin/login", {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: "token=demo-viewer",
-      redirect: "manual",
-    }),
-  );
-  return (login.headers.getSetCookie().find((c) => c.startsWith("sgen-admin-session=")) ?? "").split(";")[0] as string;
+  return (await signIn("demo-viewer")).cookie;
 }
 
 describe("the conclusion snapshot", () => {

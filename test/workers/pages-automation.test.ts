@@ -8,21 +8,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_POST_TEST } from "../../src/core/schema.ts";
 import { api, created } from "./admin-helpers.ts";
 import { clockAhead, report, snapshot } from "./catalog-helpers.ts";
+import { signIn } from "./pages-helpers.ts";
 
 afterEach(() => clockAhead(0));
 
 const PAGES = "http://localhost:8787/sg-admin";
 
+/** A signed-in browser's session cookie, through the login form (its pre-session token included). */
 async function signedIn(token: string): Promise<string> {
-  const login = await exports.default.fetch(
-    new Request(`${PAGES}/login`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: `token=${token}`,
-      redirect: "manual",
-    }),
-  );
-  return (login.headers.getSetCookie().find((c) => c.startsWith("sgen-admin-session=")) ?? "").split(";")[0] as string;
+  return (await signIn(token)).cookie;
 }
 
 async function page(path: string, token = "demo-viewer", cookie?: string): Promise<string> {
