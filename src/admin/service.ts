@@ -304,7 +304,9 @@ export class AdminService<Env extends object> {
   /** The dashboard with the record it was built from (the pages show both). */
   async dashboardAndRecord(env: Env, rawId: RawId): Promise<Result<{ record: ExperimentRecord; dashboard: Dashboard }>> {
     const state = await this.runState(env, rawId);
-    return state.ok ? ok({ record: state.value.record, dashboard: buildDashboard(state.value) }) : state;
+    if (!state.ok) return state;
+    if (state.value.runDataError !== null) return runDataUnavailable(state.value.runDataError);
+    return ok({ record: state.value.record, dashboard: buildDashboard(state.value) });
   }
 
   /**

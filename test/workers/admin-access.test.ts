@@ -150,7 +150,7 @@ describe("Cloudflare Access on the pages", () => {
     const list = await call("/sg-admin/experiments/", withAssertion(token));
     expect(list.status).toBe(200);
     const html = await list.text();
-    expect(html).toContain("alice (administrator)");
+    expect(html).toContain("alice · administrator");
     const csrf = hiddenField(html, "csrf") ?? "";
     expect(csrf).not.toBe("");
     const create = await call("/sg-admin/experiments/new", {

@@ -18,9 +18,21 @@ import type { Capability } from "../../core/permissions.ts";
 import { DecisionRecord, ExperimentInput, type ExperimentRecord } from "../../core/schema.ts";
 import { withPath } from "../../core/url.ts";
 import { applyOverrides } from "../../edge/overrides.ts";
-import { toHex } from "../auth.ts";
+import { sameOriginRequest } from "../same-origin.ts";
 import { type Access, AdminService, type AdminServiceOptions, parseId } from "../service.ts";
-import { createSession, csrfToken, csrfValid, readSession, SESSION_COOKIE, SESSION_HOURS, type Session } from "../session.ts";
+import {
+  csrfToken,
+  csrfValid,
+  LOGIN_COOKIE,
+  LOGIN_MINUTES,
+  loginTokenValid,
+  newLoginToken,
+  newSession,
+  readSessionCookie,
+  SESSION_COOKIE,
+  SESSION_HOURS,
+  type SessionRef,
+} from "../session.ts";
 import { ADMIN_CSS } from "./admin.css.ts";
 import { type FlashCode, setFlash, takeFlash } from "./flash.ts";
 import { esc, num, validTimeZone } from "./html.ts";
@@ -36,6 +48,7 @@ import { type EditorPlan, fractionOf, PLAN_FIELDS, planErrors } from "./views/ed
 import { addVariantRow, removeVariantRow, shareTotal } from "./views/editor/variants.ts";
 import { errorPage, loginPage, type PageContext } from "./views/layout.ts";
 import { listPage } from "./views/list.ts";
+import { runDataUnavailablePage } from "./views/run-data-unavailable.ts";
 
 export interface AdminPagesOptions<Env> extends AdminServiceOptions<Env> {
   /** Where the pages live. Default `/sg-admin`; views under `/experiments/`. */
@@ -56,9 +69,26 @@ export interface AdminPagesOptions<Env> extends AdminServiceOptions<Env> {
    * (`SGEN_SITE_PATHS`: paths separated by commas, spaces or new lines).
    */
   sitePaths?: (env: Env) => string | readonly string[] | undefined;
+  /** The clock sessions are timed by (milliseconds). Default `Date.now`; tests move it. */
+  now?: () => number;
+  /**
+   * Origins whose form posts are accepted besides the request's own (`["https://admin.example.com"]`),
+   * for a proxy in front that rewrites the host. Default none: only the pages' own origin.
+   */
+  trustedOrigins?: (env: Env) => readonly string[] | undefined;
 }
 
-type Vars = { session: Session; access: Access; csrf: string; flash: string | null };
+/** The page session (null behind Cloudflare Access, whose assertion is the session). */
+type Vars = { session: SessionRef | null; access: Access; csrf: string; flash: string | null };
+
+/** The request's form, or null when the body is not a form that can be read (a broken multipart body, say). */
+async function readForm(c: Context): Promise<Record<string, string | File | (string | File)[]> | null> {
+  try {
+    return await c.req.parseBody();
+  } catch {
+    return null;
+  }
+}
 
 // Hono throws when an app is called without an execution context (`app.request` in a test); a preview
 // then runs its origin's background work unawaited rather than fail the page.
@@ -121,6 +151,7 @@ const zodIssue = (i: { path: readonly PropertyKey[]; message: string; code: stri
 export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>): Hono<{ Bindings: Env }> {
   const base = o.basePath ?? "/sg-admin";
   const service = new AdminService<Env>({ ...o, qaSecret: o.qaSecret ?? o.sessionSecret });
+  const now = o.now ?? Date.now;
   const app = new Hono<{ Bindings: Env; Variables: Vars }>().basePath(base);
   type C = Context<{ Bindings: Env; Variables: Vars }>;
 
@@ -136,6 +167,15 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
     bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.html(errorPage(anonymous(c), 413, "The form is too large (64 KiB at most)."), 413) }),
   );
 
+  // Every state-changing request, sign-in included, must come from this site's own pages: Hono's CSRF
+  // check of Origin / Sec-Fetch-Site (../same-origin.ts), before anything else reads the request.
+  app.use("*", async (c, next) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD" && !(await sameOriginRequest(c, { trustedOrigins: o.trustedOrigins?.(c.env) }))) {
+      return c.html(errorPage(anonymous(c), 403, "This request came from another site, so it was not carried out."), 403);
+    }
+    await next();
+  });
+
   app.get("/assets/admin.css", (c) =>
     c.body(ADMIN_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }),
   );
@@ -145,21 +185,62 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
     return { base, operator: null, csrf: "", can: () => false, flash: null, clock: clockOf(c as C) };
   }
 
-  app.get("/login", (c) => c.html(loginPage(anonymous(c), null, safeNext(c.req.query("next"), base))));
-  app.post("/login", async (c) => {
+  /** The login page with a fresh pre-session token: its nonce in a cookie, its HMAC in the form. */
+  const login = async (
+    c: C,
+    error: string | null,
+    next: string | null,
+    status: 200 | 400 | 401 | 403 | 429 | 503 = 200,
+    headers: Record<string, string> = {},
+  ) => {
     const secret = o.sessionSecret(c.env);
-    const form = await c.req.parseBody();
+    let loginToken = "";
+    if (secret !== undefined) {
+      const t = await newLoginToken(secret);
+      loginToken = t.token;
+      setCookie(c, LOGIN_COOKIE, t.nonce, {
+        httpOnly: true,
+        sameSite: "Strict",
+        secure: new URL(c.req.url).protocol === "https:",
+        path: `${base}/login`,
+        maxAge: LOGIN_MINUTES * 60,
+      });
+    }
+    return c.html(loginPage(anonymous(c), error, next, loginToken), status, headers);
+  };
+
+  // Behind Cloudflare Access, Access signs operators in: the pages take no tokens.
+  const ACCESS_ONLY = "This admin signs in through Cloudflare Access: open it from your Access login. Operator tokens are for the API.";
+  app.get("/login", (c) =>
+    service.accessConfigured(c.env)
+      ? c.html(loginPage(anonymous(c), ACCESS_ONLY, null, null), 200)
+      : login(c as C, null, safeNext(c.req.query("next"), base)),
+  );
+  app.post("/login", async (c) => {
+    if (service.accessConfigured(c.env)) return c.html(loginPage(anonymous(c), ACCESS_ONLY, null, null), 403);
+    const secret = o.sessionSecret(c.env);
+    const form = await readForm(c);
+    if (form === null) return login(c as C, "The form could not be read.", null, 400);
     const token = typeof form.token === "string" ? form.token : "";
     const next = safeNext(form.next, base);
-    // Without a session secret nobody can sign in; an empty token is a failed attempt like a wrong one.
-    const signIn = await service.signIn(c.env, c.req.raw, secret === undefined || token === "" ? null : token);
+    // Login CSRF: the form must carry the token of this browser's own login cookie. Not a failed
+    // sign-in (no token was tried), so a cross-site page cannot spend the victim's attempts either.
+    if (secret === undefined || !(await loginTokenValid(secret, getCookie(c, LOGIN_COOKIE), form.login_csrf))) {
+      return login(c as C, "This sign-in form has expired or did not come from this site. Please sign in again.", next, 403);
+    }
+    // An empty token is a failed attempt like a wrong one.
+    const signIn = await service.signIn(c.env, c.req.raw, token === "" ? null : token);
     if (!signIn.ok && signIn.status === 429)
-      return c.html(loginPage(anonymous(c), `Too many failed sign-ins; try again in ${signIn.retryAfter} seconds.`, next), 429, {
+      return login(c as C, `Too many failed sign-ins; try again in ${signIn.retryAfter} seconds.`, next, 429, {
         "retry-after": String(signIn.retryAfter),
       });
-    if (!signIn.ok || secret === undefined) return c.html(loginPage(anonymous(c), "That token is not valid.", next), 401);
-    // A fresh session value on every sign-in: a cookie planted before sign-in is never promoted (fixation).
-    setCookie(c, SESSION_COOKIE, await createSession(secret, signIn.operator, toHex(signIn.digest)), {
+    if (!signIn.ok) return login(c as C, "That token is not valid.", next, 401);
+    // A fresh session id on every sign-in: a cookie planted before sign-in is never promoted (fixation).
+    const session = await newSession(secret);
+    const stored = await service.openSession(c.env, session.ref.key, signIn.operator, signIn.digest, now());
+    if (!stored.ok) return login(c as C, "Sessions cannot be kept: the catalog is not bound.", next, 503);
+    deleteCookie(c, LOGIN_COOKIE, { path: `${base}/login` });
+    setCookie(c, SESSION_COOKIE, session.cookie, {
       httpOnly: true,
       sameSite: "Strict",
       secure: new URL(c.req.url).protocol === "https:",
@@ -170,12 +251,46 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
     return c.redirect(next ?? `${base}/experiments/`, 303);
   });
 
-  // Everything else needs a session; every POST needs its CSRF token.
+  // Behind Cloudflare Access, every request carries its own proof: a verified assertion of a listed
+  // identity is the operator, and its form token is derived from the identity (the session secret signs it).
   app.use("*", async (c, next) => {
+    if (!service.accessConfigured(c.env)) return next();
     const secret = o.sessionSecret(c.env);
-    const session = secret === undefined ? null : await readSession(secret, getCookie(c, SESSION_COOKIE));
-    const operator = session === null ? null : service.operatorForSession(c.env, session.digest);
+    const identity = await service.accessIdentity(c.env, c.req.raw);
+    if (identity.kind !== "operator") {
+      const why =
+        identity.kind === "unknown"
+          ? `${identity.email ?? "This identity"} is not an operator of this admin.`
+          : "Cloudflare Access did not vouch for this request. Open the admin from your Access login.";
+      return c.html(errorPage(anonymous(c), identity.kind === "unknown" ? 403 : 401, why), identity.kind === "unknown" ? 403 : 401);
+    }
+    if (secret === undefined) return c.html(errorPage(anonymous(c), 503, "The pages need SGEN_SESSION_SECRET to sign their forms."), 503);
+    const formId = `access:${identity.subject}`;
+    c.set("session", null);
+    c.set("access", service.access(c.env, identity.operator));
+    c.set("csrf", await csrfToken(secret, formId));
+    c.set("flash", c.req.method === "GET" ? takeFlash(c, base) : null);
+    if (c.req.method === "POST") {
+      const form = await readForm(c);
+      if (form === null) return c.html(errorPage(ctxOf(c as C), 400, "The form could not be read."), 400);
+      if (!(await csrfValid(secret, formId, form.csrf)))
+        return c.html(
+          errorPage(ctxOf(c as C), 403, "This form has expired or did not come from this site. Reload the page and try again."),
+          403,
+        );
+    }
+    await next();
+  });
+
+  // Everything else needs a live session (one catalog call: it may have been ended, or gone idle);
+  // every POST needs its CSRF token.
+  app.use("*", async (c, next) => {
+    if (service.accessConfigured(c.env)) return next();
+    const secret = o.sessionSecret(c.env);
+    const session = secret === undefined ? null : await readSessionCookie(secret, getCookie(c, SESSION_COOKIE));
+    const operator = session === null ? null : await service.resumeSession(c.env, session.key, now());
     if (session === null || operator === null || secret === undefined) {
+      if (getCookie(c, SESSION_COOKIE) !== undefined) deleteCookie(c, SESSION_COOKIE, { path: base });
       const url = new URL(c.req.url);
       if (c.req.method === "GET") {
         // The list is where sign-in lands anyway; any other page of the admin is asked for by name.
@@ -185,16 +300,17 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
       }
       return c.html(errorPage(anonymous(c), 401, "Your session has ended. Sign in again, then repeat what you were doing."), 401);
     }
-    const csrf = await csrfToken(secret, session);
+    const csrf = await csrfToken(secret, session.id);
     c.set("session", session);
     c.set("access", service.access(c.env, operator));
     c.set("csrf", csrf);
     c.set("flash", c.req.method === "GET" ? takeFlash(c, base) : null);
     if (c.req.method === "POST") {
-      const form = await c.req.parseBody();
-      if (!(await csrfValid(secret, session, form.csrf)))
+      const form = await readForm(c);
+      if (form === null) return c.html(errorPage(ctxOf(c as C), 400, "The form could not be read."), 400);
+      if (!(await csrfValid(secret, session.id, form.csrf)))
         return c.html(
-          errorPage(ctxOf(c), 403, "This form has expired or did not come from this site. Reload the page and try again."),
+          errorPage(ctxOf(c as C), 403, "This form has expired or did not come from this site. Reload the page and try again."),
           403,
         );
     }
@@ -224,21 +340,33 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
       return forbidden(c, CAPABILITY_WORDS[capability] ?? e.message.replace(/^the role \S+ may not /, ""));
     }
     if (e.status === 404) return notFoundPage(c);
-    if (e.status === 503)
+    if (e.code === "catalog_unavailable")
       return c.html(errorPage(ctxOf(c), 503, "The catalog Durable Object is not bound, so there is nothing to show."), 503);
     const back = id === null ? null : { href: `${base}/experiments/${id}`, label: "Back to the experiment" };
     return c.html(errorPage(ctxOf(c), e.status, `${e.message[0]?.toUpperCase() ?? ""}${e.message.slice(1)}.`, back), e.status);
   };
   const formFields = async (c: C): Promise<Fields> =>
-    Object.fromEntries(Object.entries(await c.req.parseBody()).filter((e): e is [string, string] => typeof e[1] === "string"));
+    Object.fromEntries(Object.entries((await readForm(c)) ?? {}).filter((e): e is [string, string] => typeof e[1] === "string"));
   const done = (c: C, code: FlashCode, to: string) => {
     setFlash(c, code, base);
     return c.redirect(to, 303);
   };
 
-  app.post("/logout", (c) => {
+  // Signing out ends the session in the catalog, not only in this browser: a copy of the cookie is dead.
+  app.post("/logout", async (c) => {
+    const session = c.get("session");
+    if (session === null) return c.redirect("/cdn-cgi/access/logout", 303); // Access holds the session
+    await service.closeSession(c.env, session.key);
     deleteCookie(c, SESSION_COOKIE, { path: base });
     return c.redirect(`${base}/login`, 303);
+  });
+
+  // Every session of this operator, in every browser, ends (audited); this one with them.
+  app.post("/logout-everywhere", async (c) => {
+    const r = await service.signOutEverywhere(c.env, c.get("access"));
+    if (!r.ok) return refusal(c, r);
+    deleteCookie(c, SESSION_COOKIE, { path: base });
+    return c.redirect(c.get("session") === null ? "/cdn-cgi/access/logout" : `${base}/login`, 303);
   });
 
   // ---- the list and the archive ---------------------------------------------------------------------
@@ -265,6 +393,7 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
     for (const r of page.value.rows) {
       const d = await service.dashboardAndRecord(c.env, r.id);
       if (d.ok) entries.push(d.value);
+      else if (d.code === "run_data_unavailable") entries.push({ record: r, error: d.message });
     }
     return c.html(archivePage(ctxOf(c), q, entries, page.value.total));
   });
@@ -412,6 +541,8 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
     extra: { draft?: DecisionDraft; draftErrors?: FieldErrors; error?: string; status?: ApiError["status"] | 200 } = {},
   ) {
     const got = await service.dashboardAndRecord(c.env, id);
+    if (!got.ok && got.code === "run_data_unavailable")
+      return runDataUnavailable(c, id, got.message, extra.status ?? 200, extra.error ?? null);
     if (!got.ok) return refusal(c, got);
     const { record, dashboard: d } = got.value;
     const state = d.lifecycle_state;
@@ -435,6 +566,20 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
       error: extra.error ?? null,
     };
     return c.html(dashboardPage(ctxOf(c), model), extra.status ?? 200);
+  }
+
+  /**
+   * The dashboard of an experiment whose run-data cannot be read: the record, the error in words, and the
+   * lifecycle actions (an operator may still pause it), never a 500.
+   */
+  async function runDataUnavailable(c: C, id: number, error: string, status: ApiError["status"] | 200, refused: string | null) {
+    const r = await service.record(c.env, id);
+    if (!r.ok) return refusal(c, r);
+    const state = r.value.lifecycle_state;
+    const actions = BAR_ACTIONS.filter((a) => transition(state, a, null).ok && can(c, ACTION_CAPABILITY[a]));
+    const canEdit = (state === "draft" || state === "live" || state === "paused") && can(c, editCapability(state));
+    const log = can(c, "activity.view") ? await service.activity(c.env, id, 50) : null;
+    return c.html(runDataUnavailablePage(ctxOf(c), r.value, error, actions, canEdit, log?.ok ? log.value : [], refused), status);
   }
 
   app.get("/experiments/:id", async (c) => {

@@ -13,6 +13,18 @@ export interface ArchiveEntry {
   readonly dashboard: Dashboard;
 }
 
+/** An archived experiment whose run-data cannot be read: its record and the reason, in words. */
+export interface UnavailableEntry {
+  readonly record: ExperimentRecord;
+  readonly error: string;
+}
+
+function unavailableEntry(ctx: PageContext, { record: r, error }: UnavailableEntry): string {
+  return `<article class="card archived" aria-labelledby="arc-${r.id}"><div class="title-row"><h2 id="arc-${r.id}"><a href="${ctx.base}/experiments/${r.id}">${esc(r.name)}</a></h2>${stateBadge(r.lifecycle_state)}</div>
+<p class="muted">${esc(r.slug)} · <code>${esc(r.target_page)}</code> · concluded ${timeTag(r.concluded_at, ctx.clock, false)}</p>
+<p class="warning run-data-unavailable" role="alert">⚠ ${esc(error)}. Its figures cannot be shown until its run-data answers again; nothing has been lost.</p></article>`;
+}
+
 const SORTS: Array<[ListQuery["sort"], string]> = [
   ["concluded", "Concluded"],
   ["name", "Name"],
@@ -45,7 +57,7 @@ ${
 <p class="muted">Export: <a href="${ctx.base}/experiments/${r.id}/results.csv">CSV</a> · <a href="${ctx.base}/experiments/${r.id}/results.json">JSON</a></p></article>`;
 }
 
-export function archivePage(ctx: PageContext, q: ListQuery, entries: readonly ArchiveEntry[], total: number): string {
+export function archivePage(ctx: PageContext, q: ListQuery, entries: readonly (ArchiveEntry | UnavailableEntry)[], total: number): string {
   const link = (over: Partial<ListQuery>) => {
     const p = { ...q, ...over };
     return `${ctx.base}/experiments/archive?${new URLSearchParams({ q: p.q, sort: p.sort, order: p.order, page: String(p.page), per_page: String(p.per_page) })}`;
@@ -60,7 +72,7 @@ export function archivePage(ctx: PageContext, q: ListQuery, entries: readonly Ar
 <div class="field"><label for="order">Order</label><select id="order" name="order"><option value="desc"${q.order === "desc" ? " selected" : ""}>Newest / highest first</option><option value="asc"${q.order === "asc" ? " selected" : ""}>Oldest / lowest first</option></select></div>
 <div class="field"><label for="per-page">Per page</label><select id="per-page" name="per_page">${[5, 10, 20, 50].map((n) => `<option value="${n}"${n === q.per_page ? " selected" : ""}>${n}</option>`).join("")}</select></div>
 <button>Show</button></form>
-${entries.length === 0 ? `<p class="muted card">${q.q === "" ? "Nothing concluded yet." : "No concluded experiment matches."}</p>` : entries.map((e) => entry(ctx, e)).join("\n")}
+${entries.length === 0 ? `<p class="muted card">${q.q === "" ? "Nothing concluded yet." : "No concluded experiment matches."}</p>` : entries.map((e) => ("error" in e ? unavailableEntry(ctx, e) : entry(ctx, e))).join("\n")}
 <nav class="pager" aria-label="Pages">${total} concluded experiment${total === 1 ? "" : "s"} · page ${q.page} of ${pages} ${
       q.page > 1 ? `<a href="${esc(link({ page: q.page - 1 }))}">← previous</a>` : ""
     } ${q.page < pages ? `<a href="${esc(link({ page: q.page + 1 }))}">next →</a>` : ""}</nav>`,

@@ -24,7 +24,8 @@ export function layout(ctx: PageContext, title: string, body: string): string {
       : `<nav aria-label="Main"><a href="${ctx.base}/experiments/">Experiments</a><a href="${ctx.base}/experiments/archive">Result archive</a>${
           ctx.can("experiments.create") ? `<a href="${ctx.base}/experiments/new">New experiment</a>` : ""
         }</nav>
-<form method="post" action="${ctx.base}/logout" class="signout">${csrfField(ctx)}<span class="who">${esc(ctx.operator.name)} · ${esc(ctx.operator.role)}</span><button class="quiet">Sign out</button></form>`;
+<form method="post" action="${ctx.base}/logout" class="signout">${csrfField(ctx)}<span class="who">${esc(ctx.operator.name)} · ${esc(ctx.operator.role)}</span><button class="quiet">Sign out</button></form>
+<form method="post" action="${ctx.base}/logout-everywhere" class="signout">${csrfField(ctx)}<button class="quiet" title="End this operator's sessions in every browser">Sign out everywhere</button></form>`;
   const flash = ctx.flash === null ? "" : `<div class="flash" role="status">✓ ${esc(ctx.flash)}</div>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -32,12 +33,17 @@ export function layout(ctx: PageContext, title: string, body: string): string {
 <body><a class="skip" href="#main">Skip to content</a><header><a class="brand" href="${ctx.base}/experiments/">sgen-ab</a>${nav}</header><main id="main">${flash}${body}</main></body></html>`;
 }
 
-export function loginPage(ctx: PageContext, error: string | null, next: string | null): string {
+/**
+ * The sign-in page. `loginToken` is the form's pre-session token (login CSRF: its nonce is in this
+ * browser's login cookie); null for no token form at all (the admin signs in through Cloudflare Access).
+ */
+export function loginPage(ctx: PageContext, error: string | null, next: string | null, loginToken: string | null = ""): string {
+  if (loginToken === null) return layout(ctx, "Sign in", `<h1>Sign in</h1><p class="error" role="alert">${esc(error ?? "")}</p>`);
   return layout(
     ctx,
     "Sign in",
     `<h1>Sign in</h1>${error === null ? "" : `<p class="error" role="alert">${esc(error)}</p>`}
-<form method="post" action="${ctx.base}/login" class="card narrow">${next === null ? "" : `<input type="hidden" name="next" value="${esc(next)}">`}
+<form method="post" action="${ctx.base}/login" class="card narrow"><input type="hidden" name="login_csrf" value="${esc(loginToken)}">${next === null ? "" : `<input type="hidden" name="next" value="${esc(next)}">`}
 <label for="token">Operator token</label><input id="token" name="token" type="password" autocomplete="current-password" required>
 <p class="hint">The token your administrator gave you. It is exchanged for a session of 8 hours.</p>
 <button>Sign in</button></form>`,
