@@ -231,9 +231,21 @@ describe("an unexpected failure", () => {
         throw new Error("boom: secret detail");
       },
       tokens: () => undefined,
-      sessionSecret: () => undefined,
+      sessionSecret: () => "a session secret of this test",
     });
-    const res = await pages.request("http://x/sg-admin/login", { method: "POST", body: new URLSearchParams({ token: "t" }) });
+    // A sign-in as a browser makes it (the login form's own token, from the same origin), so that it
+    // reaches the catalog, which throws.
+    const form = await pages.request("http://x/sg-admin/login");
+    const cookie = form.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
+    const loginToken = /name="login_csrf" value="([^"]*)"/.exec(await form.text())?.[1] ?? "";
+    const res = await pages.request("http://x/sg-admin/login", {
+      method: "POST",
+      headers: { origin: "http://x", cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: "t", login_csrf: loginToken }),
+    });
     expect(res.status).toBe(500);
     const html = await res.text();
     expect(html).toContain("Something went wrong");
