@@ -171,7 +171,7 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
   // check of Origin / Sec-Fetch-Site (../same-origin.ts), before anything else reads the request.
   app.use("*", async (c, next) => {
     if (c.req.method !== "GET" && c.req.method !== "HEAD" && !(await sameOriginRequest(c, { trustedOrigins: o.trustedOrigins?.(c.env) }))) {
-      return c.html(errorPage(anonymous(c), 403, "This request came from another site, so it was not carried out."), 403);
+      return c.html(errorPage(anonymous(c), 403, "This request did not come from this site, so it was not carried out."), 403);
     }
     await next();
   });
