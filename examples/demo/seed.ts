@@ -22,6 +22,12 @@ export const DEMO_EXPERIMENT: ExperimentInput = {
   min_runtime_days: 7,
   planned_sample_per_variant: null,
   guardrails: [],
+  audience: null,
+  coverage_percent: 100,
+  layer: null,
+  scheduled_start_at: null,
+  scheduled_end_at: null,
+  bots: "like_visitors",
 };
 
 /**
@@ -51,6 +57,12 @@ export const DEMO_CHECKOUT_EXPERIMENT: ExperimentInput = {
     { metric: "error_rate", max_degradation: 0.05, include_4xx: false },
     { metric: "origin_latency_ms", max_degradation: 500 },
   ],
+  audience: null,
+  coverage_percent: 100,
+  layer: null,
+  scheduled_start_at: null,
+  scheduled_end_at: null,
+  bots: "like_visitors",
 };
 
 const SEEDER = { name: "demo-seed", role: "system" };

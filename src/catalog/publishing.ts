@@ -22,13 +22,14 @@ export function edgeDocument(
   records: ReadonlyArray<{ row: Pick<ExperimentRow, "epoch" | "shards">; record: ExperimentRecord }>,
   revision: number,
   publishedAt: string,
+  holdouts: EdgeConfig["holdouts"] = [],
 ): EdgeConfig {
   const experiments: EdgeExperiment[] = [];
   for (const { row, record } of records) {
     const view = edgeViewOf(record, row.epoch, row.shards);
     if (view !== null) experiments.push(view);
   }
-  return { schema_version: EDGE_CONFIG_SCHEMA_VERSION, revision, published_at: publishedAt, experiments };
+  return { schema_version: EDGE_CONFIG_SCHEMA_VERSION, revision, published_at: publishedAt, experiments, holdouts };
 }
 
 /** How a publish ended: KV took it, there is no KV bound, or KV refused it (pending: retry later). */

@@ -2,7 +2,9 @@
 // checked by hand instead of with zod, so that nothing on a visitor's request loads a validation
 // library. It accepts exactly what the zod schema EdgeConfig (schema.ts) accepts, with the same
 // defaults (shards 1, rollout_percent 100, allow_script_overrides false), and never throws: a bad document is a list of problems with
-// their paths, and the edge keeps its last good copy. test/workers/edge-parsers.test.ts holds the two
+// their paths, and the edge keeps its last good copy. The targeting fields (audience, coverage, layer,
+// schedule end, bots) and the top-level holdouts are read by targeting/parse.ts, which shares the value
+// rules with the zod side. test/workers/edge-parsers.test.ts holds the two
 // together on random and mutated documents. Add a field to the published config here, in schema.ts and
 // in kv-schema/ (`npm run kv-schema`) at once.
 import { shareInBuckets } from "./assignment.ts";
@@ -25,6 +27,7 @@ import {
 import { type OverrideFields, overrideProblem, selectorProblem } from "./override-rules.ts";
 import { samePathProblem } from "./paths.ts";
 import type { ConversionEvent, EdgeConfig, EdgeExperiment, EdgeVariant } from "./schema.ts";
+import { type EdgeTargeting, parseEdgeTargeting, parseHoldouts } from "./targeting/parse.ts";
 
 export type { Parsed, Problem } from "./checks.ts";
 
@@ -144,6 +147,11 @@ function experiment(c: Checker, v: unknown, path: Path): Checked<EdgeExperiment>
     "shards",
     "rollout_percent",
     "allow_script_overrides",
+    "audience",
+    "coverage_percent",
+    "layer",
+    "scheduled_end_at",
+    "bots",
   ]);
   if (o === INVALID) return INVALID;
   const id = c.number(o.id, [...path, "id"], { int: true, min: 1 });
@@ -161,7 +169,10 @@ function experiment(c: Checker, v: unknown, path: Path): Checked<EdgeExperiment>
   const rollout = o.rollout_percent === undefined ? 100 : c.number(o.rollout_percent, [...path, "rollout_percent"], { min: 0, max: 100 });
   const allowScripts =
     o.allow_script_overrides === undefined ? false : c.boolean(o.allow_script_overrides, [...path, "allow_script_overrides"]);
+  const targeting = parseEdgeTargeting(o);
+  if (!targeting.ok) c.fail([...path, ...targeting.path.split(".")], targeting.message);
   if (
+    !targeting.ok ||
     id === INVALID ||
     s === INVALID ||
     targetPage === INVALID ||
@@ -191,13 +202,17 @@ function experiment(c: Checker, v: unknown, path: Path): Checked<EdgeExperiment>
     shards,
     rollout_percent: rollout,
     allow_script_overrides: allowScripts,
+    // The same values zod gives (AudienceSchema's arrays are mutable in its type, read-only in ours).
+    ...(targeting.value as TargetingOf<EdgeExperiment>),
   };
 }
+
+type TargetingOf<E> = Pick<E, Extract<keyof E, keyof EdgeTargeting>>;
 
 /** The published document, or the problems that make it unusable. Never throws. */
 export function parseEdgeConfig(input: unknown): Parsed<EdgeConfig> {
   return guarded("(document)", (c) => {
-    const o = c.object(input, [], ["schema_version", "revision", "published_at", "experiments"]);
+    const o = c.object(input, [], ["schema_version", "revision", "published_at", "experiments", "holdouts"]);
     if (o === INVALID) return INVALID;
     const version =
       o.schema_version === EDGE_CONFIG_SCHEMA_VERSION
@@ -206,7 +221,15 @@ export function parseEdgeConfig(input: unknown): Parsed<EdgeConfig> {
     const revision = c.number(o.revision, ["revision"], { int: true, min: 0 });
     const publishedAt = c.string(o.published_at, ["published_at"], { pattern: UTC_TIMESTAMP, message: "an ISO 8601 time in UTC (…Z)" });
     const experiments = c.array(o.experiments, ["experiments"], 0, LIMITS.maxPublishedExperiments, (x, p) => experiment(c, x, p));
-    if (version === INVALID || revision === INVALID || publishedAt === INVALID || experiments === INVALID) return INVALID;
-    return { schema_version: version, revision, published_at: publishedAt, experiments };
+    const holdouts = parseHoldouts(o.holdouts);
+    if (!holdouts.ok) c.fail(holdouts.path === "(value)" ? ["holdouts"] : ["holdouts", ...holdouts.path.split(".")], holdouts.message);
+    if (version === INVALID || revision === INVALID || publishedAt === INVALID || experiments === INVALID || !holdouts.ok) return INVALID;
+    return {
+      schema_version: version,
+      revision,
+      published_at: publishedAt,
+      experiments,
+      holdouts: holdouts.value as EdgeConfig["holdouts"],
+    };
   });
 }

@@ -18,6 +18,8 @@ import {
 } from "./field-rules.ts";
 import { Override } from "./overrides.ts";
 import { samePathProblem } from "./paths.ts";
+import { utcInstant } from "./targeting/schedule.ts";
+import { edgeTargetingFields, HoldoutsSchema, targetingFields, targetingProblems } from "./targeting/schema.ts";
 
 export { CUSTOM_EVENT_NAME, EDGE_CONFIG_SCHEMA_VERSION, EDGE_STATES, SLUG_PATTERN } from "./field-rules.ts";
 
@@ -162,6 +164,8 @@ const experimentFields = {
   planned_sample_per_variant: z.number().int().min(1).max(1_000_000_000_000).nullable().default(null),
   /** Harms that stop a variant by themselves (the circuit breaker); editable at any time. */
   guardrails: z.array(Guardrail).max(LIMITS.maxGuardrails).default([]),
+  /** Who enters: audience, coverage_percent, layer, scheduled_start_at, scheduled_end_at, bots (docs/audiences.md). */
+  ...targetingFields,
 };
 
 /** A goal guardrail must watch one of the experiment's own goals. */
@@ -185,6 +189,7 @@ function checkGuardrails(e: Pick<ExperimentInput, "guardrails" | "conversion_eve
 export const ExperimentInput = z.strictObject(experimentFields).superRefine((e, ctx) => {
   checkVariants(e.variants, ctx);
   checkGuardrails(e, ctx);
+  for (const i of targetingProblems(e)) ctx.addIssue({ code: "custom", path: i.path.split("."), message: i.message });
 });
 export type ExperimentInput = z.infer<typeof ExperimentInput>;
 
@@ -271,6 +276,8 @@ export const EdgeExperiment = z
      * applies only allowed overrides, and never writes into raw-text elements, whoever wrote the document.
      */
     allow_script_overrides: z.boolean().default(false),
+    /** Who enters a live experiment (docs/audiences.md); the end in UTC, no start (a draft is not published). */
+    ...edgeTargetingFields,
   })
   .superRefine((e, ctx) => checkVariants(e.variants, ctx));
 export type EdgeExperiment = z.infer<typeof EdgeExperiment>;
@@ -281,6 +288,8 @@ export const EdgeConfig = z.strictObject({
   revision: z.number().int().min(0),
   published_at: Timestamp,
   experiments: z.array(EdgeExperiment).max(LIMITS.maxPublishedExperiments),
+  /** Visitors kept out of the experiments each covers (docs/audiences.md). */
+  holdouts: HoldoutsSchema.default([]),
 });
 export type EdgeConfig = z.infer<typeof EdgeConfig>;
 
@@ -307,5 +316,10 @@ export function edgeViewOf(r: ExperimentRecord, epoch: number, shards: number): 
     shards,
     rollout_percent: r.rollout_percent,
     allow_script_overrides: r.allow_script_overrides,
+    audience: r.audience,
+    coverage_percent: r.coverage_percent,
+    layer: r.layer,
+    scheduled_end_at: r.scheduled_end_at === null ? null : utcInstant(r.scheduled_end_at),
+    bots: r.bots,
   };
 }

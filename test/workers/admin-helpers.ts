@@ -52,6 +52,12 @@ export function newExperiment(overrides: Partial<ExperimentInput> = {}): Experim
     min_runtime_days: 7,
     planned_sample_per_variant: null,
     guardrails: [],
+    audience: null,
+    coverage_percent: 100,
+    layer: null,
+    scheduled_start_at: null,
+    scheduled_end_at: null,
+    bots: "like_visitors",
     ...overrides,
   };
 }

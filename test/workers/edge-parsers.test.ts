@@ -103,6 +103,63 @@ const variants = shares.chain((s) =>
   ),
 );
 
+// The targeting fields (docs/audiences.md), valid ones: the mutations below break them.
+const percent = fc.integer({ min: 0, max: 10_000 }).map((b) => b / 100);
+const audienceCondition = fc.oneof(
+  fc.record({
+    attribute: fc.constant("country"),
+    operator: fc.constantFrom("in", "not_in"),
+    values: fc.subarray(["US", "DE", "gb"], { minLength: 1 }),
+  }),
+  fc.record({
+    attribute: fc.constantFrom("query.utm_source", "cookie.plan", "header.x-a"),
+    operator: fc.constant("equals"),
+    values: fc.tuple(slug),
+  }),
+  fc.record({ attribute: fc.constantFrom("language", "device"), operator: fc.constantFrom("exists", "not_exists") }),
+  fc.record({ attribute: fc.constant("path"), operator: fc.constant("in"), values: fc.constant(["/blog/*", "/docs/**"]) }),
+);
+const audience = fc.record(
+  { match: fc.constantFrom("all", "any"), conditions: fc.array(audienceCondition, { minLength: 1, maxLength: 3 }) },
+  { requiredKeys: ["conditions"] },
+);
+const layerSlice = fc
+  .tuple(slug, fc.integer({ min: 0, max: 9_999 }), fc.integer({ min: 1, max: 10_000 }))
+  .map(([s, a, b]) => ({ slug: s, from: Math.min(a, b - 1) / 100, to: Math.max(b, a + 1) / 100 }));
+const targetingFields = {
+  audience: fc.oneof(fc.constant(null), audience),
+  coverage_percent: percent,
+  layer: fc.oneof(fc.constant(null), layerSlice),
+  scheduled_end_at: fc.oneof(
+    fc.constant(null),
+    fc
+      .date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2200-01-01T00:00:00Z"), noInvalidDate: true })
+      .map((d) => d.toISOString()),
+  ),
+  bots: fc.constantFrom("like_visitors", "control"),
+};
+const goalKey = fc.oneof(
+  fc.constantFrom("page_view:/thanks", "form_submission:/signup"),
+  fc.stringMatching(/^[a-z]{1,10}$/).map((n) => `custom:${n}`),
+);
+const holdouts = fc
+  .uniqueArray(
+    fc.record(
+      {
+        id: fc.integer({ min: 1, max: 1000 }),
+        slug,
+        percent,
+        layer: fc.oneof(fc.constant(null), slug),
+        goals: fc.uniqueArray(goalKey, { maxLength: 3 }),
+        epoch: fc.nat({ max: 9 }),
+        shards: fc.integer({ min: 1, max: 64 }),
+      },
+      { requiredKeys: ["id", "slug", "percent"] },
+    ),
+    { maxLength: 3, selector: (h) => h.id },
+  )
+  .filter((list) => new Set(list.map((h) => h.slug)).size === list.length);
+
 const edgeExperiment = variants.chain((vs) =>
   fc.record(
     {
@@ -118,8 +175,9 @@ const edgeExperiment = variants.chain((vs) =>
       shards: fc.integer({ min: 1, max: 64 }),
       rollout_percent: fc.integer({ min: 0, max: 10_000 }).map((b) => b / 100),
       allow_script_overrides: fc.boolean(),
+      ...targetingFields,
     },
-    // shards, rollout_percent and allow_script_overrides may be absent: the parsers must apply the same defaults.
+    // shards, rollout_percent, allow_script_overrides and the targeting fields may be absent: the parsers must apply the same defaults.
     {
       requiredKeys: [
         "id",
@@ -140,12 +198,16 @@ const timestamp = fc
   .date({ min: new Date("1970-01-01T00:00:00Z"), max: new Date("2200-12-31T23:59:59Z"), noInvalidDate: true })
   .map((d) => d.toISOString());
 
-const edgeConfig = fc.record({
-  schema_version: fc.constant(1),
-  revision: fc.nat(),
-  published_at: timestamp,
-  experiments: fc.array(edgeExperiment, { maxLength: 4 }),
-});
+const edgeConfig = fc.record(
+  {
+    schema_version: fc.constant(1),
+    revision: fc.nat(),
+    published_at: timestamp,
+    experiments: fc.array(edgeExperiment, { maxLength: 4 }),
+    holdouts,
+  },
+  { requiredKeys: ["schema_version", "revision", "published_at", "experiments"] },
+);
 
 // ---- mutations -------------------------------------------------------------------------------------
 
@@ -283,8 +345,11 @@ describe("the edge's config parser against the zod EdgeConfig", () => {
   });
 
   it("each field of a valid document broken in turn, by every bad value: the same verdict", () => {
+    // Two experiments, one with an audience and a layer, and a holdout: every kind of field is broken.
     const doc = fc.sample(
-      edgeConfig.filter((d) => d.experiments.length >= 2),
+      edgeConfig.filter(
+        (d) => d.experiments.length >= 2 && (d.holdouts?.length ?? 0) >= 1 && d.experiments.some((e) => e.audience && e.layer),
+      ),
       { numRuns: 1, seed: 14 },
     )[0] as unknown;
     let refused = 0;
@@ -310,7 +375,7 @@ describe("the edge's config parser against the zod EdgeConfig", () => {
     // Most breakages are refused; the few accepted (a page changed to another valid path, say) agreed too.
     expect(checked).toBeGreaterThan(1000);
     expect(refused / checked).toBeGreaterThan(0.8);
-  }, 30_000); // thousands of documents, each parsed twice: a budget for a busy machine, not a speed claim
+  }, 60_000); // every path of a whole document (targeting fields and holdouts included) times ~40 breakages, each parsed twice: a budget for a busy machine, not a speed claim
 
   it("random mutations of valid documents: the same verdict, and equal values when accepted", () => {
     fc.assert(

@@ -3,6 +3,7 @@
 
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import type { z } from "zod";
 import { demoSite } from "../../examples/demo/site.ts";
 import type { EdgeConfig, EdgeExperiment } from "../../src/core/schema.ts";
 import { createEdge, type Edge } from "../../src/edge/handler.ts";
@@ -36,23 +37,30 @@ export function experiment(overrides: Partial<EdgeExperiment> = {}): EdgeExperim
     shards: 1,
     rollout_percent: 100,
     allow_script_overrides: false,
+    audience: null,
+    coverage_percent: 100,
+    layer: null,
+    scheduled_end_at: null,
+    bots: "like_visitors",
     ...overrides,
   };
 }
 
-export function configOf(experiments: EdgeExperiment[], revision = 1): EdgeConfig {
-  return { schema_version: 1, revision, published_at: new Date().toISOString(), experiments };
+export function configOf(experiments: EdgeExperiment[], revision = 1, holdouts: EdgeConfig["holdouts"] = []): EdgeConfig {
+  return { schema_version: 1, revision, published_at: new Date().toISOString(), experiments, holdouts };
 }
 
 /** A KV-backed config store whose key lives under its own prefix. */
-export function prefixedStore(prefix: string): ConfigStore & { reads: number; put(config: EdgeConfig | string): Promise<void> } {
+export function prefixedStore(
+  prefix: string,
+): ConfigStore & { reads: number; put(config: z.input<typeof EdgeConfig> | string): Promise<void> } {
   const store = {
     reads: 0,
     get(key: string, options: { type: "text"; cacheTtl?: number }) {
       store.reads += 1;
       return env.SGEN_CONFIG.get(`${prefix}/${key}`, options);
     },
-    put(config: EdgeConfig | string) {
+    put(config: z.input<typeof EdgeConfig> | string) {
       return env.SGEN_CONFIG.put(`${prefix}/${EDGE_CONFIG_KEY}`, typeof config === "string" ? config : JSON.stringify(config));
     },
   };

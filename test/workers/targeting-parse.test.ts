@@ -180,6 +180,8 @@ const holdout = mostly(
         percent,
         layer: fc.oneof(fc.constant(null), slug),
         goals: mostly(fc.array(goal, { maxLength: 3 })),
+        epoch: mostly(fc.oneof(fc.nat({ max: 9 }), fc.constantFrom(-1, 1.5, 2 ** 53))),
+        shards: mostly(fc.oneof(fc.integer({ min: 1, max: 64 }), fc.constantFrom(0, 65, 2.5))),
       },
       { requiredKeys: ["id", "slug", "percent"] },
     ),

@@ -6,11 +6,13 @@
 //   bucket: hash mod 10000
 //   held:   bucket < 100 × percent
 //
-// Where it lives: the published config's top-level `holdouts: [{ id, slug, percent, layer, goals }]`.
+// Where it lives: the published config's top-level
+// `holdouts: [{ id, slug, percent, layer, goals, epoch, shards }]`.
 // A holdout with `layer: null` covers every experiment; one with a layer slug covers the experiments
 // of that layer. A held-out visitor gets every covered target page as the site serves it (no
 // assignment, no assignment cookie); their page views and conversions on `goals` are what the
-// holdout's dashboard compares (counted by the edge, later).
+// holdout's dashboard compares: the edge sends them to the holdout's own run-data objects
+// (`holdout:<id>:shard:<k>`, `shards` of them), counted per `epoch`.
 import { assignmentHash, BUCKETS } from "../hash.ts";
 import { percentBuckets } from "./rules.ts";
 
@@ -24,6 +26,10 @@ export interface Holdout {
   readonly layer: string | null;
   /** Goal keys (`page_view:/thanks`, `custom:signup`) its visitors are counted on. */
   readonly goals: readonly string[];
+  /** Bumped when a change of slug, percent or layer restarts its counts (0 when absent). */
+  readonly epoch?: number | undefined;
+  /** Run-data objects its visitors are spread over (1 when absent). */
+  readonly shards?: number | undefined;
 }
 
 export interface CompiledHoldout {
@@ -34,6 +40,8 @@ export interface CompiledHoldout {
   readonly buckets: number;
   readonly layer: string | null;
   readonly goals: ReadonlySet<string>;
+  readonly epoch: number;
+  readonly shards: number;
 }
 
 /** The config's holdouts, prepared once: the global ones, and those of each layer. */
@@ -58,6 +66,8 @@ export function compileHoldouts(holdouts: readonly Holdout[]): CompiledHoldouts 
       buckets: percentBuckets(h.percent),
       layer: h.layer,
       goals: new Set(h.goals),
+      epoch: h.epoch ?? 0,
+      shards: h.shards ?? 1,
     };
     if (c.buckets <= 0) continue; // holds nobody: nothing to evaluate
     all.push(c);

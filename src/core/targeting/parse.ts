@@ -10,6 +10,8 @@
 // const targeting = parseEdgeTargeting(raw);            // raw: the experiment's JSON object
 // if (!targeting.ok) return reject(`experiments.${i}.${targeting.path}`, targeting.message);
 // const holdouts = parseHoldouts(document.holdouts);
+
+import { MAX_SHARDS } from "../shards.ts";
 import type { Audience, AudienceCondition, AudienceOperator } from "./audience.ts";
 import { AUDIENCE_MATCHES, AUDIENCE_OPERATORS, audienceProblems, conditionProblems } from "./audience.ts";
 import type { Holdout } from "./holdouts.ts";
@@ -61,7 +63,8 @@ function object(v: unknown, path: string, keys: readonly string[] | null): Json 
 function array(v: unknown, path: string, max: number): unknown[] {
   if (!Array.isArray(v)) throw new Bad(path, "must be an array");
   if (v.length > max) throw new Bad(path, `may have at most ${max} items`);
-  return v;
+  // Dense: a hole (`[, 1]`) is read as undefined, as zod reads it, where .map would skip it.
+  return Array.from(v);
 }
 
 function string(v: unknown, path: string): string {
@@ -84,6 +87,12 @@ function percent(v: unknown, path: string): number {
   if (typeof v !== "number" || !Number.isFinite(v)) throw new Bad(path, "must be a number");
   const problem = percentProblem(v);
   if (problem !== null) throw new Bad(path, problem);
+  return v;
+}
+
+function integer(v: unknown, path: string, min: number, max: number): number {
+  if (typeof v !== "number" || !Number.isSafeInteger(v)) throw new Bad(path, "must be a whole number");
+  if (v < min || v > max) throw new Bad(path, `must be from ${min} to ${max}`);
   return v;
 }
 
@@ -149,7 +158,7 @@ export function parseAudience(value: unknown): Parsed<Audience | null> {
 }
 
 function holdout(v: unknown, path: string): Holdout {
-  const o = object(v, path, ["id", "slug", "percent", "layer", "goals"]);
+  const o = object(v, path, ["id", "slug", "percent", "layer", "goals", "epoch", "shards"]);
   const id = o.id;
   if (typeof id !== "number" || !Number.isSafeInteger(id) || id <= 0) throw new Bad(join(path, "id"), "must be a positive integer");
   const goals =
@@ -167,6 +176,8 @@ function holdout(v: unknown, path: string): Holdout {
     percent: percent(o.percent, join(path, "percent")),
     layer: o.layer === undefined || o.layer === null ? null : slug(o.layer, join(path, "layer")),
     goals,
+    epoch: o.epoch === undefined ? 0 : integer(o.epoch, join(path, "epoch"), 0, Number.MAX_SAFE_INTEGER),
+    shards: o.shards === undefined ? 1 : integer(o.shards, join(path, "shards"), 1, MAX_SHARDS),
   };
 }
 

@@ -8,6 +8,7 @@
 // existed read as "everyone, 100 %, no layer, no schedule".
 import { z } from "zod";
 import type { Issue } from "../errors.ts";
+import { MAX_SHARDS } from "../shards.ts";
 import { AUDIENCE_MATCHES, AUDIENCE_OPERATORS, type AudienceCondition, audienceProblems, conditionProblems } from "./audience.ts";
 import { BOTS_RULES, goalKeyProblem, MAX_HOLDOUTS, percentProblem, SLUG, SLUG_MESSAGE } from "./rules.ts";
 import { scheduleOrderProblem } from "./schedule.ts";
@@ -69,6 +70,10 @@ export const HoldoutSchema = z.strictObject({
   percent: Percent,
   layer: Slug.nullable().default(null),
   goals: z.array(GoalKeySchema).max(20).default([]),
+  /** Bumped when a change restarts the holdout's counts. */
+  epoch: z.number().int().min(0).default(0),
+  /** Run-data objects its visitors are spread over (`holdout:<id>:shard:<k>`). */
+  shards: z.number().int().min(1).max(MAX_SHARDS).default(1),
 });
 export type HoldoutSchema = z.infer<typeof HoldoutSchema>;
 
