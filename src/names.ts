@@ -11,3 +11,8 @@ export const CATALOG_OBJECT_NAME = "catalog";
 export function runDataObjectName(experimentId: number, shard: number): string {
   return `experiment:${experimentId}:shard:${shard}`;
 }
+
+/** The name of the run-data Durable Object that holds one shard of one holdout's visitors. */
+export function holdoutDataObjectName(holdoutId: number, shard: number): string {
+  return `holdout:${holdoutId}:shard:${shard}`;
+}

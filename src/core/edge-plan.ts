@@ -1,12 +1,15 @@
 // What the edge does with a request for a target page, decided without IO. The adapter in src/edge/
 // reads cookies and config, calls `planRequest`, and carries out the plan.
 import { shareBoundaries, variantIndexForBucket } from "./assignment.ts";
+import { compileEdgeHoldouts, type EdgeHoldouts, NO_EDGE_HOLDOUTS } from "./edge-holdouts.ts";
 import { capCents, goalKey, isValueGoal } from "./goals.ts";
 import { BUCKETS, bucketOf } from "./hash.ts";
 import { unsafeOverride } from "./markup-policy.ts";
 import { normalizePath } from "./paths.ts";
 import { inRolloutBuckets, rolloutBuckets } from "./rollout.ts";
 import type { ConversionEvent, EdgeConfig, EdgeExperiment, Override } from "./schema.ts";
+import { type CompiledTargeting, compileTargeting } from "./targeting/entry.ts";
+import { type VariantPages, variantPagesOf } from "./targeting/seo.ts";
 
 export interface CompiledVariant {
   readonly slug: string;
@@ -40,6 +43,10 @@ export interface CompiledExperiment {
   readonly rolloutBuckets: number;
   /** Overrides beyond the allow-list were allowed by an Administrator: the edge applies them unguarded. */
   readonly allowScriptOverrides: boolean;
+  /** Who enters while live (docs/audiences.md); `targeting.open` when nobody is left out. */
+  readonly targeting: CompiledTargeting;
+  /** What a visitor outside the experiment gets: the target page as the site serves it (no overrides). */
+  readonly untouched: CompiledVariant;
 }
 
 /** A goal of a live experiment that a request may complete. */
@@ -61,6 +68,10 @@ export interface CompiledConfig {
   readonly customGoals: ReadonlyMap<string, readonly GoalTarget[]>;
   /** Overrides left out because they are outside the allow-list and their experiment does not allow that. */
   readonly skippedOverrides: readonly string[];
+  /** Variant pages by their own path, for the headers that keep them out of search indexes. */
+  readonly variantPages: VariantPages;
+  /** The holdouts, their goals and the experiments they cover. */
+  readonly holdouts: EdgeHoldouts;
 }
 
 export const EMPTY_CONFIG: CompiledConfig = {
@@ -71,6 +82,8 @@ export const EMPTY_CONFIG: CompiledConfig = {
   formGoals: new Map(),
   customGoals: new Map(),
   skippedOverrides: [],
+  variantPages: { targetOf: new Map() },
+  holdouts: NO_EDGE_HOLDOUTS,
 };
 
 // A target page has at most one live or paused experiment (the catalog enforces it); a concluded one may
@@ -93,7 +106,12 @@ function servedOverrides(e: EdgeExperiment, v: EdgeExperiment["variants"][number
   return overrides && overrides.length > 0 ? overrides : undefined;
 }
 
-function compileExperiment(e: EdgeExperiment, cookiePrefix: string, skipped: string[]): CompiledExperiment | null {
+function compileExperiment(
+  e: EdgeExperiment,
+  cookiePrefix: string,
+  skipped: string[],
+  targeting: CompiledTargeting,
+): CompiledExperiment | null {
   const bounds = shareBoundaries(e.variants.map((v) => v.traffic_share));
   if (bounds === null) return null;
   const variants = e.variants.map((v, index) => ({
@@ -124,6 +142,15 @@ function compileExperiment(e: EdgeExperiment, cookiePrefix: string, skipped: str
     shards: e.shards,
     rolloutBuckets: rolloutBuckets(e.rollout_percent),
     allowScriptOverrides: e.allow_script_overrides,
+    targeting,
+    untouched: {
+      slug: control.slug,
+      index: 0,
+      page: e.target_page,
+      pagePath: normalizePath(e.target_page),
+      overrides: undefined,
+      stopped: false,
+    },
   };
 }
 
@@ -153,8 +180,10 @@ export function compileConfig(config: EdgeConfig, cookiePrefix: string): Compile
   const experiments: CompiledExperiment[] = [];
   const byTarget = new Map<string, CompiledExperiment>();
   const skippedOverrides: string[] = [];
+  const targeting = compileTargeting(config.experiments, config.holdouts, cookiePrefix);
   for (const e of config.experiments) {
-    const c = compileExperiment(e, cookiePrefix, skippedOverrides);
+    const t = targeting.bySlug.get(e.slug);
+    const c = t === undefined ? null : compileExperiment(e, cookiePrefix, skippedOverrides, t);
     if (c === null) continue;
     experiments.push(c);
     const held = byTarget.get(c.targetPage);
@@ -162,7 +191,19 @@ export function compileConfig(config: EdgeConfig, cookiePrefix: string): Compile
       byTarget.set(c.targetPage, c);
     }
   }
-  return { revision: config.revision, experiments, byTarget, ...indexGoals(experiments), skippedOverrides };
+  const holdouts = compileEdgeHoldouts(
+    targeting.holdouts,
+    experiments.map((c) => ({ state: c.state, layer: c.targeting.layer, cookie: c.targeting })),
+  );
+  return {
+    revision: config.revision,
+    experiments,
+    byTarget,
+    ...indexGoals(experiments),
+    skippedOverrides,
+    variantPages: variantPagesOf(config.experiments),
+    holdouts,
+  };
 }
 
 export interface Plan {

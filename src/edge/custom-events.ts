@@ -2,6 +2,7 @@
 // the visitor known by its cookies. Answered 202 whatever is counted; bad bodies get the error shape;
 // a client past its limit gets 429 with Retry-After before its body is read.
 import { type CustomEvent, parseCustomEvents } from "../core/custom-events.ts";
+import type { HoldoutGoalTarget } from "../core/edge-holdouts.ts";
 import type { CompiledConfig, GoalTarget } from "../core/edge-plan.ts";
 import { errorBody } from "../core/errors.ts";
 import { readBodyText } from "../http/read-body.ts";
@@ -25,6 +26,8 @@ export interface EventsRequest {
   readonly mustBeSigned: (name: string) => boolean;
   /** Counts a custom goal for the request's visitor; returns how many experiments it was sent on for. */
   readonly count: (goals: readonly GoalTarget[], event: CustomEvent) => number;
+  /** Counts a goal of the holdouts that cover it for the request's visitor, when it is held out. */
+  readonly countHeld?: (targets: readonly HoldoutGoalTarget[]) => void;
   /** Tells the ledger of what was not counted about goals left out, and why. */
   readonly notCounted: (reason: "unsigned", goals: readonly GoalTarget[]) => void;
   /**
@@ -84,9 +87,14 @@ export async function handleCustomEvents<Env>(
   let counted = 0;
   for (const e of parsed.value.events) {
     const goals = config.customGoals.get(e.name); // unknown names are ignored
-    if (goals === undefined) continue;
-    if (signature !== "valid" && r.mustBeSigned(e.name)) r.notCounted("unsigned", goals);
-    else counted += r.count(goals, e);
+    const held = config.holdouts.customGoals.get(e.name);
+    if (goals === undefined && held === undefined) continue;
+    if (signature !== "valid" && r.mustBeSigned(e.name)) {
+      if (goals !== undefined) r.notCounted("unsigned", goals); // a holdout's count is left out alike
+      continue;
+    }
+    if (goals !== undefined) counted += r.count(goals, e);
+    if (held !== undefined) r.countHeld?.(held); // a holdout's count, not an experiment's: not in `counted`
   }
   let ack: Ack;
   try {

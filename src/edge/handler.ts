@@ -10,6 +10,7 @@ import { isBot } from "../core/bots.ts";
 import { alreadyPrivate } from "../core/cache-control.ts";
 import { requestClientBucket } from "../core/client-address.ts";
 import type { CustomEvent } from "../core/custom-events.ts";
+import type { HoldoutGoalTarget } from "../core/edge-holdouts.ts";
 import type { CompiledConfig, CompiledExperiment, CompiledVariant, GoalTarget, Plan } from "../core/edge-plan.ts";
 import { fixedPlan, identifiesVisitor, planRequest } from "../core/edge-plan.ts";
 import { VALUE_SCALE } from "../core/field-rules.ts";
@@ -24,6 +25,7 @@ import { applyOverrides } from "./overrides.ts";
 import type { EventSink, NotCountedReason, RunEvent, ShardedEvent, TallyExperiment } from "./ports.ts";
 import { QA_PARAM, qaVariant } from "./qa-link.ts";
 import { checkSignature, SIGNATURE_HEADER, signedEventNames } from "./signed-events.ts";
+import { countHoldoutConversions, type HoldoutSend, planLive, withVariantPageHeaders } from "./targeting.ts";
 
 export type Origin = (request: Request) => Promise<Response>;
 
@@ -57,6 +59,7 @@ interface Seen {
   readonly request: Request;
   readonly url: string;
   readonly cookieHeader: string | null;
+  readonly config: CompiledConfig;
 }
 
 export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
@@ -72,10 +75,12 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
 
   /** Hands an event to the sink; a sink that throws loses the event, never the page. */
   const send: EventSink<Env> = (event, shards, env, ctx) => {
+    if (o.events === undefined) return;
     try {
       o.events?.(event, shards, env, ctx);
     } catch (err) {
-      o.log(`sgen-ab: ${event.kind} for experiment ${event.experimentId} not recorded`, err);
+      const of = "experimentId" in event ? `experiment ${event.experimentId}` : `holdout ${event.holdoutId}`;
+      o.log(`sgen-ab: ${event.kind} for ${of} not recorded`, err);
     }
   };
 
@@ -122,6 +127,13 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     return slug !== undefined && experiment.bySlug.has(slug) ? slug : null;
   };
 
+  /**
+   * A visitor back with what the experiment already gave it: a live experiment's valid assignment
+   * cookie, or (in a gradual rollout) its visitor id.
+   */
+  const returning = (seen: Seen, env: Env, experiment: CompiledExperiment): boolean =>
+    experiment.state === "live" ? assignedVariant(seen, experiment) !== null : knownVisitor(seen, env) !== undefined;
+
   /** The visitor id a request carries (a site's own, or the cookie), if any. */
   const knownVisitor = (seen: Seen, env: Env): string | undefined =>
     usableVisitorId(o.visitorId?.(seen.request, env)) ?? usableVisitorId(cookieValue(seen.cookieHeader, o.visitorCookie));
@@ -131,18 +143,20 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     (o.visitorId?.(seen.request, env)?.length ?? 0) > MAX_VISITOR_ID_LENGTH ||
     (cookieValue(seen.cookieHeader, o.visitorCookie)?.length ?? 0) > MAX_VISITOR_ID_LENGTH;
 
-  /** Why the request's visitor is never assigned or counted (a crawler, or no consent), or null. */
-  function untrackedReason(seen: Seen, env: Env): "crawler" | "no_consent" | null {
-    if (isBot(seen.request.headers.get("user-agent"), o.bots)) return "crawler";
+  /** A known crawler or tool: served like a visitor (or the control, by the experiment's `bots`), never counted. */
+  const crawler = (seen: Seen): boolean => isBot(seen.request.headers.get("user-agent"), o.bots);
+
+  /** Whether the visitor has consented to cookies and measurement, where the site asks for it. */
+  function consented(seen: Seen, env: Env): boolean {
     const consentName = o.consentCookie?.(env);
     if (consentName !== undefined && consentName !== "" && !CONSENTED.test(cookieValue(seen.cookieHeader, consentName) ?? "")) {
-      return "no_consent";
+      return false;
     }
-    return o.consent !== undefined && !o.consent(seen.request, parseCookies(seen.cookieHeader), env) ? "no_consent" : null;
+    return o.consent === undefined || o.consent(seen.request, parseCookies(seen.cookieHeader), env);
   }
 
-  /** A crawler, or a visitor who has not consented: sees the control, is never assigned or counted. */
-  const untracked = (seen: Seen, env: Env): boolean => untrackedReason(seen, env) !== null;
+  /** A crawler, or a visitor who has not consented: never counted. */
+  const untracked = (seen: Seen, env: Env): boolean => crawler(seen) || !consented(seen, env);
 
   function decide(seen: Seen, env: Env, ctx: ExecutionContext, experiment: CompiledExperiment, qa: string | null): Decision {
     const secure = seen.url.startsWith("https:");
@@ -160,27 +174,26 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     };
     const qaTarget = qa === null ? undefined : experiment.bySlug.get(qa);
     // Cookies are read only while live (assignment) or during a gradual rollout (the visitor id): a paused
-    // or fully shipped experiment never reads or writes them.
-    const assigned = experiment.state === "live" ? cookieValue(seen.cookieHeader, experiment.cookieName) : undefined;
-    const identifies = qaTarget === undefined && identifiesVisitor(experiment);
+    // or fully shipped experiment never reads or writes them. Who enters a live one: targeting.ts.
     // Cloudflare's bot signals are read only for a request that would join a sample or get a visitor id:
-    // a returning visitor's page (the common case) never pays for request.cf.
-    const returning =
-      experiment.state === "live" ? assigned !== undefined && experiment.bySlug.has(assigned) : knownVisitor(seen, env) !== undefined;
-    const automated = identifies && !returning && botSignal(seen);
-    if (automated && experiment.state === "live") ledger.note(experiment, null, "bot_signal", env, ctx); // a new visitor, had it been a person
+    // a returning visitor's page (the common case) never pays for request.cf. A request they mark is a
+    // crawler: served by the experiment's `bots` rule, never counted.
+    const automated = qaTarget === undefined && identifiesVisitor(experiment) && !returning(seen, env, experiment) && botSignal(seen);
     let plan: Plan;
     if (qaTarget !== undefined) plan = fixedPlan(qaTarget);
-    else if (automated) plan = fixedPlan(experiment.control);
-    else {
-      const skip = identifiesVisitor(experiment) ? untrackedReason(seen, env) : null;
-      if (skip !== null) {
-        if (experiment.state === "live") ledger.note(experiment, null, skip, env, ctx);
-        plan = fixedPlan(experiment.control);
-      } else {
-        plan = planRequest(experiment, assigned, visitorId);
-      }
-    }
+    else if (!identifiesVisitor(experiment)) plan = planRequest(experiment, undefined, visitorId);
+    else if (!consented(seen, env)) {
+      if (experiment.state === "live") ledger.note(experiment, null, "no_consent", env, ctx);
+      plan = fixedPlan(experiment.control);
+    } else if (experiment.state === "live") {
+      const isCrawler = automated || crawler(seen);
+      // Served like a visitor (or the control, by `bots`), never counted: the ledger says so.
+      if (isCrawler) ledger.note(experiment, null, automated ? "bot_signal" : "crawler", env, ctx);
+      const sendHeld: HoldoutSend =
+        experiment.targeting.holdouts.length === 0 ? NO_HOLDOUT_SEND : (event, shards) => send(event, shards, env, ctx);
+      plan = planLive(seen, experiment, isCrawler, visitorId, seen.config.holdouts, sendHeld);
+    } else if (experiment.targeting.bots === "control" && (automated || crawler(seen))) plan = fixedPlan(experiment.control);
+    else plan = planRequest(experiment, undefined, visitorId); // a gradual rollout, crawlers served like visitors
     if (plan.stoppedVariant !== undefined) ledger.note(experiment, plan.stoppedVariant, "variant_stopped", env, ctx);
     if (plan.needsVisitor) visitorId(); // a live page always leaves a visitor id, for conversions later
     // Past the client's limit on new visitors, the page and its cookies are as usual; only the count is left out.
@@ -256,7 +269,9 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     if (visitorId === undefined) return 0;
     let sent = 0;
     let id: string | undefined; // one identity per event, whichever of the experiments' goals it counts for
+    const now = Date.now();
     for (const { experiment, goal, value } of goals) {
+      if (now >= experiment.targeting.endsAt) continue; // past its scheduled end it counts nothing, as paused
       const assigned = cookieValue(seen.cookieHeader, experiment.cookieName);
       const variant = assigned === undefined ? undefined : experiment.bySlug.get(assigned);
       // A stopped variant's visitors are counted nowhere, conversions included.
@@ -283,6 +298,20 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       sent++;
     }
     return sent;
+  }
+
+  /** Counts a goal request for the holdouts whose goals it completes (their run-data keeps only their sample's). */
+  function countHeldConversions(
+    seen: Seen,
+    env: Env,
+    ctx: ExecutionContext,
+    targets: readonly HoldoutGoalTarget[],
+    known?: SiteVerdicts,
+  ): number {
+    if (o.events === undefined || (known?.untracked ?? untracked(seen, env)) || botSignal(seen)) return 0;
+    const visitorId = known === undefined ? knownVisitor(seen, env) : known.visitor;
+    if (visitorId === undefined) return 0;
+    return countHoldoutConversions(targets, visitorId, (event, shards) => send(event, shards, env, ctx));
   }
 
   /**
@@ -382,21 +411,29 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       // they would be answered 202 and counted for nothing.
       return cache.lastReadFailed ? eventsWithoutConfig(request, env, ctx) : customEvents(request, env, ctx, config);
     }
-    const experiment = method === "GET" || method === "HEAD" ? config.byTarget.get(path) : undefined;
+    const page = method === "GET" || method === "HEAD";
+    const experiment = page ? config.byTarget.get(path) : undefined;
     const goals = method === "GET" ? config.pageViewGoals.get(path) : method === "POST" ? config.formGoals.get(path) : undefined;
-    if (experiment === undefined && goals === undefined) return origin(request);
-    const seen: Seen = { request, url, cookieHeader: request.headers.get("cookie") };
+    const held = heldGoalsOf(config, method, path);
+    if (experiment === undefined && goals === undefined && held === undefined) {
+      // A variant page asked for by its own path: kept out of search indexes.
+      if (page && config.variantPages.targetOf.size > 0 && config.variantPages.targetOf.has(path)) {
+        return origin(request).then((res) => withVariantPageHeaders(config.variantPages, path, url, res));
+      }
+      return origin(request);
+    }
+    const seen: Seen = { request, url, cookieHeader: request.headers.get("cookie"), config };
     // A QA link needs a signature check (async); every other request is decided without waiting.
     if (experiment !== undefined && url.includes(QA_PARAM_EQ)) {
       return qaFor(seen, env, experiment).then(
-        (qa) => serve(seen, env, ctx, origin, path, experiment, goals, qa),
+        (qa) => serve(seen, env, ctx, origin, path, experiment, goals, qa, held),
         (err) => {
           o.log("sgen-ab: could not check a QA link; ignoring it", err);
-          return serve(seen, env, ctx, origin, path, experiment, goals, null);
+          return serve(seen, env, ctx, origin, path, experiment, goals, null, held);
         },
       );
     }
-    return serve(seen, env, ctx, origin, path, experiment, goals, null);
+    return serve(seen, env, ctx, origin, path, experiment, goals, null, held);
   }
 
   /** Whether the request is for the custom-event endpoint (asked only when there is no config to route by). */
@@ -404,7 +441,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
 
   /** `POST /__sgen/events`: the site's callbacks asked once, and a throw among them answered, never thrown. */
   async function customEvents(request: Request, env: Env, ctx: ExecutionContext, config: CompiledConfig): Promise<Response> {
-    const seen: Seen = { request, url: request.url, cookieHeader: request.headers.get("cookie") };
+    const seen: Seen = { request, url: request.url, cookieHeader: request.headers.get("cookie"), config };
     let known: SiteVerdicts;
     try {
       known = { visitor: knownVisitor(seen, env), untracked: false };
@@ -427,6 +464,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
         verify: (body) => checkSignature(signature, o.eventsSecret?.(env), known.visitor, body, Date.now(), o.signatureToleranceSeconds),
         mustBeSigned: (name) => names === "all" || names.has(name),
         count: (goals, event) => countConversions(seen, env, ctx, goals, event, kept, known),
+        countHeld: (targets) => countHeldConversions(seen, env, ctx, targets, known),
         notCounted: (reason, goals) => {
           for (const { experiment } of goals) ledger.note(experiment, assignedVariant(seen, experiment), reason, env, ctx);
         },
@@ -476,6 +514,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     experiment: CompiledExperiment | undefined,
     goals: readonly GoalTarget[] | undefined,
     qa: string | null,
+    held: readonly HoldoutGoalTarget[] | undefined,
   ): Promise<Response> {
     let d: Decision | undefined;
     if (experiment !== undefined) {
@@ -487,7 +526,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       }
     }
     const upstream = d === undefined ? origin(seen.request) : fetchPlanned(seen, path, d, origin);
-    return upstream.then((res) => finish(seen, env, ctx, res, d, goals));
+    return upstream.then((res) => finish(seen, env, ctx, res, d, goals, held, path));
   }
 
   /** Overrides, conversions, and the headers an assigned page must carry. */
@@ -498,6 +537,8 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     upstream: Response,
     d: Decision | undefined,
     goals: readonly GoalTarget[] | undefined,
+    held: readonly HoldoutGoalTarget[] | undefined,
+    path: string,
   ): Response {
     const overrides = d?.plan.variant.overrides;
     if (d !== undefined && overrides !== undefined && upstream.status < 300) {
@@ -523,7 +564,17 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
         o.log("sgen-ab: could not count a conversion", err);
       }
     }
-    if (d === undefined) return upstream;
+    if (held !== undefined && upstream.status < 400) {
+      try {
+        countHeldConversions(seen, env, ctx, held);
+      } catch (err) {
+        o.log("sgen-ab: could not count a holdout's conversion", err);
+      }
+    }
+    if (d === undefined) {
+      const method = seen.request.method;
+      return method === "GET" || method === "HEAD" ? withVariantPageHeaders(seen.config.variantPages, path, seen.url, upstream) : upstream;
+    }
     // The same URL answers differently per visitor (or will again after a resume): see core/cache-control.ts.
     const markPrivate = d.plan.isPrivate && !alreadyPrivate(upstream.headers.get("cache-control"));
     if (!markPrivate && d.setCookies.length === 0) return upstream;
@@ -587,6 +638,14 @@ function eventsError(status: 500 | 503, code: string, message: string): Response
     status,
     headers: { "content-type": "application/json", "cache-control": "no-store", "x-content-type-options": "nosniff" },
   });
+}
+const NO_HOLDOUT_SEND: HoldoutSend = () => {};
+
+/** The holdout goals a request may complete (none looked up while no holdout has goals). */
+function heldGoalsOf(config: CompiledConfig, method: string, path: string): readonly HoldoutGoalTarget[] | undefined {
+  const h = config.holdouts;
+  if (h.all.length === 0) return undefined;
+  return method === "GET" ? h.pageViewGoals.get(path) : method === "POST" ? h.formGoals.get(path) : undefined;
 }
 const QA_PARAM_EQ = `${QA_PARAM}=`;
 

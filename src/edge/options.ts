@@ -69,7 +69,10 @@ export interface EdgeOptions<Env> {
   visitorMaxAgeDays?: number;
   /** Assignment cookie lifetime. Default 90 days; keep it at 30 or more (docs/cookies.md). */
   assignmentMaxAgeDays?: number;
-  /** User agents that get the control and are never counted. Default DEFAULT_BOT_PATTERN; false for none. */
+  /**
+   * Known crawlers and tools: served like visitors (or the control, under an experiment's
+   * `bots: "control"`) and never counted. Default DEFAULT_BOT_PATTERN; false for none.
+   */
   bots?: RegExp | false;
   /**
    * The name of a consent cookie (a site under GDPR): until its value is 1, true, yes or granted, the

@@ -41,8 +41,34 @@ export interface ConversionEvent {
   readonly value?: EventValue;
 }
 
-/** What the edge sends on: first exposures and conversions, each naming its visitor so that a repeat counts once. */
-export type RunEvent = ExposureEvent | ConversionEvent;
+/**
+ * A visitor reached a holdout's step on a covered target page: `held` (kept out) or `exposed` (not
+ * held; the experiments' other rules decide the rest). Counted once per visitor per holdout epoch.
+ */
+export interface HoldoutExposureEvent {
+  readonly kind: "holdout_exposure";
+  readonly holdoutId: number;
+  readonly epoch: number;
+  readonly visitorId: string;
+  readonly arm: "held" | "exposed";
+  readonly at: number;
+}
+
+/** A visitor completed one of a holdout's goals; counted once per goal, if the visitor is in the holdout's sample. */
+export interface HoldoutConversionEvent {
+  readonly kind: "holdout_conversion";
+  readonly holdoutId: number;
+  readonly epoch: number;
+  readonly visitorId: string;
+  readonly goal: string;
+  readonly at: number;
+}
+
+/**
+ * What the edge sends on: first exposures and conversions of experiments and holdouts, each naming its
+ * visitor so that a repeat counts once.
+ */
+export type RunEvent = ExposureEvent | ConversionEvent | HoldoutExposureEvent | HoldoutConversionEvent;
 
 /** Receives the edge's events, off the response path (`ctx.waitUntil`). Must not throw. */
 export type EventSink<Env> = (event: RunEvent, shards: number, env: Env, ctx: ExecutionContext) => void;

@@ -26,7 +26,8 @@ export interface BatcherOptions {
 }
 
 interface Buffer {
-  experimentId: number;
+  /** The experiment whose tallies ride with this object's batches; null for a holdout's object (no ledger). */
+  experimentId: number | null;
   shard: number;
   events: RunEvent[];
 }
@@ -59,17 +60,20 @@ export class EventBatcher {
   add(objectName: string, shard: number, event: RunEvent, ctx: ExecutionContext, shards = 1): void {
     if (this.buffered >= this.o.maxBuffered) {
       this.dropped++;
-      this.tally(event.experimentId, shards).notCountedRequest(
-        event.epoch,
-        event.kind === "exposure" ? event.variant : null,
-        "buffer_overflow",
-      );
+      // The ledger is an experiment's; a holdout's dropped event is only logged.
+      if (event.kind === "exposure" || event.kind === "conversion") {
+        this.tally(event.experimentId, shards).notCountedRequest(
+          event.epoch,
+          event.kind === "exposure" ? event.variant : null,
+          "buffer_overflow",
+        );
+      }
       this.o.log(`sgen-ab: run-data buffer full (${this.o.maxBuffered} events); an event was dropped`);
       return;
     }
     let buffer = this.buffers.get(objectName);
     if (buffer === undefined) {
-      buffer = { experimentId: event.experimentId, shard, events: [] };
+      buffer = { experimentId: event.kind === "exposure" || event.kind === "conversion" ? event.experimentId : null, shard, events: [] };
       this.buffers.set(objectName, buffer);
     }
     buffer.events.push(event);
@@ -130,7 +134,7 @@ export class EventBatcher {
   private async send(objectName: string): Promise<void> {
     const buffer = this.buffers.get(objectName);
     if (buffer === undefined) return;
-    const t = this.tallies.get(buffer.experimentId);
+    const t = buffer.experimentId === null ? undefined : this.tallies.get(buffer.experimentId);
     const tallies = t === undefined || t.empty ? undefined : t.take();
     if (buffer.events.length === 0 && tallies === undefined) {
       this.buffers.delete(objectName);
@@ -147,8 +151,10 @@ export class EventBatcher {
         if (attempt >= this.o.maxAttempts) {
           this.dropped += batch.length;
           this.o.log(`sgen-ab: ${batch.length} run-data events for ${objectName} lost after ${attempt} attempts`, err);
-          const lost = this.tally(buffer.experimentId, t?.shards ?? 1);
-          for (const e of batch) lost.notCountedRequest(e.epoch, e.kind === "exposure" ? e.variant : null, "delivery_failed");
+          if (buffer.experimentId !== null) {
+            const lost = this.tally(buffer.experimentId, t?.shards ?? 1);
+            for (const e of batch) lost.notCountedRequest(e.epoch, e.kind === "exposure" ? e.variant : null, "delivery_failed");
+          }
           return;
         }
         await sleep(Math.min(5_000, 50 * 2 ** attempt));

@@ -1,13 +1,13 @@
 // How the catalog and the admin read an experiment's run-data: every shard's snapshot, summed.
 import { entry } from "../core/util.ts";
-import { runDataObjectName } from "../names.ts";
+import { holdoutDataObjectName, runDataObjectName } from "../names.ts";
 import type { ShardSnapshot } from "./run-data-object.ts";
 import type { RunDataNamespace } from "./sink.ts";
 
 export type { RunDataNamespace } from "./sink.ts";
 
-function stubsOf(ns: RunDataNamespace, experimentId: number, shards: number) {
-  return Array.from({ length: shards }, (_, k) => ns.get(ns.idFromName(runDataObjectName(experimentId, k))));
+function stubsOf(ns: RunDataNamespace, experimentId: number, shards: number, name = runDataObjectName) {
+  return Array.from({ length: shards }, (_, k) => ns.get(ns.idFromName(name(experimentId, k))));
 }
 
 /** Adds shard snapshots of one epoch together. */
@@ -94,4 +94,15 @@ export async function freezeRunData(ns: RunDataNamespace, experimentId: number, 
 
 export async function purgeRunData(ns: RunDataNamespace, experimentId: number, shards: number): Promise<void> {
   await Promise.all(stubsOf(ns, experimentId, shards).map((s) => s.purge()));
+}
+
+/** A holdout's counts of one epoch, every shard summed: its two arms (`held`, `exposed`) as variants. */
+export async function readHoldoutData(ns: RunDataNamespace, holdoutId: number, epoch: number, shards: number): Promise<ShardSnapshot> {
+  const parts = await Promise.all(stubsOf(ns, holdoutId, shards, holdoutDataObjectName).map((s) => s.snapshot(epoch)));
+  return sumSnapshots(epoch, parts);
+}
+
+/** Removes a deleted holdout's counts from every shard. */
+export async function purgeHoldoutData(ns: RunDataNamespace, holdoutId: number, shards: number): Promise<void> {
+  await Promise.all(stubsOf(ns, holdoutId, shards, holdoutDataObjectName).map((s) => s.purge()));
 }

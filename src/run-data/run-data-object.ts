@@ -12,6 +12,8 @@
 //   a binding is there (events-out.ts), from the rows the statements report as written;
 // - once the experiment is done the object is frozen and refuses writes.
 // After a change it tells the catalog (at most every REPORT_DELAY_MS), which re-evaluates the gate.
+// A holdout's shards (`holdout:<id>:shard:<k>`) are the same object, fed the holdout's two arms
+// (held, exposed) as variants and its goals as goals; they report to nobody.
 import { DurableObject } from "cloudflare:workers";
 import { VALUE_SCALE } from "../core/field-rules.ts";
 import { entry } from "../core/util.ts";
@@ -240,21 +242,38 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
     const conversions: ConversionRow[] = [];
     const values: ValueRow[] = [];
     let experimentId: number | undefined = tallies?.experimentId;
+    let holdoutId: number | undefined;
     let epoch = 0;
     for (const r of tallies?.responses ?? []) epoch = Math.max(epoch, r[0]);
     for (const r of tallies?.notCounted ?? []) epoch = Math.max(epoch, r[0]);
     for (const e of events) {
-      experimentId = e.experimentId;
       if (e.epoch > epoch) epoch = e.epoch;
-      if (e.kind === "exposure") exposures.push([e.epoch, e.visitorId, e.variant, e.at]);
-      else {
-        conversions.push([e.epoch, e.goal, e.visitorId, e.at]);
-        if (e.value !== undefined) values.push(valueRow(e.epoch, e.goal, e.visitorId, e.value, e.at));
+      switch (e.kind) {
+        case "exposure":
+          experimentId = e.experimentId;
+          exposures.push([e.epoch, e.visitorId, e.variant, e.at]);
+          break;
+        case "conversion":
+          experimentId = e.experimentId;
+          conversions.push([e.epoch, e.goal, e.visitorId, e.at]);
+          if (e.value !== undefined) values.push(valueRow(e.epoch, e.goal, e.visitorId, e.value, e.at));
+          break;
+        // A holdout's object counts its two arms as an experiment's counts its variants.
+        case "holdout_exposure":
+          holdoutId = e.holdoutId;
+          exposures.push([e.epoch, e.visitorId, e.arm, e.at]);
+          break;
+        case "holdout_conversion":
+          holdoutId = e.holdoutId;
+          conversions.push([e.epoch, e.goal, e.visitorId, e.at]);
+          break;
       }
     }
     const sql = this.ctx.storage.sql;
     // Events out: the counted events, from the rows written (only when a binding wants them).
-    const out: CountedEvent[] | null = this.env.SGEN_ANALYTICS !== undefined || this.env.SGEN_EVENTS_OUT !== undefined ? [] : null;
+    // A holdout's counts are its own comparison, not an experiment's events: they are not sent out.
+    const out: CountedEvent[] | null =
+      holdoutId === undefined && (this.env.SGEN_ANALYTICS !== undefined || this.env.SGEN_EVENTS_OUT !== undefined) ? [] : null;
     const exposedAt = out === null ? null : new Map(exposures.map((r) => [r[1], r[3]]));
     const outId = experimentId ?? Number(this.meta("experiment_id") ?? 0);
     this.streamed = out === null ? null : { experimentId: outId, events: out };
@@ -326,12 +345,13 @@ export class RunDataObject extends DurableObject<RunDataEnv> {
         this.setMeta("experiment_id", String(experimentId));
         this.setMeta("shard", String(shard));
         this.setMeta("epoch", String(Math.max(epoch, Number(this.meta("epoch") ?? 0))));
-      }
+      } else if (holdoutId !== undefined) this.setMeta("holdout_id", String(holdoutId));
     });
     this.streamed = null;
     if (out !== null) await sendCounted(this.env, out, (m, err) => console.warn(m, err));
     const changed = result.exposures > 0 || result.conversions > 0 || result.values > 0 || result.tallies;
-    if (changed && (await this.ctx.storage.getAlarm()) === null) {
+    // Experiments report to the catalog (the gate); a holdout's dashboard reads its shards when asked.
+    if (experimentId !== undefined && changed && (await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Date.now() + REPORT_DELAY_MS);
     }
     return result;

@@ -2,12 +2,12 @@
 // or, where a queue is configured, the same batches onto a Cloudflare Queue, which delivers them at
 // least once to the Worker's queue() handler (transport.ts). The tallies (the guardrails'
 // measurements and the ledger) are added up in the same batcher and ride along with the events.
+// An experiment's events go to `experiment:<id>:shard:<k>`, a holdout's to `holdout:<id>:shard:<k>`.
 import { shardOf } from "../core/shards.ts";
 import type { EventSink, TallySink } from "../edge/ports.ts";
-import { runDataObjectName } from "../names.ts";
 import { type BatcherOptions, EventBatcher } from "./batcher.ts";
 import type { RunDataObject } from "./run-data-object.ts";
-import { type EventsMessage, enqueue, messagesOf } from "./transport.ts";
+import { type EventsMessage, enqueue, eventObjectName, messagesOf } from "./transport.ts";
 
 export type RunDataNamespace = DurableObjectNamespace<RunDataObject>;
 
@@ -37,7 +37,7 @@ export function runDataSink<Env>(
     q = queue(env);
     if (ns === undefined && q === undefined) return;
     const shard = shardOf(event.visitorId, shards);
-    batcher.add(runDataObjectName(event.experimentId, shard), shard, event, ctx, shards);
+    batcher.add(eventObjectName(event, shard), shard, event, ctx, shards);
   };
   const tallies: TallySink<Env> = {
     response(experiment, variant, status, ms, env, ctx) {

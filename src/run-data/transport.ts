@@ -4,7 +4,7 @@
 // Delivering twice is harmless: run-data counts a visitor once per epoch and a conversion once per goal.
 import { shardOf } from "../core/shards.ts";
 import type { RunEvent, ShardedEvent } from "../edge/ports.ts";
-import { runDataObjectName } from "../names.ts";
+import { holdoutDataObjectName, runDataObjectName } from "../names.ts";
 import type { RunDataObject } from "./run-data-object.ts";
 import type { TallyBatch } from "./tallies.ts";
 
@@ -28,12 +28,19 @@ export interface EventsMessage {
 export const EVENTS_PER_MESSAGE = 50;
 const MESSAGES_PER_SEND = 5;
 
+/** The run-data object an event goes to: its experiment's shard, or its holdout's. */
+export function eventObjectName(event: RunEvent, shard: number): string {
+  return event.kind === "holdout_exposure" || event.kind === "holdout_conversion"
+    ? holdoutDataObjectName(event.holdoutId, shard)
+    : runDataObjectName(event.experimentId, shard);
+}
+
 /** Groups events by the run-data object of their visitor's shard. */
 function byObject(events: readonly ShardedEvent[]): Map<string, { shard: number; events: RunEvent[] }> {
   const out = new Map<string, { shard: number; events: RunEvent[] }>();
   for (const { event, shards } of events) {
     const shard = shardOf(event.visitorId, shards);
-    const name = runDataObjectName(event.experimentId, shard);
+    const name = eventObjectName(event, shard);
     let group = out.get(name);
     if (group === undefined) {
       group = { shard, events: [] };

@@ -102,13 +102,13 @@ describe("Cloudflare Queues as the transport", () => {
     const { id, input } = await created(customGoalOnServedPages);
     expect((await api("POST", `/experiments/${id}/start`)).status).toBe(200);
     // The real queue, watched: what the Worker puts on it is counted by kind on the way.
-    const carried = { exposure: 0, conversion: 0 };
+    const carried: Record<string, number> = { exposure: 0, conversion: 0 };
     const watched = (q: Queue<EventsMessage>): Queue<EventsMessage> =>
       ({
         send: (body: EventsMessage, o?: QueueSendOptions) => q.send(body, o),
         sendBatch: (messages: Iterable<MessageSendRequest<EventsMessage>>, o?: QueueSendBatchOptions) => {
           const list = [...messages];
-          for (const m of list) for (const e of m.body.events) carried[e.kind]++;
+          for (const m of list) for (const e of m.body.events) carried[e.kind] = (carried[e.kind] ?? 0) + 1;
           return q.sendBatch(list, o);
         },
       }) as Queue<EventsMessage>;

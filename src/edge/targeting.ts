@@ -1,0 +1,108 @@
+// Who enters a live experiment, at the edge: the targeting rules of src/core/targeting/ (audience,
+// holdouts, exclusive layers, coverage, the scheduled end, crawlers) carried out for one request, and
+// the two other things they ask of the request path: counting a holdout's visitors, and the headers
+// that keep variant pages out of search indexes. Everything comes from the compiled config: no
+// Durable Object or KV is asked on the way. An experiment without targeting (`targeting.open`) takes
+// the same few steps as before the rules existed: no facts object, no clock, no extra header.
+import { type EdgeHoldouts, type HoldoutGoalTarget, holdsCoveredCookie } from "../core/edge-holdouts.ts";
+import type { CompiledExperiment, Plan } from "../core/edge-plan.ts";
+import { fixedPlan, planRequest } from "../core/edge-plan.ts";
+import { requestFacts } from "../core/targeting/attributes.ts";
+import { decideEntry, type Entry } from "../core/targeting/entry.ts";
+import { inHoldout } from "../core/targeting/holdouts.ts";
+import { type VariantPages, variantPageHeaders } from "../core/targeting/seo.ts";
+import { cookieValue } from "./cookies.ts";
+import type { HoldoutConversionEvent, HoldoutExposureEvent } from "./ports.ts";
+
+/** What the targeting step reads of a request (each read once by the handler). */
+export interface TargetedRequest {
+  readonly request: Request;
+  readonly url: string;
+  readonly cookieHeader: string | null;
+}
+
+/** Sends a holdout's event to its run-data shards (off the response path). */
+export type HoldoutSend = (event: HoldoutExposureEvent | HoldoutConversionEvent, shards: number) => void;
+
+/** The same plan, not counted: a crawler is served and cookied like a visitor but never counted. */
+const uncounted = (plan: Plan): Plan => (plan.countExposure ? { ...plan, countExposure: false } : plan);
+
+/**
+ * The plan for a GET or HEAD of a live experiment's target page by a visitor who has consented (or
+ * need not) and carries no valid QA link: docs/audiences.md's steps 3 to 10.
+ *
+ * @example
+ * const plan = planLive(seen, experiment, isBot(ua, pattern), visitorId, config.holdouts, send);
+ */
+export function planLive(
+  seen: TargetedRequest,
+  experiment: CompiledExperiment,
+  crawler: boolean,
+  visitorId: () => string,
+  holdouts: EdgeHoldouts,
+  send: HoldoutSend,
+): Plan {
+  const t = experiment.targeting;
+  if (t.open) {
+    // Steps 3, 5 and 10 only: what the edge did before targeting, crawlers aside.
+    if (crawler && t.bots === "control") return fixedPlan(experiment.control);
+    const plan = planRequest(experiment, cookieValue(seen.cookieHeader, experiment.cookieName), visitorId);
+    return crawler ? uncounted(plan) : plan;
+  }
+  const cookie = (name: string): string | undefined => cookieValue(seen.cookieHeader, name);
+  const now = Date.now();
+  const entry = decideEntry(t, requestFacts(seen.request, cookie, seen.url), { now, qaVariant: null, consented: true, crawler, visitorId });
+  if (!crawler && t.holdouts.length > 0 && reachedHoldouts(entry)) {
+    const id = visitorId();
+    for (const h of t.holdouts) {
+      const held = inHoldout(h, id);
+      // A held visitor who already saw a covered experiment (assigned before the holdout held them) is
+      // no held visitor: leave them out of the holdout's counts.
+      if (held && holdsCoveredCookie(holdouts, h, cookie)) continue;
+      send({ kind: "holdout_exposure", holdoutId: h.id, epoch: h.epoch, visitorId: id, arm: held ? "held" : "exposed", at: now }, h.shards);
+    }
+  }
+  switch (entry.kind) {
+    case "qa": // not asked for here (the handler handles QA links), but honoured all the same
+      return fixedPlan(experiment.bySlug.get(entry.variant) ?? experiment.control);
+    case "control":
+    case "ended": // as paused: the control, nothing written, nothing counted
+      return fixedPlan(experiment.control);
+    case "sticky":
+      return planRequest(experiment, entry.variant, visitorId);
+    case "outside":
+      return fixedPlan(experiment.untouched);
+    case "assign": {
+      const plan = planRequest(experiment, undefined, visitorId);
+      return entry.count ? plan : uncounted(plan);
+    }
+  }
+}
+
+/** Whether the visitor got past the audience without a cookie: the holdout step was taken for them. */
+function reachedHoldouts(entry: Entry): boolean {
+  return entry.kind === "assign" || (entry.kind === "outside" && entry.reason !== "audience");
+}
+
+/** Sends the conversions of a goal request for the holdouts whose goals it completes. */
+export function countHoldoutConversions(targets: readonly HoldoutGoalTarget[], visitorId: string, send: HoldoutSend): number {
+  const at = Date.now();
+  for (const { holdout, goal } of targets) {
+    send({ kind: "holdout_conversion", holdoutId: holdout.id, epoch: holdout.epoch, visitorId, goal, at }, holdout.shards);
+  }
+  return targets.length;
+}
+
+/**
+ * A direct request of a variant page's own path: the origin's answer with `X-Robots-Tag: noindex` and
+ * the target page as its canonical URL, so variant URLs are not indexed as pages of their own.
+ */
+export function withVariantPageHeaders(pages: VariantPages, path: string, url: string, response: Response): Response {
+  if (response.status >= 300) return response;
+  const headers = variantPageHeaders(pages, path, url);
+  if (headers === null) return response;
+  const res = new Response(response.body, response);
+  res.headers.set("x-robots-tag", headers["x-robots-tag"]);
+  res.headers.append("link", headers.link);
+  return res;
+}
