@@ -3,8 +3,9 @@
 // the shell: its RPC methods close the object's input while a write runs, and delegate. The work is in
 // records.ts (the experiments table), editing.ts (the writes operators make), evaluation.ts (the gate,
 // post-test actions, runtime limits), publishing.ts (the edge's view in KV), audit.ts, counters.ts
-// (the sign-in failure counts), sessions.ts (the operators' page sessions) and settings.ts. After each change the edge can see, the catalog
-// publishes; a failed publish is retried by the alarm, which also pauses experiments past their runtime.
+// (the sign-in failure counts), sessions.ts (the operators' page sessions) and settings.ts. After each
+// change the edge can see, the catalog publishes; a failed publish is retried by the alarm, which also
+// pauses experiments past their runtime and carries out scheduled starts and ends (schedules.ts).
 import { DurableObject } from "cloudflare:workers";
 import { ok, type Result } from "../core/errors.ts";
 import type { Action } from "../core/lifecycle.ts";
@@ -25,6 +26,7 @@ import { type Fetcher, Notifications, type Webhook, type WebhookDelivery } from 
 import { NEEDS_REPUBLISH, Publisher } from "./publishing.ts";
 import { type ConclusionSnapshot, type PostTestApplied, Records, readRecord, type UnreadableRecord } from "./records.ts";
 import { RunDataAccess } from "./run-data.ts";
+import { Schedules } from "./schedules.ts";
 import { SessionStore, type StoredSession } from "./sessions.ts";
 import { catalogSettings } from "./settings.ts";
 import { CATALOG_SCHEMA, type ExperimentRow } from "./tables.ts";
@@ -106,6 +108,7 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
   /** A write queued a webhook delivery: the alarm must be set for it. */
   private notificationsQueued = false;
   private readonly sessions: SessionStore;
+  private readonly schedules: Schedules;
 
   /**
    * The catalog's clock (ms since the epoch): every time it records and every runtime it checks. Tests
@@ -141,6 +144,7 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     this.counters = new FailureCounters(sql);
     this.runData = runData;
     this.sessions = new SessionStore(sql);
+    this.schedules = new Schedules(this.records, this.audit, this.editing, now);
   }
 
   private settings() {
@@ -388,18 +392,20 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
   }
 
   /**
-   * Retries a publish that failed, pauses experiments past their maximum runtime, decides for those
-   * whose minimum runtime has passed (an experiment that turned conclusive earlier acts now), checks
-   * that KV still holds the document last published (read back with the edge's parser: a missing,
-   * corrupt, stale or altered document is published again, every SGEN_CONFIG_CHECK_MINUTES once
-   * anything was published), and sends the webhook deliveries due (after the rest, outside the write
-   * lock: a slow receiver must not hold up writes).
+   * Retries a publish that failed, pauses experiments past their maximum runtime, carries out schedules,
+   * decides for those whose minimum runtime has passed (an experiment that turned conclusive earlier
+   * acts now), checks that KV still holds the document last published (read back with the edge's
+   * parser: a missing, corrupt, stale or altered document is published again, every
+   * SGEN_CONFIG_CHECK_MINUTES once anything was published), and sends the webhook deliveries due (after
+   * the rest, outside the write lock: a slow receiver must not hold up writes).
    */
   override async alarm(): Promise<void> {
     await this.ctx.blockConcurrencyWhile(async () => {
-      const paused = this.evaluation.pauseOverdue(this.clock());
+      const now = this.clock();
+      const paused = this.evaluation.pauseOverdue(now);
+      const scheduled = await this.schedules.run(now);
       const followups = this.evaluation.afterRuntime();
-      if (paused || this.publisher.pending() || followups.some((f) => f.publish)) await this.publish();
+      if (paused || scheduled || this.publisher.pending() || followups.some((f) => f.publish)) await this.publish();
       else {
         const state = await this.publisher.check();
         if (NEEDS_REPUBLISH.has(state)) {
@@ -436,13 +442,13 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
 
   /**
    * One alarm serves every job: the earliest of a publish retry, a maximum-runtime cutoff, a minimum
-   * runtime ahead, the next webhook delivery and the next check of KV.
+   * runtime ahead, the next schedule, the next webhook delivery and the next check of KV.
    */
   private async scheduleAlarm(): Promise<void> {
     const now = this.clock();
     const retry = this.publisher.pending() ? now + PUBLISH_RETRY_MS : Number.POSITIVE_INFINITY;
     const check = this.publisher.everPublished() ? now + this.settings().configCheckMinutes * 60_000 : Number.POSITIVE_INFINITY;
-    const next = Math.min(retry, check, this.evaluation.nextCutoff());
+    const next = Math.min(retry, check, this.evaluation.nextCutoff(), this.schedules.next());
     // The alarm runs on the runtime's own clock: a time past by the catalog's clock is due at once.
     // Webhook deliveries are timed on the runtime's clock already.
     const real = Math.min(

@@ -10,6 +10,8 @@ import { canonicalPath } from "../core/paths.ts";
 import type { Operator } from "../core/permissions.ts";
 import { primaryOf, runGate } from "../core/run-look.ts";
 import { type DecisionRecord, type ExperimentInput, type ExperimentRecord, startProblems } from "../core/schema.ts";
+import { findLayerConflict } from "../core/targeting/layers.ts";
+import { type Schedule, scheduleProblems } from "../core/targeting/schedule.ts";
 import type { AuditExtra, AuditLog } from "./audit.ts";
 import { type Evaluation, evidenceOf } from "./evaluation.ts";
 import { seenByEdge } from "./publishing.ts";
@@ -19,6 +21,7 @@ import type { ExperimentRow } from "./tables.ts";
 
 export interface ActionBody {
   shipped_variant_slug?: string | undefined;
+  /** Why: required for an override, kept on the audit entry of any action. */
   reason?: string | undefined;
   decision_record?: DecisionRecord | undefined;
   rollout_percent?: number | undefined;
@@ -62,6 +65,17 @@ function slugTaken(slug: string): Result<never> {
 
 const selfReference = (issues: ReturnType<typeof selfReferenceIssues>) =>
   fail(422, "validation_failed", "a variant points back at the target page", issues);
+
+const badSchedule = (issues: ReturnType<typeof scheduleProblems>) => fail(422, "validation_failed", "the schedule is not valid", issues);
+
+/** Schedule fields an action makes moot: a start once started, both once concluded or archived. */
+const MOOT_SCHEDULE: Partial<Record<Action, ReadonlyArray<keyof Schedule>>> = {
+  start: ["scheduled_start_at"],
+  resume: ["scheduled_start_at"],
+  conclude: ["scheduled_start_at", "scheduled_end_at"],
+  override: ["scheduled_start_at", "scheduled_end_at"],
+  archive: ["scheduled_start_at", "scheduled_end_at"],
+};
 
 /** Top-level fields that differ, as { field: { from, to } }. */
 function diff(a: ExperimentRecord, b: ExperimentRecord): Record<string, { from: unknown; to: unknown }> {
@@ -116,6 +130,8 @@ export class Editing {
     const input = checked.value; // HTML values as the sanitiser writes them
     const issues = selfReferenceIssues(input);
     if (issues.length > 0) return refused(selfReference(issues));
+    const schedule = scheduleProblems(input, "draft", this.now());
+    if (schedule.length > 0) return refused(badSchedule(schedule));
     if (this.records.slugTaken(input.slug, null)) return refused(slugTaken(input.slug));
     const now = this.iso();
     const id = this.records.insertDraft(input, this.shardsForNew(), now);
@@ -135,8 +151,8 @@ export class Editing {
     };
     this.records.save(record);
     this.audit.write(op, record, "create", null, "draft", { created: input });
-    // A draft is not published: the edge has nothing to learn.
-    return { result: ok(record), publish: false, freeze: null, reschedule: false };
+    // A draft is not published: the edge has nothing to learn. Its scheduled start may wake the alarm.
+    return { result: ok(record), publish: false, freeze: null, reschedule: input.scheduled_start_at !== null };
   }
 
   /** `mayEditLive`: the operator's role may edit a started experiment (checked here, against the state now). */
@@ -161,10 +177,15 @@ export class Editing {
     if (!edit.ok) return refused(edit);
     const issues = selfReferenceIssues(input);
     if (issues.length > 0) return refused(selfReference(issues));
+    const schedule = scheduleProblems(input, current.lifecycle_state, this.now(), current);
+    if (schedule.length > 0) return refused(badSchedule(schedule));
     if (this.records.slugTaken(input.slug, id)) return refused(slugTaken(input.slug));
     if (current.lifecycle_state !== "draft") {
       const chain = this.chainProblem(id, input);
       if (chain !== null) return refused(chain);
+      // A live or paused experiment's slice must stay apart from the others' in its layer.
+      const layer = this.layerProblem(id, input);
+      if (layer !== null) return refused(layer);
     }
     const now = this.iso();
     const next: ExperimentRecord = { ...current, ...input, updated_at: now };
@@ -181,7 +202,17 @@ export class Editing {
     return { result: ok(next), publish: seenByEdge(current.lifecycle_state), freeze: null, reschedule: true };
   }
 
-  async act(op: Operator, id: number, action: Action, body: ActionBody): Promise<Change<ExperimentRecord | { deleted: number }>> {
+  /**
+   * A lifecycle action. `alsoClear` are schedule fields to clear in the same save (the alarm's scheduled
+   * pause clears the end it carried out); the action's own moot fields are cleared anyway.
+   */
+  async act(
+    op: Operator,
+    id: number,
+    action: Action,
+    body: ActionBody,
+    alsoClear: ReadonlyArray<keyof Schedule> = [],
+  ): Promise<Change<ExperimentRecord | { deleted: number }>> {
     const loaded = this.load(id);
     if (!("row" in loaded)) return refused(loaded);
     const { row, record: current } = loaded;
@@ -201,16 +232,11 @@ export class Editing {
     const next: ExperimentRecord = { ...current, lifecycle_state: t.to, updated_at: now };
     const extra: AuditExtra = {};
     let evidence: object | null = null;
-    if (action === "start") {
-      const problems = startProblems(current);
-      if (problems.length > 0) return refused(fail(422, "validation_failed", "the experiment cannot start as configured", problems));
-      const busy = this.records.runningOn(current.target_page, id);
-      if (busy.length > 0) {
-        return refused(fail(409, "target_page_busy", `${current.target_page} already has a running experiment: ${busy.join(", ")}`));
-      }
-      const chain = this.chainProblem(id, current);
-      if (chain !== null) return refused(chain);
-      next.started_at = current.started_at ?? now;
+    if (action !== "override" && body.reason !== undefined && body.reason.trim() !== "") extra.reason = body.reason.trim();
+    if (action === "start" || action === "resume") {
+      const refusal = this.startRefusal(id, current, action);
+      if (refusal !== null) return refused(refusal);
+      if (action === "start") next.started_at = current.started_at ?? now;
     }
     if (action === "conclude" || action === "override") {
       const shipped = body.shipped_variant_slug;
@@ -259,9 +285,13 @@ export class Editing {
     }
     if (action === "archive") this.records.setRestoreTo(id, current.lifecycle_state);
     if (action === "restore") this.records.setRestoreTo(id, null);
+    for (const field of [...(MOOT_SCHEDULE[action] ?? []), ...alsoClear]) next[field] = null;
 
     this.records.save(next);
     const changes: Record<string, unknown> = { lifecycle_state: { from: current.lifecycle_state, to: t.to } };
+    for (const field of ["scheduled_start_at", "scheduled_end_at"] as const) {
+      if (next[field] !== current[field]) changes[field] = { from: current[field], to: next[field] };
+    }
     if (next.decision_record !== current.decision_record && next.decision_record !== null) changes.decision_record = next.decision_record;
     if (next.rollout_percent !== current.rollout_percent)
       changes.rollout_percent = { from: current.rollout_percent, to: next.rollout_percent };
@@ -308,6 +338,34 @@ export class Editing {
       { shipped: current.shipped_variant_slug },
     );
     return { result: ok(next), publish: true, freeze: null, reschedule: false };
+  }
+
+  /**
+   * Why `record` cannot start (or resume) now, or null: a zero share, another live or paused experiment
+   * on its target page, a chain of experiments, a slice overlapping another's in its layer. The
+   * catalog's alarm asks the same before a scheduled start.
+   */
+  startRefusal(id: number, record: ExperimentRecord, action: "start" | "resume" = "start"): Result<never> | null {
+    if (action === "start") {
+      const problems = startProblems(record);
+      if (problems.length > 0) return fail(422, "validation_failed", "the experiment cannot start as configured", problems);
+      const busy = this.records.runningOn(record.target_page, id);
+      if (busy.length > 0) {
+        return fail(409, "target_page_busy", `${record.target_page} already has a running experiment: ${busy.join(", ")}`);
+      }
+      const chain = this.chainProblem(id, record);
+      if (chain !== null) return chain;
+    }
+    return this.layerProblem(id, record);
+  }
+
+  /** A slice of `e`'s layer that overlaps a live or paused experiment's, as a 409 naming both. */
+  private layerProblem(id: number, e: Pick<ExperimentInput, "slug" | "layer">): Result<never> | null {
+    if (e.layer === null) return null;
+    const others = this.records.recordsInStates(["live", "paused"], id).map(({ record }) => record);
+    const conflict = findLayerConflict({ id, slug: e.slug, layer: e.layer }, others);
+    if (conflict === null) return null;
+    return fail(409, "layer_conflict", conflict.message, [{ path: "layer", message: conflict.message }]);
   }
 
   /**
