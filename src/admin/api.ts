@@ -7,6 +7,7 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { ActionBody } from "../catalog/catalog-object.ts";
 import { type ApiError, errorBody, type Result } from "../core/errors.ts";
+import { HoldoutInput } from "../core/holdout-schema.ts";
 import { ACTION_CAPABILITY, ACTIONS, type Action } from "../core/lifecycle.ts";
 import { ListQuery } from "../core/list-query.ts";
 import { DecisionRecord, ExperimentInput, Slug } from "../core/schema.ts";
@@ -268,21 +269,73 @@ export function createAdminApi<Env extends object>(options: AdminOptions<Env>): 
     return reply(c, await service.signOutEverywhere(c.env, c.get("access"), body.value.operator));
   });
 
+  // ---- holdouts: visitors kept out of every experiment they cover (docs/audiences.md) -------------
+
+  const noHoldout = (c: C<Env>) => send(c, { status: 404, code: "not_found", message: "no such holdout" });
+
+  app.get("/holdouts", async (c) => {
+    const denied = c.get("access").denied("experiments.list");
+    if (denied) return send(c, denied);
+    return reply(c, await service.holdouts(c.env));
+  });
+
+  app.post("/holdouts", async (c) => {
+    const who = c.get("access");
+    const denied = who.denied("holdouts.manage");
+    if (denied) return send(c, denied);
+    const body = await readJson(c, HoldoutInput, maxBody, false, "holdout");
+    if (!body.ok) return send(c, body);
+    return answer(c, await service.createHoldout(c.env, who, body.value), 201);
+  });
+
+  app.get("/holdouts/:id", async (c) => {
+    const denied = c.get("access").denied("experiments.view");
+    if (denied) return send(c, denied);
+    return reply(c, await service.holdout(c.env, c.req.param("id")));
+  });
+
+  app.put("/holdouts/:id", async (c) => {
+    const who = c.get("access");
+    const denied = who.denied("holdouts.manage");
+    if (denied) return send(c, denied);
+    if (parseId(c.req.param("id")) === null) return noHoldout(c);
+    const body = await readJson(c, HoldoutInput, maxBody, false, "holdout");
+    if (!body.ok) return send(c, body);
+    return answer(c, await service.replaceHoldout(c.env, who, c.req.param("id"), body.value, c.req.query("confirm") === "reset"));
+  });
+
+  app.delete("/holdouts/:id", async (c) => {
+    const who = c.get("access");
+    const denied = who.denied("holdouts.manage");
+    if (denied) return send(c, denied);
+    return answer(c, await service.deleteHoldout(c.env, who, c.req.param("id")));
+  });
+
+  app.get("/holdouts/:id/dashboard", async (c) => {
+    const denied = c.get("access").denied("dashboard.view");
+    if (denied) return send(c, denied);
+    return reply(c, await service.holdoutDashboard(c.env, c.req.param("id")));
+  });
+
   app.get("/activity", async (c) => {
     const denied = c.get("access").denied("activity.view");
     if (denied) return send(c, denied);
-    const rawId = c.req.query("experiment_id");
-    const id = rawId === undefined || rawId === "" ? null : parseId(rawId);
-    if (rawId !== undefined && rawId !== "" && id === null) {
-      return send(c, {
-        status: 400,
-        code: "invalid_query",
-        message: "experiment_id must be a positive integer",
-        issues: [{ path: "experiment_id", message: "not an id" }],
-      });
+    const ids: Record<"experiment_id" | "holdout_id", number | null> = { experiment_id: null, holdout_id: null };
+    for (const name of ["experiment_id", "holdout_id"] as const) {
+      const raw = c.req.query(name);
+      if (raw === undefined || raw === "") continue;
+      ids[name] = parseId(raw);
+      if (ids[name] === null) {
+        return send(c, {
+          status: 400,
+          code: "invalid_query",
+          message: `${name} must be a positive integer`,
+          issues: [{ path: name, message: "not an id" }],
+        });
+      }
     }
     const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 100) || 100, 1), 1000);
-    const entries = await service.activity(c.env, id, limit);
+    const entries = await service.activity(c.env, ids.experiment_id, limit, ids.holdout_id);
     return entries.ok ? c.json({ entries: entries.value }) : send(c, entries);
   });
 

@@ -7,6 +7,7 @@ import type { ActionBody, RunState, Webhook, WebhookDelivery, WriteOutcome } fro
 import { type CatalogNamespace, catalogStub } from "../catalog/names.ts";
 import { type ApiError, fail, ok, type Result } from "../core/errors.ts";
 import { goalKey } from "../core/goals.ts";
+import type { HoldoutInput, HoldoutRecord } from "../core/holdout-schema.ts";
 import { ACTION_CAPABILITY, type Action, editCapability } from "../core/lifecycle.ts";
 import type { ListQuery } from "../core/list-query.ts";
 import type { RunSummary } from "../core/list-summary.ts";
@@ -19,6 +20,7 @@ import { qaLink } from "../edge/qa-link.ts";
 import { type AccessConfig, type AccessIdentity, accessConfigured, accessIdentity } from "./access.ts";
 import { fromHex, operatorForDigest, sha256, toHex } from "./auth.ts";
 import { buildDashboard } from "./dashboard.ts";
+import { buildHoldoutDashboard, type HoldoutDashboard } from "./holdout-dashboard.ts";
 import { reminderText } from "./reminder.ts";
 import { resultsCsv, resultsJson } from "./results.ts";
 import { type Roles, rolesFrom } from "./roles.ts";
@@ -104,6 +106,7 @@ type RawId = string | number | undefined;
 const NO_SUCH_EXPERIMENT: Result<never> = fail(404, "not_found", "no such experiment");
 const NO_SUCH_WEBHOOK: Result<never> = fail(404, "not_found", "no such webhook");
 const runDataUnavailable = (message: string): Result<never> => fail(503, "run_data_unavailable", message);
+const NO_SUCH_HOLDOUT: Result<never> = fail(404, "not_found", "no such holdout");
 export const CATALOG_UNAVAILABLE: Result<never> = fail(503, "catalog_unavailable", "the catalog Durable Object is not bound");
 
 export function access(operator: Operator, roles: Roles): Access {
@@ -340,9 +343,67 @@ export class AdminService<Env extends object> {
     );
   }
 
-  async activity(env: Env, experimentId: number | null, limit: number) {
+  /** Audit entries, newest first: of one experiment, one holdout (`holdoutId`), or all. */
+  async activity(env: Env, experimentId: number | null, limit: number, holdoutId: number | null = null) {
     const catalog = this.catalog(env);
-    return catalog.ok ? ok(await catalog.value.activity(experimentId, limit)) : catalog;
+    return catalog.ok ? ok(await catalog.value.activity(experimentId, limit, holdoutId)) : catalog;
+  }
+
+  // ---- holdouts (read with experiments.list / dashboard.view; written with holdouts.manage) ---------
+
+  async holdouts(env: Env): Promise<Result<{ rows: HoldoutRecord[] }>> {
+    const catalog = this.catalog(env);
+    return catalog.ok ? ok({ rows: await catalog.value.listHoldouts() }) : catalog;
+  }
+
+  async holdout(env: Env, rawId: RawId): Promise<Result<HoldoutRecord>> {
+    const id = parseId(rawId);
+    if (id === null) return NO_SUCH_HOLDOUT;
+    const catalog = this.catalog(env);
+    return catalog.ok ? await catalog.value.getHoldout(id) : catalog;
+  }
+
+  async holdoutDashboard(env: Env, rawId: RawId): Promise<Result<HoldoutDashboard>> {
+    const id = parseId(rawId);
+    if (id === null) return NO_SUCH_HOLDOUT;
+    const catalog = this.catalog(env);
+    if (!catalog.ok) return catalog;
+    const state = await catalog.value.holdoutState(id);
+    return state.ok ? ok(buildHoldoutDashboard(state.value)) : state;
+  }
+
+  async createHoldout(env: Env, who: Access, input: HoldoutInput): Promise<Result<WriteOutcome<HoldoutRecord>>> {
+    const denied = denial(who, "holdouts.manage");
+    if (denied !== null) return denied;
+    const catalog = this.catalog(env);
+    if (!catalog.ok) return catalog;
+    return this.published(await catalog.value.createHoldout(who.operator, input));
+  }
+
+  async replaceHoldout(
+    env: Env,
+    who: Access,
+    rawId: RawId,
+    input: HoldoutInput,
+    confirmReset: boolean,
+  ): Promise<Result<WriteOutcome<HoldoutRecord>>> {
+    const denied = denial(who, "holdouts.manage");
+    if (denied !== null) return denied;
+    const id = parseId(rawId);
+    if (id === null) return NO_SUCH_HOLDOUT;
+    const catalog = this.catalog(env);
+    if (!catalog.ok) return catalog;
+    return this.published(await catalog.value.replaceHoldout(who.operator, id, input, confirmReset));
+  }
+
+  async deleteHoldout(env: Env, who: Access, rawId: RawId): Promise<Result<WriteOutcome<{ deleted: number }>>> {
+    const denied = denial(who, "holdouts.manage");
+    if (denied !== null) return denied;
+    const id = parseId(rawId);
+    if (id === null) return NO_SUCH_HOLDOUT;
+    const catalog = this.catalog(env);
+    if (!catalog.ok) return catalog;
+    return this.published(await catalog.value.deleteHoldout(who.operator, id));
   }
 
   // ---- writes -------------------------------------------------------------------------------------

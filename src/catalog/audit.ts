@@ -24,6 +24,7 @@ export function auditEntry(r: AuditRow) {
     changes: storedChanges(r.changes),
     reason: r.reason,
     shipped_variant_slug: r.shipped_variant_slug,
+    holdout_id: r.holdout_id ?? null,
   };
 }
 export type AuditEntry = ReturnType<typeof auditEntry>;
@@ -97,12 +98,29 @@ export class AuditLog {
     );
   }
 
-  /** The newest `limit` entries, of one experiment or of all. */
-  entries(experimentId: number | null, limit: number): AuditEntry[] {
+  /** One entry about a holdout (its id and slug in `holdout_id` and `experiment_slug` is left empty). */
+  writeHoldout(op: Operator, holdout: { id: number; slug: string }, action: string, changes: object): void {
+    const now = new Date(this.now());
+    this.sql.exec(
+      "INSERT INTO audit (at, operator, role, experiment_id, experiment_slug, action, from_state, to_state, changes, reason, shipped_variant_slug, holdout_id) VALUES (?, ?, ?, NULL, NULL, ?, NULL, NULL, ?, NULL, NULL, ?)",
+      now.toISOString(),
+      op.name,
+      op.role,
+      action,
+      JSON.stringify({ holdout_slug: holdout.slug, ...changes }),
+      holdout.id,
+    );
+    this.sql.exec("DELETE FROM audit WHERE at < ?", new Date(now.getTime() - this.retentionDays() * 86_400_000).toISOString());
+  }
+
+  /** The newest `limit` entries: of one experiment, of one holdout, or of all. */
+  entries(experimentId: number | null, limit: number, holdoutId: number | null = null): AuditEntry[] {
     const rows =
-      experimentId === null
-        ? this.sql.exec<AuditRow>("SELECT * FROM audit ORDER BY id DESC LIMIT ?", limit)
-        : this.sql.exec<AuditRow>("SELECT * FROM audit WHERE experiment_id = ? ORDER BY id DESC LIMIT ?", experimentId, limit);
+      experimentId !== null
+        ? this.sql.exec<AuditRow>("SELECT * FROM audit WHERE experiment_id = ? ORDER BY id DESC LIMIT ?", experimentId, limit)
+        : holdoutId !== null
+          ? this.sql.exec<AuditRow>("SELECT * FROM audit WHERE holdout_id = ? ORDER BY id DESC LIMIT ?", holdoutId, limit)
+          : this.sql.exec<AuditRow>("SELECT * FROM audit ORDER BY id DESC LIMIT ?", limit);
     return rows.toArray().map(auditEntry);
   }
 }

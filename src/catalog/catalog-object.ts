@@ -8,6 +8,7 @@
 // pauses experiments past their runtime and carries out scheduled starts and ends (schedules.ts).
 import { DurableObject } from "cloudflare:workers";
 import { ok, type Result } from "../core/errors.ts";
+import { edgeHoldoutOf, type HoldoutInput, type HoldoutRecord } from "../core/holdout-schema.ts";
 import type { Action } from "../core/lifecycle.ts";
 import { type ListQuery, SUMMARY_SORTS, type SummarySort } from "../core/list-query.ts";
 import { type RunSummary, summarizeRun, summaryRank } from "../core/list-summary.ts";
@@ -21,6 +22,7 @@ import { type AuditEntry, AuditLog } from "./audit.ts";
 import { FailureCounters, type FailureWindow } from "./counters.ts";
 import { type ActionBody, type Change, Editing, notFound, unreadable } from "./editing.ts";
 import { automationFrom, Evaluation, type Followup, type ShippedReminder, sampleStart, shippedReminder } from "./evaluation.ts";
+import { type HoldoutChange, Holdouts } from "./holdouts.ts";
 import { migrateCatalog } from "./migrations.ts";
 import { type Fetcher, Notifications, type Webhook, type WebhookDelivery } from "./notifications.ts";
 import { NEEDS_REPUBLISH, Publisher } from "./publishing.ts";
@@ -29,7 +31,7 @@ import { RunDataAccess } from "./run-data.ts";
 import { Schedules } from "./schedules.ts";
 import { SessionStore, type StoredSession } from "./sessions.ts";
 import { catalogSettings } from "./settings.ts";
-import { CATALOG_SCHEMA, type ExperimentRow } from "./tables.ts";
+import { createTables, type ExperimentRow } from "./tables.ts";
 
 export type { ActionBody } from "./editing.ts";
 export type { ShippedReminder } from "./evaluation.ts";
@@ -76,6 +78,13 @@ export interface RunState {
   reminder: ShippedReminder | null;
 }
 
+/** What a holdout's dashboard needs from the catalog: the record, its counts, and the experiments it covers. */
+export interface HoldoutState {
+  record: HoldoutRecord;
+  run: ShardSnapshot;
+  covered: Array<Pick<ExperimentRecord, "id" | "slug" | "name" | "lifecycle_state" | "shipped_variant_slug">>;
+}
+
 /**
  * One row of the list: the record, its sample as last reported, the reminder due, if any, the outcome
  * of the kept look (the conclusion's for a concluded experiment; null before the first report), and the
@@ -109,6 +118,7 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
   private notificationsQueued = false;
   private readonly sessions: SessionStore;
   private readonly schedules: Schedules;
+  private readonly holdouts: Holdouts;
 
   /**
    * The catalog's clock (ms since the epoch): every time it records and every runtime it checks. Tests
@@ -119,7 +129,7 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
   constructor(ctx: DurableObjectState, env: CatalogEnv) {
     super(ctx, env);
     const sql = ctx.storage.sql;
-    sql.exec(CATALOG_SCHEMA);
+    createTables(sql);
     migrateCatalog(sql);
     // Bindings and settings are read from `this.env` at each use, never captured.
     const runData = new RunDataAccess(() => this.env.SGEN_RUN_DATA);
@@ -140,7 +150,13 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     );
     this.evaluation = new Evaluation(sql, this.records, this.audit, now);
     this.editing = new Editing(this.records, this.audit, this.evaluation, runData, () => this.settings().runDataShards, now);
-    this.publisher = new Publisher(sql, this.records, () => this.env.SGEN_CONFIG);
+    this.holdouts = new Holdouts(sql, this.audit, () => this.settings().runDataShards, now);
+    this.publisher = new Publisher(
+      sql,
+      this.records,
+      () => this.env.SGEN_CONFIG,
+      () => this.holdouts.all().map(edgeHoldoutOf),
+    );
     this.counters = new FailureCounters(sql);
     this.runData = runData;
     this.sessions = new SessionStore(sql);
@@ -212,8 +228,51 @@ export class CatalogObject extends DurableObject<CatalogEnv> {
     return outcome === undefined ? null : { state: outcome.state, winner: outcome.winner, losers: [...outcome.losers] };
   }
 
-  activity(experimentId: number | null, limit: number): AuditEntry[] {
-    return this.audit.entries(experimentId, limit);
+  /** Audit entries, newest first: of one experiment, of one holdout (`holdoutId`), or of all. */
+  activity(experimentId: number | null, limit: number, holdoutId: number | null = null): AuditEntry[] {
+    return this.audit.entries(experimentId, limit, holdoutId);
+  }
+
+  // ---- holdouts -----------------------------------------------------------------------------------
+
+  listHoldouts(): HoldoutRecord[] {
+    return this.holdouts.all();
+  }
+
+  getHoldout(id: number): Result<HoldoutRecord> {
+    return this.holdouts.get(id);
+  }
+
+  /** A holdout with its counts (read fresh from its shards) and the experiments it covers. */
+  async holdoutState(id: number): Promise<Result<HoldoutState>> {
+    const got = this.holdouts.get(id);
+    if (!got.ok) return got;
+    const record = got.value;
+    const covered = this.records
+      .recordsInStates(["live", "paused", "done"])
+      .map((r) => r.record)
+      .filter((e) => record.layer === null || e.layer?.slug === record.layer)
+      .map(({ id, slug, name, lifecycle_state, shipped_variant_slug }) => ({ id, slug, name, lifecycle_state, shipped_variant_slug }));
+    return ok({ record, run: await this.runData.readHoldout(record), covered });
+  }
+
+  createHoldout(op: Operator, input: HoldoutInput): Promise<Result<WriteOutcome<HoldoutRecord>>> {
+    return this.ctx.blockConcurrencyWhile(() => this.applyHoldout(this.holdouts.create(op, input)));
+  }
+
+  replaceHoldout(op: Operator, id: number, input: HoldoutInput, confirmReset: boolean): Promise<Result<WriteOutcome<HoldoutRecord>>> {
+    return this.ctx.blockConcurrencyWhile(() => this.applyHoldout(this.holdouts.replace(op, id, input, confirmReset)));
+  }
+
+  deleteHoldout(op: Operator, id: number): Promise<Result<WriteOutcome<{ deleted: number }>>> {
+    return this.ctx.blockConcurrencyWhile(() => this.applyHoldout(this.holdouts.remove(op, id)));
+  }
+
+  private async applyHoldout<T>(change: HoldoutChange<T>): Promise<Result<WriteOutcome<T>>> {
+    if (!change.result.ok) return change.result;
+    const published = change.publish ? await this.publish() : true;
+    if (change.purge !== null) await this.runData.purgeHoldout(change.purge);
+    return ok({ value: change.result.value, published });
   }
 
   /** The record with its run-data, read fresh from every shard. */

@@ -1,6 +1,6 @@
-// Publishing: the edge's view of every live, paused and done experiment, written to KV as one document
-// (kv-schema/) under a revision number that grows with every attempt. The meta table remembers the
-// last revision KV accepted, so an attempt that failed is known to be pending and the alarm retries it,
+// Publishing: the edge's view of every live, paused and done experiment and of every holdout, written
+// to KV as one document (kv-schema/) under a revision number that grows with every attempt. The meta
+// table remembers the last revision KV accepted, so an attempt that failed is known to be pending and the alarm retries it,
 // and the digest of the text KV took, so that the alarm can tell, by reading the document back with the
 // edge's own parser, whether KV still holds it: missing, corrupt, stale or altered documents are
 // republished (the catalog is the source of truth; nothing else writes that key).
@@ -55,12 +55,14 @@ export class Publisher {
   private readonly sql: SqlStorage;
   private readonly records: Records;
   private readonly kv: () => KVNamespace | undefined;
+  private readonly holdouts: () => EdgeConfig["holdouts"];
 
   /** `kv` is asked on every publish: the binding belongs to the object's env, which may be replaced. */
-  constructor(sql: SqlStorage, records: Records, kv: () => KVNamespace | undefined) {
+  constructor(sql: SqlStorage, records: Records, kv: () => KVNamespace | undefined, holdouts: () => EdgeConfig["holdouts"] = () => []) {
     this.sql = sql;
     this.records = records;
     this.kv = kv;
+    this.holdouts = holdouts;
   }
 
   /**
@@ -71,7 +73,7 @@ export class Publisher {
     const kv = this.kv();
     const revision = this.bumpRevision();
     if (kv === undefined) return "unbound";
-    const doc = edgeDocument(this.records.recordsInStates(EDGE_STATES), revision, new Date().toISOString());
+    const doc = edgeDocument(this.records.recordsInStates(EDGE_STATES), revision, new Date().toISOString(), this.holdouts());
     const text = JSON.stringify(doc);
     try {
       await kv.put(EDGE_CONFIG_KEY, text);

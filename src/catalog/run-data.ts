@@ -2,7 +2,15 @@
 // deployment without the run-data binding: it then reads as empty, and freezing or purging is a no-op.
 // A shard that fails or answers something that is not a snapshot makes the experiment's run-data
 // unavailable, said in words, rather than an error: the operator still sees the record and may act on it.
-import { freezeRunData, purgeRunData, type RunDataNamespace, readShards, sumSnapshots } from "../run-data/client.ts";
+import {
+  freezeRunData,
+  purgeHoldoutData,
+  purgeRunData,
+  type RunDataNamespace,
+  readHoldoutData,
+  readShards,
+  sumSnapshots,
+} from "../run-data/client.ts";
 import type { ShardSnapshot } from "../run-data/run-data-object.ts";
 import { StoredSnapshot } from "./records.ts";
 import type { ExperimentRow } from "./tables.ts";
@@ -72,6 +80,23 @@ export class RunDataAccess {
     } catch (err) {
       console.warn(`sgen-ab catalog: could not remove run-data of experiment ${row.id}`, err);
       return `run-data unavailable: its shards could not be removed (${(err as Error).message})`;
+    }
+  }
+
+  /** A holdout's counts of its current epoch, read fresh from every shard. */
+  readHoldout(h: { id: number; epoch: number; shards: number }): Promise<ShardSnapshot> {
+    const ns = this.namespace();
+    return ns === undefined ? Promise.resolve(sumSnapshots(h.epoch, [])) : readHoldoutData(ns, h.id, h.epoch, h.shards);
+  }
+
+  /** Removes a deleted holdout's counts; a failure is logged (its id is never used again). */
+  async purgeHoldout(h: { id: number; shards: number }): Promise<void> {
+    const ns = this.namespace();
+    if (ns === undefined) return;
+    try {
+      await purgeHoldoutData(ns, h.id, h.shards);
+    } catch (err) {
+      console.warn(`sgen-ab catalog: could not remove the run-data of deleted holdout ${h.id}`, err);
     }
   }
 }

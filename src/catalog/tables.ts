@@ -2,7 +2,7 @@
 // record's shape, docs/admin-api.md, read back only through records.ts's readRecord), with the columns the list filters
 // and sorts on alongside. Which module owns which table: experiments → records.ts, audit → audit.ts,
 // meta → publishing.ts (the revision), shard_snapshots → evaluation.ts, failed_signins → counters.ts,
-// sessions → sessions.ts.
+// sessions → sessions.ts, holdouts → holdouts.ts.
 export const CATALOG_SCHEMA = `
   CREATE TABLE IF NOT EXISTS experiments (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -49,7 +49,30 @@ export const CATALOG_SCHEMA = `
     experiment_id INTEGER NOT NULL, shard INTEGER NOT NULL, epoch INTEGER NOT NULL, snapshot TEXT NOT NULL,
     PRIMARY KEY (experiment_id, shard)
   );
+  CREATE TABLE IF NOT EXISTS holdouts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    slug TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    record TEXT NOT NULL
+  );
 `;
+
+/** Columns added to tables after their first release, each added once to a catalog that lacks it. */
+const ADDED_COLUMNS: ReadonlyArray<{ table: string; column: string; definition: string }> = [
+  // Holdouts are audited like experiments; an entry names one or the other.
+  { table: "audit", column: "holdout_id", definition: "INTEGER" },
+];
+
+/** Creates the tables, and adds the columns a catalog of an earlier version does not have yet. */
+export function createTables(sql: SqlStorage): void {
+  sql.exec(CATALOG_SCHEMA);
+  for (const { table, column, definition } of ADDED_COLUMNS) {
+    const has = sql.exec("SELECT 1 FROM pragma_table_info(?) WHERE name = ?", table, column).toArray().length > 0;
+    if (!has) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+  }
+  sql.exec("CREATE INDEX IF NOT EXISTS audit_by_holdout ON audit (holdout_id, id)");
+}
 
 export interface ExperimentRow extends Record<string, SqlStorageValue> {
   id: number;
@@ -94,4 +117,15 @@ export interface AuditRow extends Record<string, SqlStorageValue> {
   changes: string;
   reason: string | null;
   shipped_variant_slug: string | null;
+  /** The holdout an entry is about (then experiment_id is null), or null. */
+  holdout_id: number | null;
+}
+
+export interface HoldoutRow extends Record<string, SqlStorageValue> {
+  id: number;
+  slug: string;
+  created_at: string;
+  updated_at: string;
+  /** JSON of the HoldoutRecord: read it with readHoldout (holdouts.ts), never with a cast. */
+  record: string;
 }

@@ -24,6 +24,8 @@ export const CAPABILITIES = [
   "webhooks.manage",
   /** End another operator's page sessions ("sign out everywhere" on their behalf). Everyone may end their own. */
   "operators.sign_out",
+  /** Create, edit and delete holdouts (which keep visitors out of every experiment they cover). */
+  "holdouts.manage",
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 export const Capability = z.enum(CAPABILITIES);

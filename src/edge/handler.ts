@@ -25,7 +25,7 @@ import { applyOverrides } from "./overrides.ts";
 import type { EventSink, NotCountedReason, RunEvent, ShardedEvent, TallyExperiment } from "./ports.ts";
 import { QA_PARAM, qaVariant } from "./qa-link.ts";
 import { checkSignature, SIGNATURE_HEADER, signedEventNames } from "./signed-events.ts";
-import { countHoldoutConversions, type HoldoutSend, planLive, withVariantPageHeaders } from "./targeting.ts";
+import { countHoldoutConversions, type HoldoutRecorder, planLive, planShippedHeldBack, withVariantPageHeaders } from "./targeting.ts";
 
 export type Origin = (request: Request) => Promise<Response>;
 
@@ -158,6 +158,24 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   /** A crawler, or a visitor who has not consented: never counted. */
   const untracked = (seen: Seen, env: Env): boolean => crawler(seen) || !consented(seen, env);
 
+  /** How a holdout's arm is recorded for this request: its event, and the cookie that says it was sent. */
+  function recorderFor(
+    experiment: CompiledExperiment,
+    env: Env,
+    ctx: ExecutionContext,
+    cookies: string[],
+    secure: boolean,
+  ): HoldoutRecorder {
+    if (experiment.targeting.holdouts.length === 0) return NO_RECORDER;
+    return {
+      cookieName: (id) => `${o.visitorCookie}-h${id}`,
+      record: (event, shards) => {
+        send(event, shards, env, ctx);
+        cookies.push(setCookies.holdoutSeen(event.holdoutId, event.epoch, secure));
+      },
+    };
+  }
+
   function decide(seen: Seen, env: Env, ctx: ExecutionContext, experiment: CompiledExperiment, qa: string | null): Decision {
     const secure = seen.url.startsWith("https:");
     const cookies: string[] = [];
@@ -179,21 +197,30 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     // a returning visitor's page (the common case) never pays for request.cf. A request they mark is a
     // crawler: served by the experiment's `bots` rule, never counted.
     const automated = qaTarget === undefined && identifiesVisitor(experiment) && !returning(seen, env, experiment) && botSignal(seen);
+    // A holdout keeps its held visitors from a concluded experiment's shipped variant too.
+    const heldBack = experiment.state === "done" && experiment.shipped !== experiment.control && experiment.targeting.holdouts.length > 0;
     let plan: Plan;
     if (qaTarget !== undefined) plan = fixedPlan(qaTarget);
-    else if (!identifiesVisitor(experiment)) plan = planRequest(experiment, undefined, visitorId);
+    else if (!identifiesVisitor(experiment) && !heldBack) plan = planRequest(experiment, undefined, visitorId);
     else if (!consented(seen, env)) {
       if (experiment.state === "live") ledger.note(experiment, null, "no_consent", env, ctx);
-      plan = fixedPlan(experiment.control);
+      plan = identifiesVisitor(experiment) ? fixedPlan(experiment.control) : planRequest(experiment, undefined, visitorId);
     } else if (experiment.state === "live") {
       const isCrawler = automated || crawler(seen);
       // Served like a visitor (or the control, by `bots`), never counted: the ledger says so.
       if (isCrawler) ledger.note(experiment, null, automated ? "bot_signal" : "crawler", env, ctx);
-      const sendHeld: HoldoutSend =
-        experiment.targeting.holdouts.length === 0 ? NO_HOLDOUT_SEND : (event, shards) => send(event, shards, env, ctx);
-      plan = planLive(seen, experiment, isCrawler, visitorId, seen.config.holdouts, sendHeld);
+      plan = planLive(seen, experiment, isCrawler, visitorId, seen.config.holdouts, recorderFor(experiment, env, ctx, cookies, secure));
     } else if (experiment.targeting.bots === "control" && (automated || crawler(seen))) plan = fixedPlan(experiment.control);
-    else plan = planRequest(experiment, undefined, visitorId); // a gradual rollout, crawlers served like visitors
+    else if (heldBack) {
+      plan = planShippedHeldBack(
+        seen,
+        experiment,
+        automated || crawler(seen),
+        visitorId,
+        seen.config.holdouts,
+        recorderFor(experiment, env, ctx, cookies, secure),
+      );
+    } else plan = planRequest(experiment, undefined, visitorId); // a gradual rollout, crawlers served like visitors
     if (plan.stoppedVariant !== undefined) ledger.note(experiment, plan.stoppedVariant, "variant_stopped", env, ctx);
     if (plan.needsVisitor) visitorId(); // a live page always leaves a visitor id, for conversions later
     // Past the client's limit on new visitors, the page and its cookies are as usual; only the count is left out.
@@ -639,7 +666,7 @@ function eventsError(status: 500 | 503, code: string, message: string): Response
     headers: { "content-type": "application/json", "cache-control": "no-store", "x-content-type-options": "nosniff" },
   });
 }
-const NO_HOLDOUT_SEND: HoldoutSend = () => {};
+const NO_RECORDER: HoldoutRecorder = { cookieName: () => "", record: () => {} };
 
 /** The holdout goals a request may complete (none looked up while no holdout has goals). */
 function heldGoalsOf(config: CompiledConfig, method: string, path: string): readonly HoldoutGoalTarget[] | undefined {
@@ -673,6 +700,11 @@ class SetCookieStrings {
     const i = secure ? 1 : 0;
     pair[i] ??= assignmentCookie(experiment.cookieName, variant.slug, this.o.assignmentMaxAgeDays, secure);
     return pair[i];
+  }
+
+  /** `<visitor cookie>-h<id>=<epoch>`: this visitor's arm of holdout `id` was counted in that epoch. */
+  holdoutSeen(holdoutId: number, epoch: number, secure: boolean): string {
+    return assignmentCookie(`${this.o.visitorCookie}-h${holdoutId}`, String(epoch), this.o.assignmentMaxAgeDays, secure);
   }
 
   /** The cookie for a visitor id the edge just issued: `crypto.randomUUID()`, whose characters need no encoding. */

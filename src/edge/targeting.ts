@@ -9,7 +9,7 @@ import type { CompiledExperiment, Plan } from "../core/edge-plan.ts";
 import { fixedPlan, planRequest } from "../core/edge-plan.ts";
 import { requestFacts } from "../core/targeting/attributes.ts";
 import { decideEntry, type Entry } from "../core/targeting/entry.ts";
-import { inHoldout } from "../core/targeting/holdouts.ts";
+import { type CompiledHoldout, inHoldout } from "../core/targeting/holdouts.ts";
 import { type VariantPages, variantPageHeaders } from "../core/targeting/seo.ts";
 import { cookieValue } from "./cookies.ts";
 import type { HoldoutConversionEvent, HoldoutExposureEvent } from "./ports.ts";
@@ -23,6 +23,17 @@ export interface TargetedRequest {
 
 /** Sends a holdout's event to its run-data shards (off the response path). */
 export type HoldoutSend = (event: HoldoutExposureEvent | HoldoutConversionEvent, shards: number) => void;
+
+/**
+ * How a visitor's arm of a holdout is recorded: the event to its run-data, and a cookie saying so
+ * (`<visitor cookie>-h<holdout id>=<epoch>`), so that a held visitor, who gets no assignment cookie
+ * and so reaches the holdout step on every visit, is sent once per epoch and not on every page view.
+ */
+export interface HoldoutRecorder {
+  cookieName(holdoutId: number): string;
+  /** Sends the event and writes the cookie. */
+  record(event: HoldoutExposureEvent, shards: number): void;
+}
 
 /** The same plan, not counted: a crawler is served and cookied like a visitor but never counted. */
 const uncounted = (plan: Plan): Plan => (plan.countExposure ? { ...plan, countExposure: false } : plan);
@@ -40,7 +51,7 @@ export function planLive(
   crawler: boolean,
   visitorId: () => string,
   holdouts: EdgeHoldouts,
-  send: HoldoutSend,
+  recorder: HoldoutRecorder,
 ): Plan {
   const t = experiment.targeting;
   if (t.open) {
@@ -52,16 +63,7 @@ export function planLive(
   const cookie = (name: string): string | undefined => cookieValue(seen.cookieHeader, name);
   const now = Date.now();
   const entry = decideEntry(t, requestFacts(seen.request, cookie, seen.url), { now, qaVariant: null, consented: true, crawler, visitorId });
-  if (!crawler && t.holdouts.length > 0 && reachedHoldouts(entry)) {
-    const id = visitorId();
-    for (const h of t.holdouts) {
-      const held = inHoldout(h, id);
-      // A held visitor who already saw a covered experiment (assigned before the holdout held them) is
-      // no held visitor: leave them out of the holdout's counts.
-      if (held && holdsCoveredCookie(holdouts, h, cookie)) continue;
-      send({ kind: "holdout_exposure", holdoutId: h.id, epoch: h.epoch, visitorId: id, arm: held ? "held" : "exposed", at: now }, h.shards);
-    }
-  }
+  if (!crawler && t.holdouts.length > 0 && reachedHoldouts(entry)) recordHoldouts(t.holdouts, visitorId(), cookie, holdouts, recorder, now);
   switch (entry.kind) {
     case "qa": // not asked for here (the handler handles QA links), but honoured all the same
       return fixedPlan(experiment.bySlug.get(entry.variant) ?? experiment.control);
@@ -76,6 +78,50 @@ export function planLive(
       const plan = planRequest(experiment, undefined, visitorId);
       return entry.count ? plan : uncounted(plan);
     }
+  }
+}
+
+/**
+ * The plan for a GET or HEAD of a concluded experiment's target page that a holdout covers while its
+ * shipped variant is served (to everyone or by a gradual rollout). A holdout measures what was
+ * shipped, so its held visitors keep getting the site as is, and the page depends on the visitor.
+ */
+export function planShippedHeldBack(
+  seen: TargetedRequest,
+  experiment: CompiledExperiment,
+  crawler: boolean,
+  visitorId: () => string,
+  holdouts: EdgeHoldouts,
+  recorder: HoldoutRecorder,
+): Plan {
+  const t = experiment.targeting;
+  const id = visitorId();
+  const cookie = (name: string): string | undefined => cookieValue(seen.cookieHeader, name);
+  if (!crawler) recordHoldouts(t.holdouts, id, cookie, holdouts, recorder, Date.now());
+  for (const h of t.holdouts) if (inHoldout(h, id)) return fixedPlan(experiment.untouched);
+  const plan = planRequest(experiment, undefined, visitorId);
+  return { ...plan, isPrivate: true, needsVisitor: true };
+}
+
+/** Each covering holdout's arm for the visitor, sent once per epoch (the recorder's cookie says so). */
+function recordHoldouts(
+  covering: readonly CompiledHoldout[],
+  id: string,
+  cookie: (name: string) => string | undefined,
+  holdouts: EdgeHoldouts,
+  recorder: HoldoutRecorder,
+  now: number,
+): void {
+  for (const h of covering) {
+    if (cookie(recorder.cookieName(h.id)) === String(h.epoch)) continue;
+    const held = inHoldout(h, id);
+    // A held visitor who already saw a covered experiment (assigned before the holdout held them) is
+    // no held visitor: leave them out of the holdout's counts.
+    if (held && holdsCoveredCookie(holdouts, h, cookie)) continue;
+    recorder.record(
+      { kind: "holdout_exposure", holdoutId: h.id, epoch: h.epoch, visitorId: id, arm: held ? "held" : "exposed", at: now },
+      h.shards,
+    );
   }
 }
 

@@ -389,7 +389,7 @@ describe("the edge's config parser against the zod EdgeConfig", () => {
       }),
       { numRuns: 1500 },
     );
-  });
+  }, 30_000); // ~3 s alone; documents with targeting fields and holdouts, beside the whole suite, take longer
 
   it("never throws, whatever it is given", () => {
     fc.assert(

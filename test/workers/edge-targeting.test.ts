@@ -237,9 +237,11 @@ describe("holdouts at the edge", () => {
       const res = await t.fetch("/pricing", { headers: { cookie: `sgen-vid=${id}` } });
       const c = setCookies(res);
       const isHeld = referenceInHoldout(holdout.slug, id, 25);
+      // Either way the visitor's arm was sent, once per epoch: a cookie says so.
+      expect(c.get(`sgen-vid-h${holdoutId}`)?.value, id).toBe("0");
       if (isHeld) {
         held++;
-        expect(c.size, id).toBe(0);
+        expect(c.has(COOKIE), id).toBe(false);
         expect(await titleOf(res)).toBe(TITLES.a);
       } else {
         exposed++;
@@ -252,8 +254,12 @@ describe("holdouts at the edge", () => {
         if (isHeld) convertedHeld++;
       }
     }
-    // A held visitor coming back is counted once.
-    await t.fetch("/pricing", { headers: { cookie: `sgen-vid=ho-${holdoutId}-0` } });
+    // A held visitor coming back is counted once, whether or not they kept the holdout's cookie.
+    const firstHeld = Array.from({ length: 100 }, (_, i) => `ho-${holdoutId}-${i}`).find((id) => referenceInHoldout(holdout.slug, id, 25));
+    await t.fetch("/pricing", { headers: { cookie: `sgen-vid=${firstHeld}` } });
+    const back = await t.fetch("/pricing", { headers: { cookie: `sgen-vid=${firstHeld}; sgen-vid-h${holdoutId}=0` } });
+    expect(back.headers.getSetCookie()).toEqual([]);
+    expect(await titleOf(back)).toBe(TITLES.a);
     const data = await readHoldoutData(env.SGEN_RUN_DATA, holdoutId, 0, 2);
     expect(data.samples).toEqual({ held, exposed });
     expect(data.conversions["page_view:/thanks"]?.held ?? 0).toBe(convertedHeld);
@@ -285,6 +291,32 @@ describe("holdouts at the edge", () => {
     await t.fetch("/signup", { headers: { cookie: "sgen-vid=v2; sgen-ab-in-layer=a" } });
     const data = await readHoldoutData(env.SGEN_RUN_DATA, holdoutId, 0, 1);
     expect(data.samples).toEqual({ held: 1 });
+  });
+});
+
+describe("holdouts and what was shipped", () => {
+  it("a held visitor keeps getting the site as is once a covered experiment ships, and the page is private", async () => {
+    const holdoutId = uniqueId();
+    const holdout = { id: holdoutId, slug: `hs-${holdoutId}`, percent: 30, layer: null, goals: [], epoch: 0, shards: 1 };
+    const shipped = experiment({ state: "done", shipped_variant_slug: "b" });
+    const t = await edgeWith([]);
+    await t.store.put(configOf([shipped], 1, [holdout]));
+    let held = 0;
+    for (let i = 0; i < 60; i++) {
+      const id = `hs-${holdoutId}-${i}`;
+      const res = await t.fetch("/pricing", { headers: { cookie: `sgen-vid=${id}` } });
+      const isHeld = referenceInHoldout(holdout.slug, id, 30);
+      if (isHeld) held++;
+      expect(await titleOf(res), id).toBe(isHeld ? TITLES.a : TITLES.b);
+      expect(res.headers.get("cache-control")).toMatch(/private/);
+      expect(setCookies(res).has(COOKIE)).toBe(false);
+    }
+    expect((await readHoldoutData(env.SGEN_RUN_DATA, holdoutId, 0, 1)).samples).toEqual({ held, exposed: 60 - held });
+    // Without a holdout the shipped page is the same for everyone, and stays cacheable.
+    const plain = await edgeWith([experiment({ state: "done", shipped_variant_slug: "b" })]);
+    const res = await plain.fetch("/pricing");
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(res.headers.get("cache-control")).toBe("public, max-age=60");
   });
 });
 
