@@ -2,6 +2,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { referenceAssignment } from "../support/murmur3-reference.ts";
+import { api, created } from "./admin-helpers.ts";
 import { setCookies, TITLES, titleOf } from "./helpers.ts";
 
 describe("the demo Worker", () => {
@@ -32,5 +33,24 @@ describe("the demo Worker", () => {
     expect(post.status).toBe(303);
     expect(post.headers.get("location")).toBe("/thanks");
     expect((await exports.default.fetch(new Request("http://localhost:8787/elsewhere"))).status).toBe(404);
+  });
+
+  it("lets a request set its own country (demo only: wrangler dev has no request.cf offline)", async () => {
+    const { id, input } = await created({
+      audience: { match: "all", conditions: [{ attribute: "country", operator: "in", values: ["DE"] }] },
+    });
+    expect((await api("POST", `/experiments/${id}/start`)).status).toBe(200);
+    const cookie = `sgen-ab-${input.slug}`;
+    const visit = async (query: string, headers: Record<string, string> = {}) =>
+      setCookies(
+        await exports.default.fetch(
+          new Request(`http://localhost:8787${input.target_page}${query}`, { headers: { cookie: "sgen-vid=geo-1", ...headers } }),
+        ),
+      ).has(cookie);
+    expect(await visit("")).toBe(false);
+    expect(await visit("?demo-country=DE")).toBe(true);
+    expect(await visit("?demo-country=FR")).toBe(false);
+    expect(await visit("", { "x-demo-country": "de" })).toBe(true);
+    await api("POST", `/experiments/${id}/pause`);
   });
 });
