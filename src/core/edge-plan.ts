@@ -9,6 +9,7 @@ import { normalizePath } from "./paths.ts";
 import { inRolloutBuckets, rolloutBuckets } from "./rollout.ts";
 import type { ConversionEvent, EdgeConfig, EdgeExperiment, Override } from "./schema.ts";
 import { type CompiledTargeting, compileTargeting } from "./targeting/entry.ts";
+import { routedPaths } from "./targeting/routing.ts";
 import { type VariantPages, variantPagesOf } from "./targeting/seo.ts";
 
 export interface CompiledVariant {
@@ -49,6 +50,12 @@ export interface CompiledExperiment {
   readonly untouched: CompiledVariant;
 }
 
+/** An experiment that also acts on the pages its audience's path patterns match. */
+export interface SpanningRoute {
+  readonly experiment: CompiledExperiment;
+  readonly matches: (path: string) => boolean;
+}
+
 /** A goal of a live experiment that a request may complete. */
 export interface GoalTarget {
   readonly experiment: CompiledExperiment;
@@ -62,6 +69,11 @@ export interface CompiledConfig {
   readonly experiments: readonly CompiledExperiment[];
   /** Normalized target path → the experiment that acts on it. */
   readonly byTarget: ReadonlyMap<string, CompiledExperiment>;
+  /**
+   * Experiments that span pages (their audience confines them to path patterns), by precedence: a page
+   * that is no target page is routed to the first whose patterns match it.
+   */
+  readonly spanning: readonly SpanningRoute[];
   /** Goals of live experiments, by what completes them: a GET of a path, a POST to a path, an event name. */
   readonly pageViewGoals: ReadonlyMap<string, readonly GoalTarget[]>;
   readonly formGoals: ReadonlyMap<string, readonly GoalTarget[]>;
@@ -78,6 +90,7 @@ export const EMPTY_CONFIG: CompiledConfig = {
   revision: -1,
   experiments: [],
   byTarget: new Map(),
+  spanning: [],
   pageViewGoals: new Map(),
   formGoals: new Map(),
   customGoals: new Map(),
@@ -180,17 +193,21 @@ export function compileConfig(config: EdgeConfig, cookiePrefix: string): Compile
   const experiments: CompiledExperiment[] = [];
   const byTarget = new Map<string, CompiledExperiment>();
   const skippedOverrides: string[] = [];
+  const spanning: SpanningRoute[] = [];
   const targeting = compileTargeting(config.experiments, config.holdouts, cookiePrefix);
   for (const e of config.experiments) {
     const t = targeting.bySlug.get(e.slug);
     const c = t === undefined ? null : compileExperiment(e, cookiePrefix, skippedOverrides, t);
     if (c === null) continue;
     experiments.push(c);
+    const matches = routedPaths(e.audience);
+    if (matches !== null) spanning.push({ experiment: c, matches });
     const held = byTarget.get(c.targetPage);
     if (held === undefined || PRECEDENCE[c.state] > PRECEDENCE[held.state] || (held.state === c.state && c.id > held.id)) {
       byTarget.set(c.targetPage, c);
     }
   }
+  spanning.sort((a, b) => PRECEDENCE[b.experiment.state] - PRECEDENCE[a.experiment.state] || b.experiment.id - a.experiment.id);
   const holdouts = compileEdgeHoldouts(
     targeting.holdouts,
     experiments.map((c) => ({ state: c.state, layer: c.targeting.layer, cookie: c.targeting })),
@@ -199,11 +216,23 @@ export function compileConfig(config: EdgeConfig, cookiePrefix: string): Compile
     revision: config.revision,
     experiments,
     byTarget,
+    spanning,
     ...indexGoals(experiments),
     skippedOverrides,
     variantPages: variantPagesOf(config.experiments),
     holdouts,
   };
+}
+
+/**
+ * The experiment that acts on a GET or HEAD of `path`: the one whose target page it is, else the first
+ * spanning experiment whose patterns match it.
+ */
+export function experimentForPage(config: CompiledConfig, path: string): CompiledExperiment | undefined {
+  const exact = config.byTarget.get(path);
+  if (exact !== undefined || config.spanning.length === 0) return exact;
+  for (const r of config.spanning) if (r.matches(path)) return r.experiment;
+  return undefined;
 }
 
 export interface Plan {

@@ -12,7 +12,7 @@ import { requestClientBucket } from "../core/client-address.ts";
 import type { CustomEvent } from "../core/custom-events.ts";
 import type { HoldoutGoalTarget } from "../core/edge-holdouts.ts";
 import type { CompiledConfig, CompiledExperiment, CompiledVariant, GoalTarget, Plan } from "../core/edge-plan.ts";
-import { fixedPlan, identifiesVisitor, planRequest } from "../core/edge-plan.ts";
+import { experimentForPage, fixedPlan, identifiesVisitor, planRequest } from "../core/edge-plan.ts";
 import { VALUE_SCALE } from "../core/field-rules.ts";
 import { normalizePath } from "../core/paths.ts";
 import { urlPath, withPath } from "../core/url.ts";
@@ -370,7 +370,8 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
    */
   function fetchPlanned(seen: Seen, path: string, d: Decision, origin: Origin): Promise<Response> {
     const variant = d.plan.variant;
-    if (path === variant.pagePath) return origin(seen.request);
+    // On the other pages of an experiment that spans pages, a variant is its overrides on the page asked for.
+    if (path === variant.pagePath || path !== d.experiment.targetPage) return origin(seen.request);
     const fallBack = (status: number, why: string, err?: unknown): Promise<Response> => {
       d.pageStatus = status;
       d.pageMs = Date.now() - d.startedAt;
@@ -439,7 +440,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       return cache.lastReadFailed ? eventsWithoutConfig(request, env, ctx) : customEvents(request, env, ctx, config);
     }
     const page = method === "GET" || method === "HEAD";
-    const experiment = page ? config.byTarget.get(path) : undefined;
+    const experiment = page ? experimentForPage(config, path) : undefined;
     const goals = method === "GET" ? config.pageViewGoals.get(path) : method === "POST" ? config.formGoals.get(path) : undefined;
     const held = heldGoalsOf(config, method, path);
     if (experiment === undefined && goals === undefined && held === undefined) {

@@ -320,6 +320,51 @@ describe("holdouts and what was shipped", () => {
   });
 });
 
+describe("experiments that span pages", () => {
+  const spanning = () =>
+    experiment({
+      audience: { match: "all", conditions: [{ attribute: "path", operator: "in", values: ["/pricing", "/sign*"] }] },
+      variants: [
+        { slug: "a", traffic_share: 50 },
+        { slug: "b", page: "/pricing-b", overrides: [{ selector: "h1", action: "set_text", value: "B everywhere" }], traffic_share: 50 },
+      ],
+    });
+
+  it("an audience's path patterns route their pages to the experiment: there a variant is its overrides on the page asked for", async () => {
+    const exp = spanning();
+    const t = await edgeWith([exp]);
+    const signup = await t.fetch("/signup", { headers: { cookie: `sgen-vid=s; ${COOKIE}=b` } });
+    const html = await signup.text();
+    expect(html).toContain("<title>Acme: sign up</title>");
+    expect(html).toContain("<h1>B everywhere</h1>");
+    expect(signup.headers.get("cache-control")).toMatch(/private/);
+    const target = await t.fetch("/pricing", { headers: { cookie: `sgen-vid=s; ${COOKIE}=b` } });
+    expect(await titleOf(target), "the target page still fetches the variant's page").toBe(TITLES.b);
+    // A new visitor on a spanning page is assigned there, by the same hash.
+    const fresh = setCookies(await t.fetch("/signup", { headers: { cookie: "sgen-vid=span-new" } }));
+    expect(fresh.get(COOKIE)?.value).toBe(variantOf("span-new"));
+    // Pages outside the patterns are not touched.
+    const home = await t.fetch("/", { headers: { cookie: "sgen-vid=span-new" } });
+    expect(home.headers.getSetCookie()).toEqual([]);
+    expect(home.headers.get("cache-control")).toBe("public, max-age=60");
+  });
+
+  it("a page that is another experiment's target page stays that experiment's", async () => {
+    const other = experiment({
+      slug: "signup-test",
+      target_page: "/signup",
+      variants: [
+        { slug: "a", traffic_share: 50 },
+        { slug: "b", overrides: [{ selector: "h1", action: "set_text", value: "Other" }], traffic_share: 50 },
+      ],
+    });
+    const t = await edgeWith([spanning(), other]);
+    const c = setCookies(await t.fetch("/signup", { headers: { cookie: "sgen-vid=who" } }));
+    expect(c.has("sgen-ab-signup-test")).toBe(true);
+    expect(c.has(COOKIE)).toBe(false);
+  });
+});
+
 describe("schedules at the edge", () => {
   it("at and after scheduled_end_at: the control for everyone, nothing written, nothing counted, even before the alarm pauses it", async () => {
     const exp = experiment({ scheduled_end_at: new Date(Date.now() - 1000).toISOString() });
