@@ -1,7 +1,8 @@
-// DEMO ONLY, never part of the library: `wrangler dev` cannot give a request Cloudflare's geolocation
-// (`request.cf.country` and the rest) when it runs offline, so audiences by country, region, city or
-// continent could not be tried locally. The demo Worker lets a request say where it comes from, with a
-// query parameter or a header, and puts that into `request.cf` before sgen-ab sees the request:
+// DEMO ONLY, never part of the library: `wrangler dev` cannot look up a request's location when it runs
+// offline and gives every request the same placeholder `request.cf` (Austin, Texas, US, NA), so
+// audiences by country, region, city or continent could not be tried locally. The demo Worker lets a
+// request say where it comes from, with a query parameter or a header, and puts that into
+// `request.cf` (over the placeholder) before sgen-ab sees the request:
 //
 //   curl 'http://localhost:8787/pricing?demo-country=DE'
 //   curl -H 'x-demo-country: DE' -H 'x-demo-city: Berlin' http://localhost:8787/pricing
