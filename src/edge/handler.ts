@@ -209,7 +209,15 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       const isCrawler = automated || crawler(seen);
       // Served like a visitor (or the control, by `bots`), never counted: the ledger says so.
       if (isCrawler) ledger.note(experiment, null, automated ? "bot_signal" : "crawler", env, ctx);
-      plan = planLive(seen, experiment, isCrawler, visitorId, seen.config.holdouts, recorderFor(experiment, env, ctx, cookies, secure));
+      plan = planLive(
+        seen,
+        experiment,
+        isCrawler,
+        visitorId,
+        seen.config.holdouts,
+        recorderFor(experiment, env, ctx, cookies, secure),
+        (why) => ledger.note(experiment, null, why, env, ctx),
+      );
     } else if (experiment.targeting.bots === "control" && (automated || crawler(seen))) plan = fixedPlan(experiment.control);
     else if (heldBack) {
       plan = planShippedHeldBack(

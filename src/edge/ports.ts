@@ -83,8 +83,14 @@ export const NOT_COUNTED_REASONS = [
   "crawler",
   /** The site asks for consent and the visitor has not given it. */
   "no_consent",
-  /** Outside the experiment's audience (the targeting rules). */
+  /** Outside the experiment's audience (docs/audiences.md). */
   "audience_miss",
+  /** Held out by a holdout that covers the experiment: served the site as is. */
+  "holdout",
+  /** Outside the experiment's slice of its exclusive layer, or in another experiment of the layer. */
+  "layer",
+  /** In the audience but outside its coverage share. */
+  "coverage",
   /** The experiment layer could not decide or could not apply the variant; the visitor got the page untouched. */
   "fail_open",
   /** The variant's page answered 4xx or 5xx (or could not be fetched): the visitor got the control's page. */

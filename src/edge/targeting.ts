@@ -12,7 +12,7 @@ import { decideEntry, type Entry } from "../core/targeting/entry.ts";
 import { type CompiledHoldout, inHoldout } from "../core/targeting/holdouts.ts";
 import { type VariantPages, variantPageHeaders } from "../core/targeting/seo.ts";
 import { cookieValue } from "./cookies.ts";
-import type { HoldoutConversionEvent, HoldoutExposureEvent } from "./ports.ts";
+import type { HoldoutConversionEvent, HoldoutExposureEvent, NotCountedReason } from "./ports.ts";
 
 /** What the targeting step reads of a request (each read once by the handler). */
 export interface TargetedRequest {
@@ -35,6 +35,11 @@ export interface HoldoutRecorder {
   record(event: HoldoutExposureEvent, shards: number): void;
 }
 
+/** Why a visitor left outside a live experiment was not counted, for the ledger (docs/metrics.md). */
+export type OutsideNote = (reason: Extract<NotCountedReason, "audience_miss" | "holdout" | "layer" | "coverage">) => void;
+
+const LEDGER_REASON = { audience: "audience_miss", holdout: "holdout", layer: "layer", coverage: "coverage" } as const;
+
 /** The same plan, not counted: a crawler is served and cookied like a visitor but never counted. */
 const uncounted = (plan: Plan): Plan => (plan.countExposure ? { ...plan, countExposure: false } : plan);
 
@@ -43,7 +48,7 @@ const uncounted = (plan: Plan): Plan => (plan.countExposure ? { ...plan, countEx
  * need not) and carries no valid QA link: docs/audiences.md's steps 3 to 10.
  *
  * @example
- * const plan = planLive(seen, experiment, isBot(ua, pattern), visitorId, config.holdouts, send);
+ * const plan = planLive(seen, experiment, isBot(ua, pattern), visitorId, config.holdouts, recorder, (why) => ledger.note(experiment, null, why, env, ctx));
  */
 export function planLive(
   seen: TargetedRequest,
@@ -52,6 +57,7 @@ export function planLive(
   visitorId: () => string,
   holdouts: EdgeHoldouts,
   recorder: HoldoutRecorder,
+  noteOutside: OutsideNote = () => {},
 ): Plan {
   const t = experiment.targeting;
   if (t.open) {
@@ -73,6 +79,8 @@ export function planLive(
     case "sticky":
       return planRequest(experiment, entry.variant, visitorId);
     case "outside":
+      // A crawler is in the ledger as a crawler already.
+      if (!crawler) noteOutside(LEDGER_REASON[entry.reason]);
       return fixedPlan(experiment.untouched);
     case "assign": {
       const plan = planRequest(experiment, undefined, visitorId);

@@ -406,3 +406,35 @@ describe("variant pages by their own path", () => {
     expect((await t.fetch("/nope")).headers.get("x-robots-tag")).toBeNull();
   });
 });
+
+describe("the ledger of what was not counted", () => {
+  it("notes each visitor left outside with its rule, and a crawler as a crawler, against the reference", async () => {
+    const notes: string[] = [];
+    const tallies = { response: () => {}, notCounted: (_e: unknown, _v: unknown, reason: string) => notes.push(reason) };
+    const layer = `l-${uniqueId()}`;
+    const exp = experiment({
+      audience: { match: "all", conditions: [{ attribute: "query.utm_source", operator: "exists", values: [] }] },
+      coverage_percent: 50,
+      layer: { slug: layer, from: 0, to: 60 },
+    });
+    const holdoutId = uniqueId();
+    const holdout = { id: holdoutId, slug: `h-${holdoutId}`, percent: 20, layer: null, goals: [], epoch: 0, shards: 1 };
+    const t = await edgeWith([], { tallies });
+    await t.store.put(configOf([exp], 1, [holdout]));
+    const expected: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const id = `led-${holdoutId}-${i}`;
+      const inAudience = i % 4 !== 0;
+      await t.fetch(inAudience ? "/pricing?utm_source=x" : "/pricing", { headers: { cookie: `sgen-vid=${id}` } });
+      // The rules in docs/audiences.md's order: audience, holdout, layer, coverage.
+      if (!inAudience) expected.push("audience_miss");
+      else if (referenceInHoldout(holdout.slug, id, 20)) expected.push("holdout");
+      else if (!referenceInLayer(layer, id, 0, 60)) expected.push("layer");
+      else if (!referenceInCoverage("pricing-page-layout", id, 50)) expected.push("coverage");
+    }
+    await t.fetch("/pricing?utm_source=x", { headers: { "user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)" } });
+    expected.push("crawler");
+    expect(new Set(expected)).toEqual(new Set(["audience_miss", "holdout", "layer", "coverage", "crawler"]));
+    expect(notes).toEqual(expected);
+  });
+});
