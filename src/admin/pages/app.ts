@@ -46,6 +46,7 @@ import { type EditorMode, editorPage, type FieldErrors, type Fields } from "./vi
 import { fieldErrors, NO_ERRORS, type RawIssue, REFUSAL_WORDS } from "./views/editor/issues.ts";
 import { type EditorPlan, fractionOf, PLAN_FIELDS, planErrors } from "./views/editor/plan.ts";
 import { addVariantRow, removeVariantRow, shareTotal } from "./views/editor/variants.ts";
+import { addConditionRow, compactConditions } from "./views/editor/who-enters.ts";
 import { errorPage, loginPage, type PageContext } from "./views/layout.ts";
 import { listPage } from "./views/list.ts";
 import { runDataUnavailablePage } from "./views/run-data-unavailable.ts";
@@ -475,9 +476,11 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
 
   /** A posted editor form: add or remove a variant row (the form comes back), or save. */
   async function editorPost(c: C, current: ExperimentRecord | null) {
-    const f = await formFields(c);
+    // Empty condition rows go last, so the validator's n-th condition is the page's n-th row.
+    const f = compactConditions(await formFields(c));
     const intent = f.intent ?? "save";
     if (intent === "add_variant") return editor(c, current, addVariantRow(f), NO_ERRORS);
+    if (intent === "add_condition") return editor(c, current, addConditionRow(f), NO_ERRORS);
     const remove = /^remove_variant_(\d{1,2})$/.exec(intent);
     if (remove !== null) return editor(c, current, removeVariantRow(f, Number(remove[1])), NO_ERRORS);
     if (intent === "plan" && current !== null) return planned(c, current, f);

@@ -1,11 +1,11 @@
 // The experiment list: search, state and page-size filters, every column sortable, and per row the
 // gate (minimum sample) and the outcome apart, the days running, and the actions the role allows in
-// the row's state. The table scrolls inside its card on a narrow screen, never the page.
+// the row's state, and what is scheduled. The table scrolls inside its card on a narrow screen, never the page.
 
 import { ACTION_CAPABILITY, type Action, editCapability, transition } from "../../../core/lifecycle.ts";
 import type { ListQuery } from "../../../core/list-query.ts";
 import type { ListRow } from "../../service.ts";
-import { date, esc, num, scrollBox, signedPct, stateBadge } from "../html.ts";
+import { date, esc, num, scrollBox, signedPct, stateBadge, timeTag } from "../html.ts";
 import { csrfField, layout, type PageContext } from "./layout.ts";
 
 const PER_PAGE = [10, 20, 50, 100];
@@ -45,6 +45,17 @@ function outcomeCell(r: ListRow): string {
         : "No significant difference yet";
   const shipped = r.shipped_variant_slug === null ? "" : `<div class="muted">shipped ${esc(r.shipped_variant_slug)}</div>`;
   return `${main}${leadWords === "" ? "" : `<div class="muted">${leadWords}</div>`}${shipped}`;
+}
+
+/** What the catalog's alarm will do to the row, and when (docs/audiences.md, schedules). */
+function scheduleLine(ctx: PageContext, r: ListRow): string {
+  const parts = [
+    r.scheduled_start_at === null
+      ? null
+      : `${r.lifecycle_state === "paused" ? "resumes" : "starts"} ${timeTag(r.scheduled_start_at, ctx.clock, false)}`,
+    r.scheduled_end_at === null ? null : `pauses ${timeTag(r.scheduled_end_at, ctx.clock, false)}`,
+  ].filter((p) => p !== null);
+  return parts.length === 0 ? "" : `<div class="scheduled">🕒 Scheduled: ${parts.join(", ")}</div>`;
 }
 
 function rowActions(ctx: PageContext, r: ListRow, back: string): string {
@@ -93,7 +104,7 @@ export function listPage(ctx: PageContext, q: ListQuery, rows: readonly ListRow[
         // data-label: on a narrow screen each row folds into a card and every cell names its column.
         `<tr><td data-label="Experiment"><div><a href="${ctx.base}/experiments/${r.id}">${esc(r.name)}</a><div class="muted">${esc(r.slug)} · <code>${esc(r.target_page)}</code></div>${
           r.reminder ? `<div class="reminder">⏰ move ${esc(r.shipped_variant_slug ?? "")} into the site and archive</div>` : ""
-        }</div></td><td data-label="Variants"><div>${r.variants.length}<div class="muted">${r.variants.map((v) => esc(v.slug)).join(" | ")}</div></div></td><td data-label="Sample"><div>${num(r.sample)}</div></td><td data-label="Minimum sample"><div>${gateCell(r)}</div></td><td data-label="Outcome"><div>${outcomeCell(r)}</div></td><td data-label="Days running"><div>${
+        }${scheduleLine(ctx, r)}</div></td><td data-label="Variants"><div>${r.variants.length}<div class="muted">${r.variants.map((v) => esc(v.slug)).join(" | ")}</div></div></td><td data-label="Sample"><div>${num(r.sample)}</div></td><td data-label="Minimum sample"><div>${gateCell(r)}</div></td><td data-label="Outcome"><div>${outcomeCell(r)}</div></td><td data-label="Days running"><div>${
           r.summary.days_running === null ? "—" : num(r.summary.days_running)
         }</div></td><td data-label="State"><div>${stateBadge(r.lifecycle_state)}</div></td><td data-label="Created"><div>${esc(date(r.created_at, ctx.clock))}</div></td><td data-label="Actions"><div>${rowActions(ctx, r, here)}</div></td></tr>`,
     )

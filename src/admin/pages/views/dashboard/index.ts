@@ -125,7 +125,7 @@ ${decisionRecord(m)}
 <section class="card" aria-labelledby="goals-title"><h2 id="goals-title">Secondary goals</h2>${secondaryGoals(d)}</section>
 ${metrics(m)}
 ${qaLinks(m)}
-<section class="card" aria-labelledby="config-title"><h2 id="config-title">Configuration</h2>${configuration(m.record)}</section>
+<section class="card" aria-labelledby="config-title"><h2 id="config-title">Configuration</h2>${configuration(m.record, ctx.clock)}</section>
 <section class="card" aria-labelledby="activity-title"><h2 id="activity-title">Activity</h2>${activity(ctx, m.log)}</section>`,
   );
 }

@@ -12,9 +12,10 @@ import { postTest } from "./post-test.ts";
 import type { EditorMode, EditorSection, Fields } from "./section.ts";
 import { stopping } from "./stopping.ts";
 import { variants } from "./variants.ts";
+import { whoEnters } from "./who-enters.ts";
 
 /** The editor's sections, in the order they are shown. */
-export const SECTIONS: readonly EditorSection[] = [basics, variants, goals, guardrails, stopping, plan, postTest, notes];
+export const SECTIONS: readonly EditorSection[] = [basics, variants, whoEnters, goals, guardrails, stopping, plan, postTest, notes];
 
 /** Fields of the stored record that the catalog sets (id, state, timestamps …), never sent back as input. */
 const CATALOG_FIELDS = new Set(Object.keys(ExperimentRecord.shape).filter((k) => !(k in ExperimentInput.shape)));

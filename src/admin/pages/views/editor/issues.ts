@@ -144,6 +144,39 @@ const RULES: readonly Rule[] = [
     field: () => "planned_sample_per_variant",
     words: () => "Planned sample must be a whole number of visitors per variant, at least 1, or empty for no plan.",
   },
+  {
+    path: /^audience\.conditions\.(\d+)\.(attribute|operator)$/,
+    field: (m) => `audience_${m[1]}_${m[2]}`,
+    words: (i) => sentence(i.message),
+  },
+  {
+    path: /^audience\.conditions\.(\d+)\.values(?:\.(\d+))?$/,
+    field: (m) => `audience_${m[1]}_values`,
+    words: (i, m) => `${m[2] === undefined ? "" : `Value ${Number(m[2]) + 1}: `}${sentence(i.message)}`,
+  },
+  { path: /^audience(?:\.\w+)?$/, field: () => "audience", words: (i) => sentence(i.message) },
+  {
+    path: /^coverage_percent$/,
+    field: () => "coverage_percent",
+    words: (i) => (i.code === "invalid_type" ? "Coverage is a percent from 0 to 100, such as 25." : sentence(i.message)),
+  },
+  {
+    path: /^layer\.slug$/,
+    field: () => "layer_slug",
+    words: () => "Name the layer with 1 to 64 lowercase letters (a–z), digits and hyphens, such as checkout.",
+  },
+  {
+    path: /^layer\.(from|to)$/,
+    field: (m) => `layer_${m[1]}`,
+    words: (i) => (i.code === "invalid_type" ? "A slice bound is a percent from 0 to 100, such as 50." : sentence(i.message)),
+  },
+  { path: /^layer$/, field: () => "layer_slug", words: (i) => sentence(i.message) },
+  {
+    path: /^scheduled_(start|end)_at$/,
+    field: (m) => `scheduled_${m[1]}_at`,
+    words: (i) => sentence(i.message.replace(/scheduled_start_at/g, "the start").replace(/scheduled_end_at/g, "the pause time")),
+  },
+  { path: /^bots$/, field: () => "bots", words: () => "Choose one of the listed treatments of crawlers." },
   { path: /^notes$/, field: () => "notes", words: () => "Notes have at most 10,000 characters." },
   { path: /^post_test\.on_winner$/, field: () => "on_winner", words: () => "Choose one of the listed actions." },
   { path: /^post_test\.on_inconclusive$/, field: () => "on_inconclusive", words: () => "Choose one of the listed actions." },
@@ -165,6 +198,7 @@ export const REFUSAL_WORDS: Record<string, { field: string; words: string | null
   slug_taken: { field: "slug", words: "Another experiment already uses this slug: choose another." },
   experiment_chain: { field: "target_page", words: null },
   target_page_busy: { field: "target_page", words: null },
+  layer_conflict: { field: "layer_slug", words: null },
   forbidden: { field: "allow_script_overrides", words: "Only an Administrator may allow overrides that run script." },
 };
 
