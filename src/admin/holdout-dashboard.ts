@@ -1,5 +1,5 @@
 // A holdout's dashboard: its two arms (held out, and exposed to the experiments it covers) compared on
-// each of its goals with the analysis of contract section 5, as a two-variant test whose control is
+// each of its goals with the analysis of docs/analysis.md, as a two-variant test whose control is
 // the held arm. Both arms are drawn by the holdout hash from the same visitors (those who reached the
 // holdout step of a covered experiment), so the exposed arm's lift over the held one is the combined
 // effect of the covered experiments and what they shipped (docs/audiences.md, "Holdouts").

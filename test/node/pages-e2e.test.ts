@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminApi, type DemoServer, startDemo } from "./support/demo-server.ts";
+import { adminApi, type DemoServer, get, startDemo } from "./support/demo-server.ts";
 import { buildScene, CHROMIUM, CHROMIUM_ARGS, type Scene, screenshots, signIn, traffic } from "./support/pages-scene.ts";
 
 const SHOTS = join(import.meta.dirname, "..", "..", "test-results", "pages");
@@ -482,5 +482,107 @@ describe("the data the pages show", () => {
     const written = await screenshots(browser, demo.base, scene, join(SHOTS, "views"));
     expect(written).toHaveLength(8);
     for (const f of written) expect(f).toContain(join("test-results", "pages"));
+  });
+});
+
+describe("who enters, in the pages", () => {
+  it("an audience, coverage, layer, schedule and crawler rule set in the editor reach the record, the dashboard, the list and the edge", async () => {
+    const page = await signIn(browser, demo.base, "demo-admin");
+    await page.goto(url("/experiments/new"));
+    await page.fill("input[name=name]", "Germany only");
+    await page.fill("input[name=slug]", "who-enters");
+    await page.fill("input[name=target_page]", "/signup");
+    await page.fill("textarea[name=variant_1_overrides]", "set_text | h1 | Hallo");
+    await page.fill("input[name=conversion_value]", "/thanks");
+    await page.fill("input[name=audience_0_attribute]", "country");
+    await page.fill("textarea[name=audience_0_values]", "DE, AT");
+    // A third row without script: the form comes back with what was typed.
+    await submit(page, "button:has-text('+ Add a condition')");
+    expect(await page.locator(".condition-row").count()).toBe(3);
+    expect(await page.inputValue("textarea[name=audience_0_values]")).toBe("DE, AT");
+    await page.fill("input[name=audience_2_attribute]", "query.utm_source");
+    await page.selectOption("select[name=audience_2_operator]", "not_in");
+    await page.fill("textarea[name=audience_2_values]", "spam");
+    await page.fill("input[name=coverage_percent]", "150");
+    await page.fill("input[name=layer_slug]", "signup-layer");
+    await page.fill("input[name=layer_from]", "0");
+    await page.fill("input[name=layer_to]", "100");
+    await page.fill("input[name=scheduled_end_at]", "2035-01-01T00:00:00Z");
+    await page.selectOption("select[name=bots]", "control");
+    await checkView(page, "editor with who enters");
+    await page.locator("fieldset.who-enters").screenshot({ path: join(SHOTS, "editor-who-enters.png") });
+    // A bad coverage is said beside its field; every typed value stays (the empty row moved last).
+    await submit(page, "button:has-text('Create experiment')");
+    expect(await page.textContent("#f-coverage-percent-error")).toContain("100");
+    expect(await page.inputValue("input[name=audience_1_attribute]")).toBe("query.utm_source");
+    expect(await page.inputValue("select[name=audience_1_operator]")).toBe("not_in");
+    expect(await page.inputValue("input[name=layer_slug]")).toBe("signup-layer");
+    await page.fill("input[name=coverage_percent]", "100");
+    await Promise.all([page.waitForURL(/\/experiments\/\d+$/), page.click("button:has-text('Create experiment')")]);
+    const id = Number(new URL(page.url()).pathname.split("/").pop());
+    const r = (await adminApi(demo.base, "GET", `/experiments/${id}`)).json;
+    expect(r).toMatchObject({
+      audience: {
+        match: "all",
+        conditions: [
+          { attribute: "country", operator: "in", values: ["DE", "AT"] },
+          { attribute: "query.utm_source", operator: "not_in", values: ["spam"] },
+        ],
+      },
+      coverage_percent: 100,
+      layer: { slug: "signup-layer", from: 0, to: 100 },
+      scheduled_end_at: "2035-01-01T00:00:00Z",
+      bots: "control",
+    });
+    const config = (await page.textContent("section[aria-labelledby=config-title]")) ?? "";
+    for (const words of ["country is one of DE, AT", "query.utm_source is none of spam", "signup-layer", "pauses", "always the control"])
+      expect(config).toContain(words);
+    await checkView(page, "dashboard with who enters");
+    await page.goto(url("/experiments/?q=who-enters"));
+    expect(await page.textContent("table.experiments")).toContain("Scheduled: pauses");
+
+    // Started, it admits Germany and leaves the United States with the page as is.
+    expect((await adminApi(demo.base, "POST", `/experiments/${id}/start`)).status).toBe(200);
+    try {
+      const assigned = async (country: string) =>
+        (await get(`${demo.base}/signup?demo-country=${country}`, { headers: { cookie: "sgen-vid=pages-e2e" } })).cookies.has(
+          "sgen-ab-who-enters",
+        );
+      const deadline = Date.now() + 15_000;
+      while (!(await assigned("DE")) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 200));
+      expect(await assigned("DE")).toBe(true);
+      expect(await assigned("US")).toBe(false);
+    } finally {
+      await adminApi(demo.base, "POST", `/experiments/${id}/override`, { shipped_variant_slug: "a", reason: "test finished" });
+    }
+    await page.context().close();
+  });
+
+  it("lists holdouts and shows one's dashboard: held out against exposed, on its goals", async () => {
+    const made = await adminApi(demo.base, "POST", "/holdouts", {
+      slug: "pages-holdout",
+      name: "Q1 holdout <b>",
+      percent: 10,
+      layer: null,
+      goals: [{ type: "page_view", path: "/thanks" }],
+    });
+    expect(made.status, JSON.stringify(made.json)).toBe(201);
+    try {
+      const page = await signIn(browser, demo.base, "demo-viewer");
+      await Promise.all([page.waitForURL(/\/holdouts\/$/), page.click("nav a:has-text('Holdouts')")]);
+      expect(await page.textContent("table.holdouts")).toContain("Q1 holdout <b>");
+      await checkView(page, "holdouts");
+      await Promise.all([page.waitForURL(/\/holdouts\/\d+$/), page.click("table.holdouts a")]);
+      expect(await page.textContent("h1")).toBe("Q1 holdout <b>");
+      const text = (await page.textContent("main")) ?? "";
+      for (const words of ["holds out 10% of visitors from every experiment", "Held out", "Exposed", "Page view of /thanks"])
+        expect(text).toContain(words);
+      await checkView(page, "holdout dashboard");
+      await page.screenshot({ path: join(SHOTS, "holdout-dashboard.png"), fullPage: true });
+      expect((await page.goto(url("/holdouts/99999")))?.status()).toBe(404);
+      await page.context().close();
+    } finally {
+      await adminApi(demo.base, "DELETE", `/holdouts/${made.json.id}`);
+    }
   });
 });

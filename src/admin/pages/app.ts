@@ -47,6 +47,7 @@ import { fieldErrors, NO_ERRORS, type RawIssue, REFUSAL_WORDS } from "./views/ed
 import { type EditorPlan, fractionOf, PLAN_FIELDS, planErrors } from "./views/editor/plan.ts";
 import { addVariantRow, removeVariantRow, shareTotal } from "./views/editor/variants.ts";
 import { addConditionRow, compactConditions } from "./views/editor/who-enters.ts";
+import { holdoutDashboardPage, holdoutListPage } from "./views/holdouts.ts";
 import { errorPage, loginPage, type PageContext } from "./views/layout.ts";
 import { listPage } from "./views/list.ts";
 import { runDataUnavailablePage } from "./views/run-data-unavailable.ts";
@@ -382,6 +383,25 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
   };
   app.get("/experiments", list);
   app.get("/experiments/", list);
+
+  // ---- holdouts, read only (written through the admin API) ------------------------------------------
+
+  const holdouts = async (c: C) => {
+    if (!can(c, "experiments.list")) return forbidden(c, "list holdouts");
+    const r = await service.holdouts(c.env);
+    return r.ok ? c.html(holdoutListPage(ctxOf(c), r.value.rows)) : refusal(c, r);
+  };
+  app.get("/holdouts", holdouts);
+  app.get("/holdouts/", holdouts);
+  app.get("/holdouts/:id", async (c) => {
+    if (!can(c, "dashboard.view")) return forbidden(c, "see dashboards");
+    const r = await service.holdoutDashboard(c.env, c.req.param("id"));
+    if (!r.ok)
+      return r.status === 404 || r.status === 400
+        ? notFoundPage(c, "There is no holdout with this id: it may have been deleted.")
+        : refusal(c, r);
+    return c.html(holdoutDashboardPage(ctxOf(c), r.value));
+  });
 
   app.get("/experiments/archive", async (c) => {
     if (!can(c, "dashboard.view")) return forbidden(c, "see results");

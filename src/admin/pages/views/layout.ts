@@ -21,7 +21,7 @@ export function layout(ctx: PageContext, title: string, body: string): string {
   const nav =
     ctx.operator === null
       ? ""
-      : `<nav aria-label="Main"><a href="${ctx.base}/experiments/">Experiments</a><a href="${ctx.base}/experiments/archive">Result archive</a>${
+      : `<nav aria-label="Main"><a href="${ctx.base}/experiments/">Experiments</a><a href="${ctx.base}/experiments/archive">Result archive</a><a href="${ctx.base}/holdouts/">Holdouts</a>${
           ctx.can("experiments.create") ? `<a href="${ctx.base}/experiments/new">New experiment</a>` : ""
         }</nav>
 <form method="post" action="${ctx.base}/logout" class="signout">${csrfField(ctx)}<span class="who">${esc(ctx.operator.name)} · ${esc(ctx.operator.role)}</span><button class="quiet">Sign out</button></form>
