@@ -197,8 +197,8 @@ describe("errors in plain words beside their fields", () => {
   });
 
   it("never drops an issue no rule knows", () => {
-    const e = fieldErrors([{ path: "audience.conditions.0.values", message: "at least one value" }], {});
-    expect(e.general).toEqual(["audience conditions 0 values: At least one value."]);
+    const e = fieldErrors([{ path: "guardrails.0.metric", message: "unknown metric" }], {});
+    expect(e.general).toEqual(["guardrails 0 metric: Unknown metric."]);
   });
 });
 
