@@ -558,31 +558,66 @@ describe("who enters, in the pages", () => {
     await page.context().close();
   });
 
-  it("lists holdouts and shows one's dashboard: held out against exposed, on its goals", async () => {
-    const made = await adminApi(demo.base, "POST", "/holdouts", {
-      slug: "pages-holdout",
-      name: "Q1 holdout <b>",
-      percent: 10,
-      layer: null,
-      goals: [{ type: "page_view", path: "/thanks" }],
-    });
-    expect(made.status, JSON.stringify(made.json)).toBe(201);
+  it("an Administrator creates, edits and deletes a holdout in the pages; a Viewer reads its dashboard", async () => {
+    const admin = await signIn(browser, demo.base, "demo-admin");
+    await Promise.all([admin.waitForURL(/\/holdouts\/$/), admin.click("nav a:has-text('Holdouts')")]);
+    await Promise.all([admin.waitForURL(/\/holdouts\/new$/), admin.click("a:has-text('+ New holdout')")]);
+    await admin.fill("input[name=name]", "Q1 holdout <b>");
+    await admin.fill("input[name=slug]", "Pages Holdout");
+    await admin.fill("input[name=percent]", "10");
+    await admin.fill("textarea[name=goals]", "page_view /thanks");
+    await checkView(admin, "holdout editor");
+    await submit(admin, "button:has-text('Create holdout')");
+    expect(await admin.textContent("#f-slug-error")).toContain("lowercase letters");
+    expect(await admin.inputValue("textarea[name=goals]")).toBe("page_view /thanks");
+    await admin.fill("input[name=slug]", "pages-holdout");
+    await Promise.all([admin.waitForURL(/\/holdouts\/\d+$/), admin.click("button:has-text('Create holdout')")]);
+    expect(await admin.textContent(".flash")).toContain("Holdout created");
+    const id = Number(new URL(admin.url()).pathname.split("/").pop());
     try {
-      const page = await signIn(browser, demo.base, "demo-viewer");
-      await Promise.all([page.waitForURL(/\/holdouts\/$/), page.click("nav a:has-text('Holdouts')")]);
-      expect(await page.textContent("table.holdouts")).toContain("Q1 holdout <b>");
-      await checkView(page, "holdouts");
-      await Promise.all([page.waitForURL(/\/holdouts\/\d+$/), page.click("table.holdouts a")]);
-      expect(await page.textContent("h1")).toBe("Q1 holdout <b>");
-      const text = (await page.textContent("main")) ?? "";
-      for (const words of ["holds out 10% of visitors from every experiment", "Held out", "Exposed", "Page view of /thanks"])
+      expect((await adminApi(demo.base, "GET", `/holdouts/${id}`)).json).toMatchObject({
+        slug: "pages-holdout",
+        percent: 10,
+        layer: null,
+        goals: [{ type: "page_view", path: "/thanks" }],
+      });
+      // Changing the share changes who is held: refused until the reset box is ticked.
+      await Promise.all([admin.waitForURL(/\/edit$/), admin.click(".actions a:has-text('Edit')")]);
+      await admin.fill("input[name=percent]", "20");
+      await submit(admin, "button:has-text('Save changes')");
+      expect(await admin.textContent("#f-confirm-reset-error")).toBeTruthy();
+      await admin.check("input[name=confirm_reset]");
+      await Promise.all([admin.waitForURL(/\/holdouts\/\d+$/), admin.click("button:has-text('Save changes')")]);
+      expect(await admin.textContent(".flash")).toContain("counts start again");
+      expect((await adminApi(demo.base, "GET", `/holdouts/${id}`)).json).toMatchObject({ percent: 20, epoch: 1 });
+
+      const viewer = await signIn(browser, demo.base, "demo-viewer");
+      await viewer.goto(url("/holdouts/"));
+      expect(await viewer.textContent("table.holdouts")).toContain("Q1 holdout <b>");
+      expect(await viewer.locator("a:has-text('New holdout')").count()).toBe(0);
+      await checkView(viewer, "holdouts");
+      await Promise.all([viewer.waitForURL(/\/holdouts\/\d+$/), viewer.click("table.holdouts a")]);
+      expect(await viewer.textContent("h1")).toBe("Q1 holdout <b>");
+      const text = (await viewer.textContent("main")) ?? "";
+      for (const words of ["holds out 20% of visitors from every experiment", "Held out", "Exposed", "Page view of /thanks"])
         expect(text).toContain(words);
-      await checkView(page, "holdout dashboard");
-      await page.screenshot({ path: join(SHOTS, "holdout-dashboard.png"), fullPage: true });
-      expect((await page.goto(url("/holdouts/99999")))?.status()).toBe(404);
-      await page.context().close();
+      expect(await viewer.locator("main form").count()).toBe(0);
+      await checkView(viewer, "holdout dashboard");
+      await viewer.screenshot({ path: join(SHOTS, "holdout-dashboard.png"), fullPage: true });
+      expect((await viewer.goto(url(`/holdouts/${id}/edit`)))?.status()).toBe(403);
+      expect((await viewer.goto(url("/holdouts/99999")))?.status()).toBe(404);
+      await viewer.context().close();
+
+      // Deleting asks for the box first.
+      await submit(admin, "button:has-text('Delete holdout')");
+      expect(await admin.textContent("main")).toContain("Nothing was deleted");
+      await admin.check("#confirm-delete");
+      await Promise.all([admin.waitForURL(/\/holdouts\/$/), admin.click("button:has-text('Delete holdout')")]);
+      expect(await admin.textContent(".flash")).toContain("Holdout deleted");
+      expect((await adminApi(demo.base, "GET", `/holdouts/${id}`)).status).toBe(404);
     } finally {
-      await adminApi(demo.base, "DELETE", `/holdouts/${made.json.id}`);
+      await adminApi(demo.base, "DELETE", `/holdouts/${id}`);
+      await admin.context().close();
     }
   });
 });

@@ -10,6 +10,7 @@ import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { variantsChanged } from "../../core/edit-rules.ts";
 import type { ApiError } from "../../core/errors.ts";
+import { HoldoutInput, type HoldoutRecord } from "../../core/holdout-schema.ts";
 import { ACTION_CAPABILITY, ACTIONS, type Action, editCapability, transition } from "../../core/lifecycle.ts";
 import { ListQuery } from "../../core/list-query.ts";
 import { unsafeOverride } from "../../core/markup-policy.ts";
@@ -47,6 +48,7 @@ import { fieldErrors, NO_ERRORS, type RawIssue, REFUSAL_WORDS } from "./views/ed
 import { type EditorPlan, fractionOf, PLAN_FIELDS, planErrors } from "./views/editor/plan.ts";
 import { addVariantRow, removeVariantRow, shareTotal } from "./views/editor/variants.ts";
 import { addConditionRow, compactConditions } from "./views/editor/who-enters.ts";
+import { holdoutEditorPage, holdoutFieldErrors, holdoutFormFromRecord, holdoutInputFromForm } from "./views/holdout-editor.ts";
 import { holdoutDashboardPage, holdoutListPage } from "./views/holdouts.ts";
 import { errorPage, loginPage, type PageContext } from "./views/layout.ts";
 import { listPage } from "./views/list.ts";
@@ -135,6 +137,7 @@ const CAPABILITY_WORDS: Record<string, string> = {
   restore: "restore experiments",
   delete: "delete experiments",
   script_overrides: "allow overrides that run script",
+  "holdouts.manage": "manage holdouts",
 };
 
 /** The lifecycle buttons of the dashboard's action bar; conclude, override and delete have their own steps. */
@@ -384,7 +387,7 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
   app.get("/experiments", list);
   app.get("/experiments/", list);
 
-  // ---- holdouts, read only (written through the admin API) ------------------------------------------
+  // ---- holdouts: read by anyone who may list and see dashboards, written by holdouts.manage ----------
 
   const holdouts = async (c: C) => {
     if (!can(c, "experiments.list")) return forbidden(c, "list holdouts");
@@ -393,14 +396,71 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
   };
   app.get("/holdouts", holdouts);
   app.get("/holdouts/", holdouts);
+  const noHoldout = (c: C) => notFoundPage(c, "There is no holdout with this id: it may have been deleted.");
+  const holdoutDashboard = async (c: C, rawId: string, error: string | null = null, status: 200 | 400 = 200) => {
+    const r = await service.holdoutDashboard(c.env, rawId);
+    if (!r.ok) return r.status === 404 || r.status === 400 ? noHoldout(c) : refusal(c, r);
+    return c.html(holdoutDashboardPage(ctxOf(c), r.value, error), status);
+  };
+  app.get("/holdouts/new", (c) =>
+    can(c, "holdouts.manage")
+      ? c.html(holdoutEditorPage(ctxOf(c), null, holdoutFormFromRecord(null), NO_ERRORS))
+      : forbidden(c, "manage holdouts"),
+  );
   app.get("/holdouts/:id", async (c) => {
     if (!can(c, "dashboard.view")) return forbidden(c, "see dashboards");
-    const r = await service.holdoutDashboard(c.env, c.req.param("id"));
-    if (!r.ok)
-      return r.status === 404 || r.status === 400
-        ? notFoundPage(c, "There is no holdout with this id: it may have been deleted.")
-        : refusal(c, r);
-    return c.html(holdoutDashboardPage(ctxOf(c), r.value));
+    return holdoutDashboard(c, c.req.param("id"));
+  });
+  app.get("/holdouts/:id/edit", async (c) => {
+    if (!can(c, "holdouts.manage")) return forbidden(c, "manage holdouts");
+    const r = await service.holdout(c.env, c.req.param("id"));
+    if (!r.ok) return r.status === 404 || r.status === 400 ? noHoldout(c) : refusal(c, r);
+    return c.html(holdoutEditorPage(ctxOf(c), r.value, holdoutFormFromRecord(r.value), NO_ERRORS));
+  });
+  /** A posted holdout form: validated here for words beside the fields, then written by the service. */
+  async function holdoutPost(c: C, current: HoldoutRecord | null) {
+    const f = await formFields(c);
+    const again = (errors: FieldErrors, status: 409 | 422) => c.html(holdoutEditorPage(ctxOf(c), current, f, errors), status);
+    const parsed = HoldoutInput.safeParse(holdoutInputFromForm(f));
+    if (!parsed.success) return again(holdoutFieldErrors(parsed.error.issues.map(zodIssue)), 422);
+    const r =
+      current === null
+        ? await service.createHoldout(c.env, c.get("access"), parsed.data)
+        : await service.replaceHoldout(c.env, c.get("access"), current.id, parsed.data, f.confirm_reset === "reset");
+    if (!r.ok) {
+      if (r.status === 503 || r.status === 404 || r.status === 403) return refusal(c, r);
+      const errors = holdoutFieldErrors(r.issues ?? []);
+      const words = `${r.message[0]?.toUpperCase() ?? ""}${r.message.slice(1)}.`;
+      if (r.code === "confirm_reset_required") return again({ byField: new Map([["confirm_reset", [words]]]), general: [] }, 409);
+      return again(
+        errors.byField.size > 0 ? errors : { byField: errors.byField, general: [...errors.general, words] },
+        r.status === 409 ? 409 : 422,
+      );
+    }
+    const saved = r.value.value;
+    const code = current === null ? "holdout_created" : saved.epoch > current.epoch ? "holdout_saved_reset" : "holdout_saved";
+    return done(c, code, `${base}/holdouts/${saved.id}`);
+  }
+  app.post("/holdouts/new", async (c) => (can(c, "holdouts.manage") ? holdoutPost(c, null) : forbidden(c, "manage holdouts")));
+  app.post("/holdouts/:id/edit", async (c) => {
+    if (!can(c, "holdouts.manage")) return forbidden(c, "manage holdouts");
+    const r = await service.holdout(c.env, c.req.param("id"));
+    if (!r.ok) return r.status === 404 || r.status === 400 ? noHoldout(c) : refusal(c, r);
+    return holdoutPost(c, r.value);
+  });
+  app.post("/holdouts/:id/delete", async (c) => {
+    if (!can(c, "holdouts.manage")) return forbidden(c, "manage holdouts");
+    const f = await formFields(c);
+    if (f.confirmed !== "yes")
+      return holdoutDashboard(
+        c,
+        c.req.param("id"),
+        "Nothing was deleted: tick the box to confirm that its counts are deleted with it.",
+        400,
+      );
+    const r = await service.deleteHoldout(c.env, c.get("access"), c.req.param("id"));
+    if (!r.ok) return r.status === 404 || r.status === 400 ? noHoldout(c) : refusal(c, r);
+    return done(c, "holdout_deleted", `${base}/holdouts/`);
   });
 
   app.get("/experiments/archive", async (c) => {

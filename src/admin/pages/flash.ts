@@ -20,6 +20,10 @@ export const FLASH_MESSAGES = {
   delete: "Experiment deleted, with its run data.",
   rollout: "Rollout changed.",
   rollback: "Rolled back: every visitor gets the control.",
+  holdout_created: "Holdout created: its visitors are held out from now on.",
+  holdout_saved: "Holdout saved.",
+  holdout_saved_reset: "Holdout saved. Its counts start again from zero.",
+  holdout_deleted: "Holdout deleted, with its counts: every visitor may enter the experiments again.",
 } as const;
 export type FlashCode = keyof typeof FLASH_MESSAGES;
 

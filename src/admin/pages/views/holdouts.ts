@@ -1,11 +1,12 @@
 // Holdouts, read in the pages: the list, and each holdout's dashboard, which compares the visitors it
 // held out with those exposed to the experiments it covers, on each of its goals (docs/audiences.md,
-// "Holdouts"). They are created and changed through the admin API (`/holdouts`, Administrators).
+// "Holdouts"). Writing them (holdout-editor.ts, and the delete form here) needs `holdouts.manage`,
+// Administrators' by default; the list and the dashboards are for anyone who may see dashboards.
 import type { HoldoutRecord } from "../../../core/holdout-schema.ts";
 import type { HoldoutDashboard } from "../../holdout-dashboard.ts";
 import { esc, eventWords, num, scrollBox, signedPct, stateBadge, timeTag } from "../html.ts";
 import { analysisTable } from "./dashboard/results.ts";
-import { layout, type PageContext } from "./layout.ts";
+import { csrfField, layout, type PageContext } from "./layout.ts";
 
 const covers = (layer: string | null) => (layer === null ? "every experiment" : `the experiments of layer <code>${esc(layer)}</code>`);
 
@@ -25,8 +26,8 @@ export function holdoutListPage(ctx: PageContext, rows: readonly HoldoutRecord[]
   return layout(
     ctx,
     "Holdouts",
-    `<h1>Holdouts</h1>
-<p class="hint">A holdout keeps a share of visitors out of every experiment it covers, to measure the combined effect of what was shipped. Holdouts are created, changed and deleted by an Administrator through the admin API (<code>/holdouts</code>).</p>
+    `<div class="title-row"><h1>Holdouts</h1>${ctx.can("holdouts.manage") ? `<a class="button" href="${ctx.base}/holdouts/new">+ New holdout</a>` : ""}</div>
+<p class="hint">A holdout keeps a share of visitors out of every experiment it covers, to measure the combined effect of what was shipped. Create one before the experiments it is to cover.</p>
 ${scrollBox(
   "Holdouts",
   `<table class="list holdouts"><thead><tr><th scope="col">Holdout</th><th scope="col">Held out</th><th scope="col">Covers</th><th scope="col">Goals</th><th scope="col">Created</th></tr></thead><tbody>
@@ -47,7 +48,7 @@ function effectWords(g: HoldoutDashboard["goals"][number]): string {
   return "No significant difference between the exposed visitors and those held out yet.";
 }
 
-export function holdoutDashboardPage(ctx: PageContext, d: HoldoutDashboard): string {
+export function holdoutDashboardPage(ctx: PageContext, d: HoldoutDashboard, error: string | null = null): string {
   const arms = [
     { slug: "held", label: "Held out (the site as is)" },
     { slug: "exposed", label: "Exposed to the covered experiments" },
@@ -82,6 +83,11 @@ export function holdoutDashboardPage(ctx: PageContext, d: HoldoutDashboard): str
     `<p class="crumbs"><a href="${ctx.base}/holdouts/">Holdouts</a> › ${esc(d.name)}</p>
 <h1>${esc(d.name)}</h1>
 <p class="muted">${esc(d.slug)} · holds out ${d.percent}% of visitors from ${covers(d.layer)} · counting period ${d.epoch + 1}</p>
+${error === null ? "" : `<p class="error" role="alert">${esc(error)}</p>`}${
+  ctx.can("holdouts.manage")
+    ? `<div class="actions" role="group" aria-label="Holdout actions"><a class="button secondary" href="${ctx.base}/holdouts/${d.holdout_id}/edit">Edit</a><form method="post" action="${ctx.base}/holdouts/${d.holdout_id}/delete" class="inline">${csrfField(ctx)}<span class="check"><input type="checkbox" id="confirm-delete" name="confirmed" value="yes"><label for="confirm-delete">Delete it with its counts</label></span> <button class="danger">Delete holdout</button></form></div>`
+    : ""
+}
 ${d.warnings.map((w) => `<p class="warning">⚠ ${esc(w.message[0]?.toUpperCase() ?? "")}${esc(w.message.slice(1))}.</p>`).join("")}
 <section class="card" aria-labelledby="arms-title"><h2 id="arms-title">Visitors</h2><dl class="facts">${d.arms
       .map(
