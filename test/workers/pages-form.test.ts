@@ -197,8 +197,8 @@ describe("errors in plain words beside their fields", () => {
   });
 
   it("never drops an issue no rule knows", () => {
-    const e = fieldErrors([{ path: "guardrails.0.metric", message: "unknown metric" }], {});
-    expect(e.general).toEqual(["guardrails 0 metric: Unknown metric."]);
+    const e = fieldErrors([{ path: "future_field.0.part", message: "not understood" }], {});
+    expect(e.general).toEqual(["future field 0 part: Not understood."]);
   });
 });
 
