@@ -81,14 +81,16 @@ describe("new visitors counted per client", () => {
 describe("Cloudflare's bot signals", () => {
   const withCf = (cf: object, headers: Record<string, string> = {}) => ({ cf, headers }) as RequestInit;
 
-  it("a verified bot or a low bot score gets the control, no cookie, no count; a human score is counted", async () => {
+  const bots = [{ botManagement: { verifiedBot: true, score: 99 } }, { botManagement: { verifiedBot: false, score: 2 } }];
+
+  it("a verified bot or a low bot score is a crawler: served as visitors are, never counted; a human score is counted", async () => {
     const e = experiment();
     const l = ledger();
     const t = await edgeWith([e], { tallies: l.tallies });
-    for (const cf of [{ botManagement: { verifiedBot: true, score: 99 } }, { botManagement: { verifiedBot: false, score: 2 } }]) {
+    for (const cf of bots) {
       const res = await t.fetch("/pricing", withCf(cf));
-      expect(await titleOf(res)).toBe(TITLES.a);
-      expect(res.headers.getSetCookie()).toEqual([]);
+      expect([TITLES.a, TITLES.b]).toContain(await titleOf(res));
+      expect(setCookies(res).has(`sgen-ab-${e.slug}`)).toBe(true); // assigned like a visitor (no cloaking)
     }
     expect(total(await sampleOf(e.id))).toBe(0);
     expect(l.seen.map((x) => x.reason)).toEqual(["bot_signal", "bot_signal"]);
@@ -98,6 +100,19 @@ describe("Cloudflare's bot signals", () => {
     await t.fetch("/pricing", withCf({ botManagement: { score: 0 } }));
     await t.fetch("/pricing", withCf({ country: "DE" }));
     expect(total(await sampleOf(e.id))).toBe(3);
+  });
+
+  it("with bots: control, a bot-signalled request gets the control, no cookie, no count", async () => {
+    const e = experiment({ bots: "control" });
+    const l = ledger();
+    const t = await edgeWith([e], { tallies: l.tallies });
+    for (const cf of bots) {
+      const res = await t.fetch("/pricing", withCf(cf));
+      expect(await titleOf(res)).toBe(TITLES.a);
+      expect(res.headers.getSetCookie()).toEqual([]);
+    }
+    expect(total(await sampleOf(e.id))).toBe(0);
+    expect(l.seen.map((x) => x.reason)).toEqual(["bot_signal", "bot_signal"]);
   });
 
   it("a bot-scored conversion is not counted either", async () => {
