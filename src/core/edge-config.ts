@@ -27,7 +27,7 @@ import {
 import { type OverrideFields, overrideProblem, selectorProblem } from "./override-rules.ts";
 import { samePathProblem } from "./paths.ts";
 import type { ConversionEvent, EdgeConfig, EdgeExperiment, EdgeVariant } from "./schema.ts";
-import { type EdgeTargeting, parseEdgeTargeting, parseHoldouts } from "./targeting/parse.ts";
+import { checkEdgeTargeting, checkHoldouts, type EdgeTargeting } from "./targeting/parse.ts";
 
 export type { Parsed, Problem } from "./checks.ts";
 
@@ -169,10 +169,9 @@ function experiment(c: Checker, v: unknown, path: Path): Checked<EdgeExperiment>
   const rollout = o.rollout_percent === undefined ? 100 : c.number(o.rollout_percent, [...path, "rollout_percent"], { min: 0, max: 100 });
   const allowScripts =
     o.allow_script_overrides === undefined ? false : c.boolean(o.allow_script_overrides, [...path, "allow_script_overrides"]);
-  const targeting = parseEdgeTargeting(o);
-  if (!targeting.ok) c.fail([...path, ...targeting.path.split(".")], targeting.message);
+  const targeting = checkEdgeTargeting(c, o, path);
   if (
-    !targeting.ok ||
+    targeting === INVALID ||
     id === INVALID ||
     s === INVALID ||
     targetPage === INVALID ||
@@ -203,7 +202,7 @@ function experiment(c: Checker, v: unknown, path: Path): Checked<EdgeExperiment>
     rollout_percent: rollout,
     allow_script_overrides: allowScripts,
     // The same values zod gives (AudienceSchema's arrays are mutable in its type, read-only in ours).
-    ...(targeting.value as TargetingOf<EdgeExperiment>),
+    ...(targeting as TargetingOf<EdgeExperiment>),
   };
 }
 
@@ -221,15 +220,16 @@ export function parseEdgeConfig(input: unknown): Parsed<EdgeConfig> {
     const revision = c.number(o.revision, ["revision"], { int: true, min: 0 });
     const publishedAt = c.string(o.published_at, ["published_at"], { pattern: UTC_TIMESTAMP, message: "an ISO 8601 time in UTC (…Z)" });
     const experiments = c.array(o.experiments, ["experiments"], 0, LIMITS.maxPublishedExperiments, (x, p) => experiment(c, x, p));
-    const holdouts = parseHoldouts(o.holdouts);
-    if (!holdouts.ok) c.fail(holdouts.path === "(value)" ? ["holdouts"] : ["holdouts", ...holdouts.path.split(".")], holdouts.message);
-    if (version === INVALID || revision === INVALID || publishedAt === INVALID || experiments === INVALID || !holdouts.ok) return INVALID;
+    const holdouts = checkHoldouts(c, o.holdouts, ["holdouts"]);
+    if (version === INVALID || revision === INVALID || publishedAt === INVALID || experiments === INVALID || holdouts === INVALID) {
+      return INVALID;
+    }
     return {
       schema_version: version,
       revision,
       published_at: publishedAt,
       experiments,
-      holdouts: holdouts.value as EdgeConfig["holdouts"],
+      holdouts: holdouts as EdgeConfig["holdouts"],
     };
   });
 }

@@ -11,6 +11,7 @@
 // an experiment. Goal requests of any identified visitor are sent on for the holdout's goals; the
 // holdout's run-data counts only those of visitors in its sample.
 
+import { appendTo } from "./multimap.ts";
 import { normalizePath } from "./paths.ts";
 import type { CompiledHoldout, CompiledHoldouts } from "./targeting/holdouts.ts";
 import { holdoutsCovering } from "./targeting/holdouts.ts";
@@ -60,30 +61,21 @@ export function compileEdgeHoldouts(holdouts: CompiledHoldouts, experiments: rea
   const pageViewGoals = new Map<string, HoldoutGoalTarget[]>();
   const formGoals = new Map<string, HoldoutGoalTarget[]>();
   const customGoals = new Map<string, HoldoutGoalTarget[]>();
-  const add = (map: Map<string, HoldoutGoalTarget[]>, key: string, target: HoldoutGoalTarget) => {
-    const list = map.get(key);
-    if (list === undefined) map.set(key, [target]);
-    else list.push(target);
-  };
   for (const holdout of holdouts.all) {
     for (const goal of holdout.goals) {
       const colon = goal.indexOf(":");
       const type = goal.slice(0, colon);
       const rest = goal.slice(colon + 1);
       const target = { holdout, goal };
-      if (type === "page_view") add(pageViewGoals, normalizePath(rest), target);
-      else if (type === "form_submission") add(formGoals, normalizePath(rest), target);
-      else add(customGoals, rest, target);
+      if (type === "page_view") appendTo(pageViewGoals, normalizePath(rest), target);
+      else if (type === "form_submission") appendTo(formGoals, normalizePath(rest), target);
+      else appendTo(customGoals, rest, target);
     }
   }
   const coveredCookies = new Map<number, AssignmentCookieCheck[]>();
   for (const e of experiments) {
     if (e.state !== "live" && e.state !== "paused") continue;
-    for (const h of holdoutsCovering(holdouts, e.layer?.slug ?? null)) {
-      const list = coveredCookies.get(h.id);
-      if (list === undefined) coveredCookies.set(h.id, [e.cookie]);
-      else list.push(e.cookie);
-    }
+    for (const h of holdoutsCovering(holdouts, e.layer?.slug ?? null)) appendTo(coveredCookies, h.id, e.cookie);
   }
   return { all: holdouts.all, pageViewGoals, formGoals, customGoals, coveredCookies };
 }

@@ -38,12 +38,15 @@ export function isDotSegment(segment: string): boolean {
   return /^[.\s]+$/.test(name);
 }
 
+/** What is wrong with a path that holds a character no URL path may. */
+export const PATH_CHARS_PROBLEM = "may hold only URL path characters (no query, fragment, spaces or backslashes)";
+
 /** Why `path` is not an acceptable same-site path, or null when it is. */
 export function samePathProblem(path: string): string | null {
   if (path.length === 0 || path[0] !== "/") return "must start with /";
   if (path.length > 1024) return "must be at most 1024 characters";
   if (path.startsWith("//")) return "must be a path on this site, not //host";
-  if (!PATH_CHARS.test(path)) return "may hold only URL path characters (no query, fragment, spaces or backslashes)";
+  if (!PATH_CHARS.test(path)) return PATH_CHARS_PROBLEM;
   if (!path.includes("%")) return dotSegmentProblem(path); // nothing encoded: nothing to decode
   if (BAD_PERCENT.test(path)) return "may use % only as a %XX escape";
   const lower = path.toLowerCase();

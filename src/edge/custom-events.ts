@@ -4,7 +4,7 @@
 import { type CustomEvent, parseCustomEvents } from "../core/custom-events.ts";
 import type { HoldoutGoalTarget } from "../core/edge-holdouts.ts";
 import type { CompiledConfig, GoalTarget } from "../core/edge-plan.ts";
-import { errorBody } from "../core/errors.ts";
+import type { Issue } from "../core/errors.ts";
 import { readBodyText } from "../http/read-body.ts";
 import type { ResolvedEdgeOptions } from "./options.ts";
 import type { SignatureCheck } from "./signed-events.ts";
@@ -14,6 +14,10 @@ const json = (status: number, body: unknown): Response =>
     status,
     headers: { "content-type": "application/json", "cache-control": "no-store", "x-content-type-options": "nosniff" },
   });
+
+/** An error answer of the event endpoint, in the error shape (docs/admin-api.md), never cached. */
+export const eventsError = (status: number, code: string, message: string, issues: readonly Issue[] = []): Response =>
+  json(status, { error: { code, message, issues } });
 
 export interface EventsRequest {
   /** Seconds the client must wait before it may post again, or 0 (the per-client limit; signed posts skip it). */
@@ -48,41 +52,34 @@ export async function handleCustomEvents<Env>(
   r: EventsRequest,
 ): Promise<Response> {
   if (request.method !== "POST") {
-    return new Response(JSON.stringify(errorBody({ status: 400, code: "method_not_allowed", message: "use POST" })), {
-      status: 405,
-      headers: { allow: "POST", "content-type": "application/json", "x-content-type-options": "nosniff" },
-    });
+    const res = eventsError(405, "method_not_allowed", "use POST");
+    res.headers.set("allow", "POST");
+    return res;
   }
   const wait = r.signed ? 0 : await r.retryAfter();
   if (wait > 0) {
-    const res = json(
-      429,
-      errorBody({ status: 429, code: "too_many_requests", message: `too many events from this client; try again in ${wait} s` }),
-    );
+    const res = eventsError(429, "too_many_requests", `too many events from this client; try again in ${wait} s`);
     res.headers.set("retry-after", String(wait));
     return res;
   }
   const read = await readBodyText(request, o.maxEventBodyBytes);
   if (!read.ok && read.reason === "too_large") {
-    return json(413, errorBody({ status: 413, code: "body_too_large", message: `the body is larger than ${o.maxEventBodyBytes} bytes` }));
+    return eventsError(413, "body_too_large", `the body is larger than ${o.maxEventBodyBytes} bytes`);
   }
-  if (!read.ok) return json(400, errorBody({ status: 400, code: "invalid_json", message: "the body is not JSON" }));
+  if (!read.ok) return eventsError(400, "invalid_json", "the body is not JSON");
   const signature = r.signed ? await r.verify(read.text) : "unsigned";
   if (signature === "invalid") {
-    return json(
-      401,
-      errorBody({ status: 401, code: "invalid_signature", message: "the X-Sgen-Signature does not match this body, visitor and time" }),
-    );
+    return eventsError(401, "invalid_signature", "the X-Sgen-Signature does not match this body, visitor and time");
   }
   let body: unknown;
   try {
     body = JSON.parse(read.text);
   } catch {
-    return json(400, errorBody({ status: 400, code: "invalid_json", message: "the body is not JSON" }));
+    return eventsError(400, "invalid_json", "the body is not JSON");
   }
   const parsed = parseCustomEvents(body, o.maxEventsPerRequest);
   if (!parsed.ok) {
-    return json(422, errorBody({ status: 422, code: "validation_failed", message: "not a valid events body", issues: parsed.problems }));
+    return eventsError(422, "validation_failed", "not a valid events body", parsed.problems);
   }
   let counted = 0;
   for (const e of parsed.value.events) {
@@ -101,14 +98,7 @@ export async function handleCustomEvents<Env>(
     ack = await r.commit();
   } catch (err) {
     o.log("sgen-ab: custom events could not be stored; the client was told to send them again", err);
-    return json(
-      503,
-      errorBody({
-        status: 503,
-        code: "not_stored",
-        message: "the events could not be stored; sending them again loses nothing and counts nothing twice",
-      }),
-    );
+    return eventsError(503, "not_stored", "the events could not be stored; sending them again loses nothing and counts nothing twice");
   }
   return json(202, { accepted: parsed.value.events.length, counted, ack });
 }

@@ -19,13 +19,13 @@ import { urlPath, withPath } from "../core/url.ts";
 import { WindowCounter, WindowSets } from "../core/window-counter.ts";
 import { ConfigCache } from "./config-cache.ts";
 import { assignmentCookie, cookieValue, MAX_VISITOR_ID_LENGTH, parseCookies, usableVisitorId, visitorCookie } from "./cookies.ts";
-import { handleCustomEvents } from "./custom-events.ts";
+import { eventsError, handleCustomEvents } from "./custom-events.ts";
 import { type EdgeOptions, type ResolvedEdgeOptions, withDefaults } from "./options.ts";
 import { applyOverrides } from "./overrides.ts";
 import type { EventSink, NotCountedReason, RunEvent, ShardedEvent, TallyExperiment } from "./ports.ts";
 import { QA_PARAM, qaVariant } from "./qa-link.ts";
 import { checkSignature, SIGNATURE_HEADER, signedEventNames } from "./signed-events.ts";
-import { countHoldoutConversions, type HoldoutRecorder, planLive, planShippedHeldBack, withVariantPageHeaders } from "./targeting.ts";
+import { type HoldoutRecorder, planLive, planShippedHeldBack, withVariantPageHeaders } from "./targeting.ts";
 
 export type Origin = (request: Request) => Promise<Response>;
 
@@ -79,8 +79,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     try {
       o.events?.(event, shards, env, ctx);
     } catch (err) {
-      const of = "experimentId" in event ? `experiment ${event.experimentId}` : `holdout ${event.holdoutId}`;
-      o.log(`sgen-ab: ${event.kind} for ${of} not recorded`, err);
+      o.log(`sgen-ab: a ${event.kind} event was not recorded`, err);
     }
   };
 
@@ -346,7 +345,11 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     if (o.events === undefined || (known?.untracked ?? untracked(seen, env)) || botSignal(seen)) return 0;
     const visitorId = known === undefined ? knownVisitor(seen, env) : known.visitor;
     if (visitorId === undefined) return 0;
-    return countHoldoutConversions(targets, visitorId, (event, shards) => send(event, shards, env, ctx));
+    const at = Date.now();
+    for (const { holdout, goal } of targets) {
+      send({ kind: "holdout_conversion", holdoutId: holdout.id, epoch: holdout.epoch, visitorId, goal, at }, holdout.shards, env, ctx);
+    }
+    return targets.length;
   }
 
   /**
@@ -593,18 +596,12 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
         o.log("sgen-ab: could not count an exposure", err);
       }
     }
-    if (goals !== undefined && upstream.status < 400) {
+    if (upstream.status < 400) {
       try {
-        countConversions(seen, env, ctx, goals);
+        if (goals !== undefined) countConversions(seen, env, ctx, goals);
+        if (held !== undefined) countHeldConversions(seen, env, ctx, held); // a holdout's goals
       } catch (err) {
         o.log("sgen-ab: could not count a conversion", err);
-      }
-    }
-    if (held !== undefined && upstream.status < 400) {
-      try {
-        countHeldConversions(seen, env, ctx, held);
-      } catch (err) {
-        o.log("sgen-ab: could not count a holdout's conversion", err);
       }
     }
     if (d === undefined) {
@@ -669,12 +666,6 @@ interface SiteVerdicts {
   readonly untracked: boolean;
 }
 
-function eventsError(status: 500 | 503, code: string, message: string): Response {
-  return new Response(JSON.stringify({ error: { code, message, issues: [] } }), {
-    status,
-    headers: { "content-type": "application/json", "cache-control": "no-store", "x-content-type-options": "nosniff" },
-  });
-}
 const NO_RECORDER: HoldoutRecorder = { cookieName: () => "", record: () => {} };
 
 /** The holdout goals a request may complete (none looked up while no holdout has goals). */

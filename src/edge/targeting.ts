@@ -1,10 +1,10 @@
 // Who enters a live experiment, at the edge: the targeting rules of src/core/targeting/ (audience,
 // holdouts, exclusive layers, coverage, the scheduled end, crawlers) carried out for one request, and
-// the two other things they ask of the request path: counting a holdout's visitors, and the headers
+// the two other things they ask of the request path: recording a holdout's visitors, and the headers
 // that keep variant pages out of search indexes. Everything comes from the compiled config: no
 // Durable Object or KV is asked on the way. An experiment without targeting (`targeting.open`) takes
 // the same few steps as before the rules existed: no facts object, no clock, no extra header.
-import { type EdgeHoldouts, type HoldoutGoalTarget, holdsCoveredCookie } from "../core/edge-holdouts.ts";
+import { type EdgeHoldouts, holdsCoveredCookie } from "../core/edge-holdouts.ts";
 import type { CompiledExperiment, Plan } from "../core/edge-plan.ts";
 import { fixedPlan, planRequest } from "../core/edge-plan.ts";
 import { requestFacts } from "../core/targeting/attributes.ts";
@@ -12,7 +12,7 @@ import { decideEntry, type Entry } from "../core/targeting/entry.ts";
 import { type CompiledHoldout, inHoldout } from "../core/targeting/holdouts.ts";
 import { type VariantPages, variantPageHeaders } from "../core/targeting/seo.ts";
 import { cookieValue } from "./cookies.ts";
-import type { HoldoutConversionEvent, HoldoutExposureEvent, NotCountedReason } from "./ports.ts";
+import type { HoldoutExposureEvent, NotCountedReason } from "./ports.ts";
 
 /** What the targeting step reads of a request (each read once by the handler). */
 export interface TargetedRequest {
@@ -20,9 +20,6 @@ export interface TargetedRequest {
   readonly url: string;
   readonly cookieHeader: string | null;
 }
-
-/** Sends a holdout's event to its run-data shards (off the response path). */
-export type HoldoutSend = (event: HoldoutExposureEvent | HoldoutConversionEvent, shards: number) => void;
 
 /**
  * How a visitor's arm of a holdout is recorded: the event to its run-data, and a cookie saying so
@@ -71,8 +68,7 @@ export function planLive(
   const entry = decideEntry(t, requestFacts(seen.request, cookie, seen.url), { now, qaVariant: null, consented: true, crawler, visitorId });
   if (!crawler && t.holdouts.length > 0 && reachedHoldouts(entry)) recordHoldouts(t.holdouts, visitorId(), cookie, holdouts, recorder, now);
   switch (entry.kind) {
-    case "qa": // not asked for here (the handler handles QA links), but honoured all the same
-      return fixedPlan(experiment.bySlug.get(entry.variant) ?? experiment.control);
+    case "qa": // never asked for here: the handler serves QA links before who-enters
     case "control":
     case "ended": // as paused: the control, nothing written, nothing counted
       return fixedPlan(experiment.control);
@@ -136,15 +132,6 @@ function recordHoldouts(
 /** Whether the visitor got past the audience without a cookie: the holdout step was taken for them. */
 function reachedHoldouts(entry: Entry): boolean {
   return entry.kind === "assign" || (entry.kind === "outside" && entry.reason !== "audience");
-}
-
-/** Sends the conversions of a goal request for the holdouts whose goals it completes. */
-export function countHoldoutConversions(targets: readonly HoldoutGoalTarget[], visitorId: string, send: HoldoutSend): number {
-  const at = Date.now();
-  for (const { holdout, goal } of targets) {
-    send({ kind: "holdout_conversion", holdoutId: holdout.id, epoch: holdout.epoch, visitorId, goal, at }, holdout.shards);
-  }
-  return targets.length;
 }
 
 /**

@@ -256,7 +256,7 @@ describe("parse.ts accepts exactly what the zod schemas accept", () => {
       path: "coverage_percent",
       message: "may have at most two decimals",
     });
-    expect(parseEdgeTargeting(null)).toEqual({ ok: false, path: "(value)", message: "must be an object" });
+    expect(parseEdgeTargeting(null)).toEqual({ ok: false, path: "(value)", message: "expected an object" });
     expect(
       parseHoldouts([
         { id: 1, slug: "h", percent: 5 },

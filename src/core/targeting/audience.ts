@@ -24,7 +24,7 @@ import {
   readAttribute,
 } from "./attributes.ts";
 import { DEVICES } from "./device.ts";
-import { LANGUAGE_RANGE, languageMatches } from "./language.ts";
+import { LANGUAGE_RANGE } from "./language.ts";
 import { compilePathPatterns, pathPatternProblem } from "./path-pattern.ts";
 
 export const AUDIENCE_OPERATORS = ["in", "not_in", "equals", "contains", "exists", "not_exists"] as const;
@@ -166,12 +166,7 @@ function memberTest(ref: AttributeRef, values: readonly string[]): (s: string) =
     return (s) => re.test(s);
   }
   if (ref.kind === "language") {
-    const ranges = values.map((v) => v.toLowerCase());
-    if (ranges.length === 1) {
-      const only = ranges[0] as string;
-      return (tag) => languageMatches(only, tag);
-    }
-    const set = new Set(ranges);
+    const set = new Set(values.map((v) => v.toLowerCase()));
     // The tag or one of its prefixes at a `-` (en-gb-oxendict → en-gb → en) is listed.
     return (tag) => {
       let t = tag;
@@ -183,12 +178,7 @@ function memberTest(ref: AttributeRef, values: readonly string[]): (s: string) =
       }
     };
   }
-  const folded = caseInsensitive(ref) ? values.map((v) => v.toLowerCase()) : values;
-  if (folded.length === 1) {
-    const only = folded[0] as string;
-    return (s) => s === only;
-  }
-  const set = new Set(folded);
+  const set = new Set(caseInsensitive(ref) ? values.map((v) => v.toLowerCase()) : values);
   return (s) => set.has(s);
 }
 

@@ -30,6 +30,7 @@
 // `sgen-vid` cookie when one of them is evaluated for a visitor without one. The steps are a
 // conjunction: their order changes only which reason is reported and whether an id is needed.
 
+import { appendTo } from "../multimap.ts";
 import type { RequestFacts } from "./attributes.ts";
 import type { Audience, CompiledAudience } from "./audience.ts";
 import { compileAudience, inAudience } from "./audience.ts";
@@ -96,11 +97,7 @@ export function compileTargeting(
   const layerMembers = new Map<string, string[]>();
   for (const e of experiments) {
     checks.set(e.slug, { cookieName: cookiePrefix + e.slug, variantSlugs: new Set(e.variants.map((v) => v.slug)) });
-    if (e.layer && (e.state === "live" || e.state === "paused")) {
-      const list = layerMembers.get(e.layer.slug);
-      if (list === undefined) layerMembers.set(e.layer.slug, [e.slug]);
-      else list.push(e.slug);
-    }
+    if (e.layer && (e.state === "live" || e.state === "paused")) appendTo(layerMembers, e.layer.slug, e.slug);
   }
   const bySlug = new Map<string, CompiledTargeting>();
   for (const e of experiments) {

@@ -14,6 +14,7 @@
 // holdout's dashboard compares: the edge sends them to the holdout's own run-data objects
 // (`holdout:<id>:shard:<k>`, `shards` of them), counted per `epoch`.
 import { assignmentHash, BUCKETS } from "../hash.ts";
+import { appendTo } from "../multimap.ts";
 import { percentBuckets } from "./rules.ts";
 
 export const HOLDOUT_KEY_PREFIX = "holdout:";
@@ -72,11 +73,7 @@ export function compileHoldouts(holdouts: readonly Holdout[]): CompiledHoldouts 
     if (c.buckets <= 0) continue; // holds nobody: nothing to evaluate
     all.push(c);
     if (h.layer === null) global.push(c);
-    else {
-      const list = byLayer.get(h.layer);
-      if (list === undefined) byLayer.set(h.layer, [c]);
-      else list.push(c);
-    }
+    else appendTo(byLayer, h.layer, c);
   }
   return { all, global, byLayer };
 }

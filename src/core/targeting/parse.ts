@@ -4,13 +4,15 @@
 // defaults filled in; a property test holds the two together. Value rules (attributes, operators,
 // percents, goal keys) are the shared functions of audience.ts and rules.ts, called by both.
 //
-// Written for src/core/edge-config.ts to call while it reads an experiment:
+// Written on the same Checker as src/core/edge-config.ts (checks.ts), which calls it while it reads
+// an experiment, so the edge carries one set of checks:
 //
 // @example
-// const targeting = parseEdgeTargeting(raw);            // raw: the experiment's JSON object
-// if (!targeting.ok) return reject(`experiments.${i}.${targeting.path}`, targeting.message);
-// const holdouts = parseHoldouts(document.holdouts);
+// const targeting = checkEdgeTargeting(c, raw, ["experiments", i]); // raw: the experiment's JSON object
+// const holdouts = checkHoldouts(c, document.holdouts, ["holdouts"]);
+// parseEdgeTargeting(raw); // on its own: { ok, value } or { ok: false, path, message }
 
+import { type Checked, type Checker, guarded, INVALID, type Path } from "../checks.ts";
 import { MAX_SHARDS } from "../shards.ts";
 import type { Audience, AudienceCondition, AudienceOperator } from "./audience.ts";
 import { AUDIENCE_MATCHES, AUDIENCE_OPERATORS, audienceProblems, conditionProblems } from "./audience.ts";
@@ -29,171 +31,132 @@ export interface EdgeTargeting {
   readonly bots: BotsRule;
 }
 
-/** Thrown inside this module only, caught by the exported functions: a parse never throws out. */
-class Bad {
-  readonly path: string;
-  readonly message: string;
-  constructor(path: string, message: string) {
-    this.path = path;
-    this.message = message;
-  }
+/** Runs a check on its own Checker; the first problem found is the answer. Never throws. */
+function alone<T>(check: (c: Checker) => Checked<T>): Parsed<T> {
+  const r = guarded("(value)", check);
+  if (r.ok) return r;
+  const first = r.problems[0] ?? { path: "(value)", message: "invalid" };
+  return { ok: false, path: first.path, message: first.message };
 }
 
-const join = (path: string, key: string | number): string => (path === "" ? String(key) : `${path}.${key}`);
+const slug = (c: Checker, v: unknown, path: Path): Checked<string> => c.string(v, path, { pattern: SLUG, message: SLUG_MESSAGE });
 
-function run<T>(read: () => T): Parsed<T> {
-  try {
-    return { ok: true, value: read() };
-  } catch (err) {
-    if (err instanceof Bad) return { ok: false, path: err.path || "(value)", message: err.message };
-    return { ok: false, path: "(value)", message: "could not be read" };
-  }
+function percent(c: Checker, v: unknown, path: Path): Checked<number> {
+  const n = c.number(v, path);
+  if (n === INVALID) return n;
+  const problem = percentProblem(n);
+  return problem === null ? n : c.fail(path, problem);
 }
 
-type Json = Record<string, unknown>;
-
-function object(v: unknown, path: string, keys: readonly string[] | null): Json {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Bad(path, "must be an object");
-  if (keys !== null) {
-    for (const k of Object.keys(v)) if (!keys.includes(k)) throw new Bad(path, `has an unknown field "${k}"`);
-  }
-  return v as Json;
-}
-
-function array(v: unknown, path: string, max: number): unknown[] {
-  if (!Array.isArray(v)) throw new Bad(path, "must be an array");
-  if (v.length > max) throw new Bad(path, `may have at most ${max} items`);
-  // Dense: a hole (`[, 1]`) is read as undefined, as zod reads it, where .map would skip it.
-  return Array.from(v);
-}
-
-function string(v: unknown, path: string): string {
-  if (typeof v !== "string") throw new Bad(path, "must be a string");
-  return v;
-}
-
-function oneOf<T extends string>(v: unknown, path: string, options: readonly T[]): T {
-  if (typeof v !== "string" || !(options as readonly string[]).includes(v)) throw new Bad(path, `must be one of ${options.join(", ")}`);
-  return v as T;
-}
-
-function slug(v: unknown, path: string): string {
-  const s = string(v, path);
-  if (!SLUG.test(s)) throw new Bad(path, SLUG_MESSAGE);
-  return s;
-}
-
-function percent(v: unknown, path: string): number {
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new Bad(path, "must be a number");
-  const problem = percentProblem(v);
-  if (problem !== null) throw new Bad(path, problem);
-  return v;
-}
-
-function integer(v: unknown, path: string, min: number, max: number): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v)) throw new Bad(path, "must be a whole number");
-  if (v < min || v > max) throw new Bad(path, `must be from ${min} to ${max}`);
-  return v;
-}
-
-function firstIssue(issues: ReadonlyArray<{ path: string; message: string }>, path: string): void {
+/** The first of a shared rule's issues (paths relative to `path`), recorded; INVALID when there is one. */
+function firstIssue<T>(c: Checker, value: T, issues: ReadonlyArray<{ path: string; message: string }>, path: Path): Checked<T> {
   const first = issues[0];
-  if (first !== undefined) throw new Bad(join(path, first.path), first.message);
+  return first === undefined ? value : c.fail([...path, first.path], first.message);
 }
 
-function condition(v: unknown, path: string): AudienceCondition {
-  const o = object(v, path, ["attribute", "operator", "values"]);
-  const attribute = string(o.attribute, join(path, "attribute"));
-  if (attribute.length > 120) throw new Bad(join(path, "attribute"), "an attribute may have at most 120 characters");
-  const operator = oneOf<AudienceOperator>(o.operator, join(path, "operator"), AUDIENCE_OPERATORS);
-  const values =
-    o.values === undefined ? [] : array(o.values, join(path, "values"), 1000).map((x, i) => string(x, join(join(path, "values"), i)));
-  const c: AudienceCondition = { attribute, operator, values };
-  firstIssue(conditionProblems(c), path);
-  return c;
+function condition(c: Checker, v: unknown, path: Path): Checked<AudienceCondition> {
+  const o = c.object(v, path, ["attribute", "operator", "values"]);
+  if (o === INVALID) return o;
+  const attribute = c.string(o.attribute, [...path, "attribute"], { max: 120 });
+  const operator = c.oneOf<AudienceOperator>(o.operator, [...path, "operator"], AUDIENCE_OPERATORS);
+  const values = o.values === undefined ? [] : c.array(o.values, [...path, "values"], 0, 1000, (x, p) => c.string(x, p));
+  if (attribute === INVALID || operator === INVALID || values === INVALID) return INVALID;
+  const cond: AudienceCondition = { attribute, operator, values };
+  return firstIssue(c, cond, conditionProblems(cond), path);
 }
 
-function audience(v: unknown, path: string): Audience | null {
+function audience(c: Checker, v: unknown, path: Path): Checked<Audience | null> {
   if (v === undefined || v === null) return null;
-  const o = object(v, path, ["match", "conditions"]);
-  const match = o.match === undefined ? "all" : oneOf(o.match, join(path, "match"), AUDIENCE_MATCHES);
-  const conditions = array(o.conditions, join(path, "conditions"), 100).map((c, i) => condition(c, join(join(path, "conditions"), i)));
+  const o = c.object(v, path, ["match", "conditions"]);
+  if (o === INVALID) return o;
+  const match = o.match === undefined ? "all" : c.oneOf(o.match, [...path, "match"], AUDIENCE_MATCHES);
+  const conditions = c.array(o.conditions, [...path, "conditions"], 0, 100, (x, p) => condition(c, x, p));
+  if (match === INVALID || conditions === INVALID) return INVALID;
   const a: Audience = { match, conditions };
-  firstIssue(audienceProblems(a), path);
-  return a;
+  return firstIssue(c, a, audienceProblems(a), path);
 }
 
-function layer(v: unknown, path: string): LayerSlice | null {
+function layer(c: Checker, v: unknown, path: Path): Checked<LayerSlice | null> {
   if (v === undefined || v === null) return null;
-  const o = object(v, path, ["slug", "from", "to"]);
-  const l = { slug: slug(o.slug, join(path, "slug")), from: percent(o.from, join(path, "from")), to: percent(o.to, join(path, "to")) };
-  if (!(l.from < l.to)) throw new Bad(join(path, "to"), "a layer slice needs from < to");
-  return l;
+  const o = c.object(v, path, ["slug", "from", "to"]);
+  if (o === INVALID) return o;
+  const s = slug(c, o.slug, [...path, "slug"]);
+  const from = percent(c, o.from, [...path, "from"]);
+  const to = percent(c, o.to, [...path, "to"]);
+  if (s === INVALID || from === INVALID || to === INVALID) return INVALID;
+  return from < to ? { slug: s, from, to } : c.fail([...path, "to"], "a layer slice needs from < to");
 }
 
-function instant(v: unknown, path: string): string | null {
+function instant(c: Checker, v: unknown, path: Path): Checked<string | null> {
   if (v === undefined || v === null) return null;
-  const s = string(v, path);
-  if (!isUtcInstant(s)) throw new Bad(path, "must be an ISO 8601 UTC time such as 2026-03-01T09:00:00Z");
-  return s;
+  const s = c.string(v, path);
+  if (s === INVALID || isUtcInstant(s)) return s;
+  return c.fail(path, "must be a UTC time such as 2026-03-01T09:00:00Z");
 }
 
 /** An experiment's targeting fields from its published JSON object (other fields are left alone). */
+export function checkEdgeTargeting(c: Checker, o: Record<string, unknown>, path: Path): Checked<EdgeTargeting> {
+  const t = {
+    audience: audience(c, o.audience, [...path, "audience"]),
+    coverage_percent: o.coverage_percent === undefined ? 100 : percent(c, o.coverage_percent, [...path, "coverage_percent"]),
+    layer: layer(c, o.layer, [...path, "layer"]),
+    scheduled_end_at: instant(c, o.scheduled_end_at, [...path, "scheduled_end_at"]),
+    bots: o.bots === undefined ? "like_visitors" : c.oneOf(o.bots, [...path, "bots"], BOTS_RULES),
+  };
+  return Object.values(t).includes(INVALID) ? INVALID : (t as EdgeTargeting);
+}
+
+/** An experiment's targeting fields on their own (other fields are left alone). */
 export function parseEdgeTargeting(experiment: unknown): Parsed<EdgeTargeting> {
-  return run(() => {
-    const o = object(experiment, "", null);
-    return {
-      audience: audience(o.audience, "audience"),
-      coverage_percent: o.coverage_percent === undefined ? 100 : percent(o.coverage_percent, "coverage_percent"),
-      layer: layer(o.layer, "layer"),
-      scheduled_end_at: instant(o.scheduled_end_at, "scheduled_end_at"),
-      bots: o.bots === undefined ? "like_visitors" : oneOf(o.bots, "bots", BOTS_RULES),
-    };
+  return alone((c) => {
+    if (typeof experiment !== "object" || experiment === null || Array.isArray(experiment)) return c.fail([], "expected an object");
+    return checkEdgeTargeting(c, experiment as Record<string, unknown>, []);
   });
 }
 
 /** An audience on its own (null when absent). */
 export function parseAudience(value: unknown): Parsed<Audience | null> {
-  return run(() => audience(value, ""));
+  return alone((c) => audience(c, value, []));
 }
 
-function holdout(v: unknown, path: string): Holdout {
-  const o = object(v, path, ["id", "slug", "percent", "layer", "goals", "epoch", "shards"]);
-  const id = o.id;
-  if (typeof id !== "number" || !Number.isSafeInteger(id) || id <= 0) throw new Bad(join(path, "id"), "must be a positive integer");
-  const goals =
-    o.goals === undefined
-      ? []
-      : array(o.goals, join(path, "goals"), 20).map((g, i) => {
-          const key = string(g, join(join(path, "goals"), i));
-          const problem = goalKeyProblem(key);
-          if (problem !== null) throw new Bad(join(join(path, "goals"), i), problem);
-          return key;
-        });
-  return {
-    id,
-    slug: slug(o.slug, join(path, "slug")),
-    percent: percent(o.percent, join(path, "percent")),
-    layer: o.layer === undefined || o.layer === null ? null : slug(o.layer, join(path, "layer")),
-    goals,
-    epoch: o.epoch === undefined ? 0 : integer(o.epoch, join(path, "epoch"), 0, Number.MAX_SAFE_INTEGER),
-    shards: o.shards === undefined ? 1 : integer(o.shards, join(path, "shards"), 1, MAX_SHARDS),
+function holdout(c: Checker, v: unknown, path: Path): Checked<Holdout> {
+  const o = c.object(v, path, ["id", "slug", "percent", "layer", "goals", "epoch", "shards"]);
+  if (o === INVALID) return o;
+  const goalKey = (x: unknown, p: Path): Checked<string> => {
+    const key = c.string(x, p);
+    if (key === INVALID) return key;
+    const problem = goalKeyProblem(key);
+    return problem === null ? key : c.fail(p, problem);
   };
+  const h = {
+    id: c.number(o.id, [...path, "id"], { int: true, min: 1 }),
+    slug: slug(c, o.slug, [...path, "slug"]),
+    percent: percent(c, o.percent, [...path, "percent"]),
+    layer: o.layer === undefined || o.layer === null ? null : slug(c, o.layer, [...path, "layer"]),
+    goals: o.goals === undefined ? [] : c.array(o.goals, [...path, "goals"], 0, 20, goalKey),
+    epoch: o.epoch === undefined ? 0 : c.number(o.epoch, [...path, "epoch"], { int: true, min: 0 }),
+    shards: o.shards === undefined ? 1 : c.number(o.shards, [...path, "shards"], { int: true, min: 1, max: MAX_SHARDS }),
+  };
+  return Object.values(h).includes(INVALID) ? INVALID : (h as Holdout);
 }
 
 /** The published config's `holdouts` ([] when absent): ids and slugs unique. */
+export function checkHoldouts(c: Checker, value: unknown, path: Path): Checked<readonly Holdout[]> {
+  if (value === undefined) return [];
+  const list = c.array(value, path, 0, MAX_HOLDOUTS, (x, p) => holdout(c, x, p));
+  if (list === INVALID) return list;
+  const ids = new Set<number>();
+  const slugs = new Set<string>();
+  for (const [i, h] of list.entries()) {
+    if (ids.has(h.id)) return c.fail([...path, i, "id"], `holdout id ${h.id} is used twice`);
+    if (slugs.has(h.slug)) return c.fail([...path, i, "slug"], `holdout slug "${h.slug}" is used twice`);
+    ids.add(h.id);
+    slugs.add(h.slug);
+  }
+  return list;
+}
+
+/** The holdouts list on its own ([] when absent). */
 export function parseHoldouts(value: unknown): Parsed<readonly Holdout[]> {
-  return run(() => {
-    if (value === undefined) return [];
-    const list = array(value, "", MAX_HOLDOUTS).map((h, i) => holdout(h, String(i)));
-    const ids = new Set<number>();
-    const slugs = new Set<string>();
-    list.forEach((h, i) => {
-      if (ids.has(h.id)) throw new Bad(`${i}.id`, `holdout id ${h.id} is used twice`);
-      if (slugs.has(h.slug)) throw new Bad(`${i}.slug`, `holdout slug "${h.slug}" is used twice`);
-      ids.add(h.id);
-      slugs.add(h.slug);
-    });
-    return list;
-  });
+  return alone((c) => checkHoldouts(c, value, []));
 }

@@ -11,7 +11,7 @@
 //   (`normalizePath`: a trailing slash does not count), so `/blog/` and `/blog` are one pattern.
 // A pattern is compiled once per config into one anchored regular expression; a request costs one
 // `RegExp.test` for all the patterns of a condition.
-import { isDotSegment, normalizePath } from "../paths.ts";
+import { isDotSegment, normalizePath, PATH_CHARS_PROBLEM } from "../paths.ts";
 
 const PATTERN_CHARS = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
 export const MAX_PATTERN_LENGTH = 1024;
@@ -20,8 +20,7 @@ export const MAX_PATTERN_LENGTH = 1024;
 export function pathPatternProblem(pattern: string): string | null {
   if (pattern.length === 0 || pattern[0] !== "/") return "a path pattern must start with /";
   if (pattern.length > MAX_PATTERN_LENGTH) return `a path pattern may have at most ${MAX_PATTERN_LENGTH} characters`;
-  if (!PATTERN_CHARS.test(pattern))
-    return "a path pattern may hold only URL path characters and * (no query, fragment, spaces or backslashes)";
+  if (!PATTERN_CHARS.test(pattern)) return `a path pattern, * aside, ${PATH_CHARS_PROBLEM}`;
   for (const segment of pattern.split("/")) {
     if (segment.includes("**") && segment !== "**") return "** must be a whole segment, as in /docs/**";
     if (isDotSegment(segment)) return "a path pattern may not contain . or .. segments, in any encoding";

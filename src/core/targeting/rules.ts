@@ -2,6 +2,7 @@
 // hand-checked parser (parse.ts), so that the two agree on what is valid by construction and the
 // property test between them only has to hold their structure together. Nothing here imports zod.
 import { shareInBuckets } from "../assignment.ts";
+import { UTC_TIMESTAMP } from "../field-rules.ts";
 import { samePathProblem } from "../paths.ts";
 
 /** The experiment slug rule of `src/core/schema.ts` (a test holds the two equal). */
@@ -42,18 +43,9 @@ export function goalKeyProblem(key: string): string | null {
   return "a goal is page_view:<path>, form_submission:<path> or custom:<event name>";
 }
 
-const UTC_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z$/;
-const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
 /**
- * Whether `s` is an instant as the published config carries it: ISO 8601 in UTC with seconds
- * (`2026-03-01T09:00:00Z`, any fraction), a real calendar date. The same set as zod's `z.iso.datetime()`.
+ * An ISO 8601 instant in UTC with a real calendar date (`2026-03-01T09:00:00Z`, any fraction of a
+ * second): the same set as zod's `z.iso.datetime()`, and the same check the edge already makes of
+ * the config's `published_at` (field-rules.ts).
  */
-export function isUtcInstant(s: string): boolean {
-  const m = UTC_INSTANT.exec(s);
-  if (m === null) return false;
-  const [y, mo, d, h, mi, sec] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || sec > 59 || d < 1) return false;
-  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  return d <= (mo === 2 && leap ? 29 : (DAYS[mo - 1] as number));
-}
+export const isUtcInstant = (s: string): boolean => UTC_TIMESTAMP.test(s);

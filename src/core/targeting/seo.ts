@@ -30,12 +30,11 @@ export function variantPagesOf(
 
 /** `scheme://host[:port]` of an absolute URL. */
 function originOf(url: string): string {
-  const scheme = url.indexOf("://");
-  if (scheme === -1) return "";
-  const slash = url.indexOf("/", scheme + 3);
-  const end = slash === -1 ? url.length : slash;
-  const q = url.indexOf("?", scheme + 3);
-  return url.slice(0, q !== -1 && q < end ? q : end);
+  try {
+    return new URL(url).origin; // a direct request for a variant page is rare: parsing is fine here
+  } catch {
+    return "";
+  }
 }
 
 /** The headers for a direct request of a variant page, or null when `path` (normalized) is not one. */
