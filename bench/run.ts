@@ -9,12 +9,13 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { hashString } from "../src/core/hash.ts";
 import { EDGE_CONFIG_KEY } from "../src/names.ts";
+import { growthbookVars } from "./growthbook.ts";
 import { COMPAT, CONNECTIONS, needWrk, PIN, pinned, SECONDS, type WrkResult, waitForPort, wrk } from "./harness.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const BUILD = join(ROOT, "bench", ".build");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
-const PORT = { passthrough: 9101, sgen: 9102, sgenNoCount: 9103, kv: 9104, passthroughB: 9105, floor: 9106 };
+const PORT = { passthrough: 9101, sgen: 9102, sgenNoCount: 9103, kv: 9104, passthroughB: 9105, floor: 9106, growthbook: 9107 };
 
 const run = (cmd: string, args: string[]) =>
   execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } });
@@ -24,7 +25,8 @@ function build(): { bundle: string; deploySize: number; deployGzip: number } {
   mkdirSync(BUILD, { recursive: true });
   run("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(BUILD, "sgen"), "-c", "bench/wrangler.bench.toml"]);
   run("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(BUILD, "deploy"), "-c", "wrangler.toml"]);
-  const deployed = readFileSync(join(BUILD, "deploy", "worker.js"));
+  run("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(BUILD, "growthbook"), "-c", "bench/wrangler.growthbook.toml"]);
+  const deployed = readFileSync(join(BUILD, "deploy", "index.js")); // main = src/worker/index.ts
   const config = {
     schema_version: 1,
     revision: 1,
@@ -118,6 +120,15 @@ const config :Workerd.Config = (
       compatibilityDate = "${COMPAT}",
       bindings = [(name = "ORIGIN", service = "origin")]
     )),
+    (name = "growthbook", worker = (
+      modules = [(name = "growthbook.js", esModule = embed "growthbook/growthbook.js")],
+      compatibilityDate = "${COMPAT}",
+      bindings = [${Object.entries(growthbookVars(PORT.growthbook))
+        .map(([k, v]) => `(name = "${k}", text = ${JSON.stringify(v)})`)
+        .join(", ")}],
+      # Its fetch of the origin (PROXY_TARGET) goes to the same origin service as everyone's.
+      globalOutbound = "origin"
+    )),
     ${sgenService("sgen", true)},
     ${sgenService("sgen-nocount", false)},
     (name = "do-storage", disk = (path = "${join(BUILD, "do")}", writable = true))
@@ -128,6 +139,7 @@ const config :Workerd.Config = (
     (name = "floor", address = "127.0.0.1:${PORT.floor}", http = (), service = "floor"),
     (name = "sgen", address = "127.0.0.1:${PORT.sgen}", http = (), service = "sgen"),
     (name = "sgen-nocount", address = "127.0.0.1:${PORT.sgenNoCount}", http = (), service = "sgen-nocount"),
+    (name = "growthbook", address = "127.0.0.1:${PORT.growthbook}", http = (), service = "growthbook"),
     (name = "kv", address = "127.0.0.1:${PORT.kv}", http = (), service = "kv")
   ]
 );
@@ -176,6 +188,33 @@ function hashNanos(): number {
   return median(samples);
 }
 
+/**
+ * Checks that GrowthBook's edge app does the same work as sgen-ab's (new visitors get a cookie and either
+ * page, about half each), and returns a returning visitor's Cookie header that it assigns to /pricing-b.
+ */
+async function checkGrowthbook(url: string): Promise<string> {
+  let variant = 0;
+  let returning: string | undefined;
+  const n = 200;
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${url}/pricing`);
+    const body = await res.text();
+    const cookie = res.headers.get("set-cookie") ?? "";
+    const id = /gbuuid=([^;]+)/.exec(cookie)?.[1];
+    if (res.status !== 200 || id === undefined) throw new Error(`GrowthBook's edge app answered ${res.status} without its cookie`);
+    if (body.includes("<title>Pricing B</title>")) {
+      variant++;
+      returning ??= `gbuuid=${id}`;
+    }
+  }
+  if (returning === undefined || variant < n * 0.35 || variant > n * 0.65) {
+    throw new Error(`GrowthBook's edge app served the variant page to ${variant} of ${n} new visitors`);
+  }
+  const again = await (await fetch(`${url}/pricing`, { headers: { cookie: returning } })).text();
+  if (!again.includes("<title>Pricing B</title>")) throw new Error("GrowthBook's edge app did not keep a visitor's variant");
+  return returning;
+}
+
 async function main(): Promise<void> {
   needWrk("npm run bench");
   console.log(
@@ -193,6 +232,9 @@ async function main(): Promise<void> {
     const returningCookie = "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-pricing-page-layout=b";
     const visitScript = join(ROOT, "bench", "new-visitor-converts.lua");
 
+    // GrowthBook's returning visitor is one whose gbuuid it assigns to the variant page, like sgen-ab's.
+    const gbReturningCookie = await checkGrowthbook(base(PORT.growthbook));
+
     // Warm up every path once, so no round pays for JIT or the first KV read.
     for (const [url, cookie] of [
       [`${base(PORT.passthrough)}/pricing`, undefined],
@@ -200,6 +242,8 @@ async function main(): Promise<void> {
       [`${base(PORT.sgen)}/pricing`, returningCookie],
       [`${base(PORT.sgenNoCount)}/pricing`, undefined],
       [`${base(PORT.floor)}/pricing`, undefined],
+      [`${base(PORT.growthbook)}/pricing`, undefined],
+      [`${base(PORT.growthbook)}/pricing`, gbReturningCookie],
     ] as const) {
       wrk(url, { seconds: 2, ...(cookie === undefined ? {} : { cookie }) });
     }
@@ -214,6 +258,8 @@ async function main(): Promise<void> {
       homePlain: () => wrk(`${base(PORT.sgen)}/`, { cookie: "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-home-hero=a" }),
       floorReturning: () => wrk(`${base(PORT.floor)}/pricing`, { cookie: returningCookie }),
       floorNew: () => wrk(`${base(PORT.floor)}/pricing`),
+      growthbookReturning: () => wrk(`${base(PORT.growthbook)}/pricing`, { cookie: gbReturningCookie }),
+      growthbookNew: () => wrk(`${base(PORT.growthbook)}/pricing`),
       homeOverride: () => wrk(`${base(PORT.sgen)}/`, { cookie: "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-home-hero=b" }),
     };
     // Paired, alternating runs: each scenario is measured right beside its baseline (ABBA order), many
@@ -230,7 +276,11 @@ async function main(): Promise<void> {
       | "floorReturning"
       | "floorNew"
       | "returningVsFloor"
-      | "newVsFloor";
+      | "newVsFloor"
+      | "growthbookReturning"
+      | "growthbookNew"
+      | "returningVsGrowthbook"
+      | "newVsGrowthbook";
     const pairs: Array<[Key, Name, Name]> = [
       // A/A: an identical passthrough against the first: how far a ratio moves when nothing differs.
       ["aa", "passthroughB", "passthrough"],
@@ -243,6 +293,11 @@ async function main(): Promise<void> {
       ["floorNew", "floorNew", "passthrough"],
       ["returningVsFloor", "returning", "floorReturning"],
       ["newVsFloor", "newVisitor", "floorNew"],
+      // GrowthBook's edge app, the same experiment: against the passthrough, and sgen-ab back to back with it.
+      ["growthbookReturning", "growthbookReturning", "passthrough"],
+      ["growthbookNew", "growthbookNew", "passthrough"],
+      ["returningVsGrowthbook", "returning", "growthbookReturning"],
+      ["newVsGrowthbook", "newVisitor", "growthbookNew"],
     ];
     const ratios: Record<Key, number[]> = {
       aa: [],
@@ -254,6 +309,10 @@ async function main(): Promise<void> {
       floorNew: [],
       returningVsFloor: [],
       newVsFloor: [],
+      growthbookReturning: [],
+      growthbookNew: [],
+      returningVsGrowthbook: [],
+      newVsGrowthbook: [],
     };
     const rps: Record<Name, number[]> = {
       passthrough: [],
@@ -266,6 +325,8 @@ async function main(): Promise<void> {
       homeOverride: [],
       floorReturning: [],
       floorNew: [],
+      growthbookReturning: [],
+      growthbookNew: [],
     };
     for (let r = 0; r < ROUNDS; r++) {
       const line: string[] = [];
@@ -333,6 +394,10 @@ async function main(): Promise<void> {
         floorNewVisitor: median(ratios.floorNew),
         returningVsFloor: median(ratios.returningVsFloor),
         newVisitorVsFloor: median(ratios.newVsFloor),
+        growthbookReturning: median(ratios.growthbookReturning),
+        growthbookNewVisitor: median(ratios.growthbookNew),
+        returningVsGrowthbook: median(ratios.returningVsGrowthbook),
+        newVisitorVsGrowthbook: median(ratios.newVsGrowthbook),
       },
       ratioRange: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, [Math.min(...v), Math.max(...v)]])),
       addedMedianLatencyMs: median(latency.returning) - median(latency.passthrough),
@@ -363,8 +428,12 @@ async function main(): Promise<void> {
 | override variant (2 overrides on the home page), × the same page served plain through sgen-ab | ${f(results.ratio.overrideVsPlain)} (${range("override")}) | |
 | the floor (bench/entries/floor.js, the least any edge Worker does), returning visitor, × passthrough | ${f(results.ratio.floorReturning)} (${range("floorReturning")}) | |
 | the floor, new visitor, × passthrough | ${f(results.ratio.floorNewVisitor)} (${range("floorNew")}) | |
-| sgen-ab returning visitor × the floor (sgen-ab's own cost) | ${f(results.ratio.returningVsFloor)} (${range("returningVsFloor")}) | |
-| sgen-ab new visitor × the floor | ${f(results.ratio.newVisitorVsFloor)} (${range("newVsFloor")}) | |
+| sgen-ab returning visitor × the floor (sgen-ab's own cost) | ${f(results.ratio.returningVsFloor)} (${range("returningVsFloor")}) | ≥ 0.97 |
+| sgen-ab new visitor × the floor | ${f(results.ratio.newVisitorVsFloor)} (${range("newVsFloor")}) | ≥ 0.97 |
+| GrowthBook's edge app, returning visitor, × passthrough | ${f(results.ratio.growthbookReturning)} (${range("growthbookReturning")}) | |
+| GrowthBook's edge app, new visitor, × passthrough | ${f(results.ratio.growthbookNewVisitor)} (${range("growthbookNew")}) | |
+| sgen-ab × GrowthBook, returning visitor, back to back | ${f(results.ratio.returningVsGrowthbook)} (${range("returningVsGrowthbook")}) | ≥ 1.6 |
+| sgen-ab × GrowthBook, new visitor, back to back | ${f(results.ratio.newVisitorVsGrowthbook)} (${range("newVsGrowthbook")}) | ≥ 1.6 |
 | added median latency at one connection | ${f(results.addedMedianLatencyMs * 1000, 0)} µs (${f(results.latencyMs.passthrough)} → ${f(results.latencyMs.returning)} ms) | |
 | Durable Object requests per 1,000 returning-visitor page views | ${f(results.per1000ReturningPageViews.durableObjectRequests, 2)} | ≤ 2 |
 | KV reads per 1,000 returning-visitor page views | ${f(results.per1000ReturningPageViews.kvReads, 2)} | ≤ 1 |
