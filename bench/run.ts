@@ -15,7 +15,17 @@ import { COMPAT, CONNECTIONS, needWrk, PIN, pinned, SECONDS, type WrkResult, wai
 const ROOT = join(import.meta.dirname, "..");
 const BUILD = join(ROOT, "bench", ".build");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
-const PORT = { passthrough: 9101, sgen: 9102, sgenNoCount: 9103, kv: 9104, passthroughB: 9105, floor: 9106, growthbook: 9107 };
+const PORT = {
+  passthrough: 9101,
+  sgen: 9102,
+  sgenNoCount: 9103,
+  kv: 9104,
+  passthroughB: 9105,
+  floor: 9106,
+  growthbook: 9107,
+  sgenRemote: 9108,
+  objects: 9109,
+};
 
 const run = (cmd: string, args: string[]) =>
   execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } });
@@ -79,17 +89,22 @@ function build(): { bundle: string; deploySize: number; deployGzip: number } {
   writeFileSync(join(BUILD, "kv.js"), kv);
   for (const f of ["origin.js", "passthrough.js", "floor.js"]) writeFileSync(join(BUILD, f), readFileSync(join(ROOT, "bench/entries", f)));
   mkdirSync(join(BUILD, "do"), { recursive: true });
-  const sgenService = (name: string, counting: boolean) => `(name = "${name}", worker = (
+  // counting: "here" binds the run-data and catalog objects in this process, "remote" reaches them in
+  // the objects' process (objects.capnp, the other core) over a socket, "none" counts nothing.
+  const sgenService = (name: string, counting: "here" | "remote" | "none") => `(name = "${name}", worker = (
       modules = [(name = "worker.js", esModule = embed "sgen/sgen-bench.js")],
       compatibilityDate = "${COMPAT}",
       bindings = [
         (name = "ORIGIN", service = "origin"),
         (name = "SGEN_CONFIG", kvNamespace = "kv")${
-          counting
+          counting === "here"
             ? `,
         (name = "SGEN_RUN_DATA", durableObjectNamespace = "BenchRunData"),
         (name = "SGEN_CATALOG", durableObjectNamespace = "BenchCatalog")`
-            : ""
+            : counting === "remote"
+              ? `,
+        (name = "REMOTE_OBJECTS", service = "objects-remote")`
+              : ""
         }
       ],
       durableObjectNamespaces = [
@@ -98,6 +113,31 @@ function build(): { bundle: string; deploySize: number; deployGzip: number } {
       ],
       durableObjectStorage = (localDisk = "do-storage")
     ))`;
+  mkdirSync(join(BUILD, "do-remote"), { recursive: true });
+  writeFileSync(
+    join(BUILD, "objects.capnp"),
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "objects", worker = (
+      modules = [(name = "worker.js", esModule = embed "sgen/sgen-bench.js")],
+      compatibilityDate = "${COMPAT}",
+      bindings = [
+        (name = "SGEN_RUN_DATA", durableObjectNamespace = "BenchRunData"),
+        (name = "SGEN_CATALOG", durableObjectNamespace = "BenchCatalog")
+      ],
+      durableObjectNamespaces = [
+        (className = "BenchRunData", uniqueKey = "objects-run-data", enableSql = true),
+        (className = "BenchCatalog", uniqueKey = "objects-catalog", enableSql = true)
+      ],
+      durableObjectStorage = (localDisk = "do-storage")
+    )),
+    (name = "do-storage", disk = (path = "${join(BUILD, "do-remote")}", writable = true))
+  ],
+  sockets = [(name = "objects", address = "127.0.0.1:${PORT.objects}", http = (), service = "objects")]
+);
+`,
+  );
   writeFileSync(
     join(BUILD, "config.capnp"),
     `using Workerd = import "/workerd/workerd.capnp";
@@ -129,8 +169,10 @@ const config :Workerd.Config = (
       # Its fetch of the origin (PROXY_TARGET) goes to the same origin service as everyone's.
       globalOutbound = "origin"
     )),
-    ${sgenService("sgen", true)},
-    ${sgenService("sgen-nocount", false)},
+    ${sgenService("sgen", "here")},
+    ${sgenService("sgen-nocount", "none")},
+    ${sgenService("sgen-remote", "remote")},
+    (name = "objects-remote", external = (address = "127.0.0.1:${PORT.objects}", http = ())),
     (name = "do-storage", disk = (path = "${join(BUILD, "do")}", writable = true))
   ],
   sockets = [
@@ -140,6 +182,7 @@ const config :Workerd.Config = (
     (name = "sgen", address = "127.0.0.1:${PORT.sgen}", http = (), service = "sgen"),
     (name = "sgen-nocount", address = "127.0.0.1:${PORT.sgenNoCount}", http = (), service = "sgen-nocount"),
     (name = "growthbook", address = "127.0.0.1:${PORT.growthbook}", http = (), service = "growthbook"),
+    (name = "sgen-remote", address = "127.0.0.1:${PORT.sgenRemote}", http = (), service = "sgen-remote"),
     (name = "kv", address = "127.0.0.1:${PORT.kv}", http = (), service = "kv")
   ]
 );
@@ -191,29 +234,40 @@ function hashNanos(): number {
 /**
  * Checks that GrowthBook's edge app does the same work as sgen-ab's (new visitors get a cookie and either
  * page, about half each), and returns a returning visitor's Cookie header that it assigns to /pricing-b.
+ * Also says how often a new visitor shown the variant page is shown it again with the cookie it was given
+ * (see bench/README.md: this version hashes another id than the one it puts in the cookie).
  */
 async function checkGrowthbook(url: string): Promise<string> {
+  const servesB = async (cookie?: string) => {
+    const res = await fetch(`${url}/pricing`, cookie === undefined ? {} : { headers: { cookie } });
+    const body = await res.text();
+    if (res.status !== 200) throw new Error(`GrowthBook's edge app answered ${res.status}`);
+    return { b: body.includes("<title>Pricing B</title>"), id: /gbuuid=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1] };
+  };
   let variant = 0;
+  let kept = 0;
   let returning: string | undefined;
   const n = 200;
   for (let i = 0; i < n; i++) {
-    const res = await fetch(`${url}/pricing`);
-    const body = await res.text();
-    const cookie = res.headers.get("set-cookie") ?? "";
-    const id = /gbuuid=([^;]+)/.exec(cookie)?.[1];
-    if (res.status !== 200 || id === undefined) throw new Error(`GrowthBook's edge app answered ${res.status} without its cookie`);
-    if (body.includes("<title>Pricing B</title>")) {
-      variant++;
-      returning ??= `gbuuid=${id}`;
+    const first = await servesB();
+    if (first.id === undefined) throw new Error("GrowthBook's edge app set no visitor cookie");
+    if (!first.b) continue;
+    variant++;
+    const cookie = `gbuuid=${first.id}`;
+    if ((await servesB(cookie)).b && (await servesB(cookie)).b) {
+      kept++;
+      returning ??= cookie;
     }
   }
   if (returning === undefined || variant < n * 0.35 || variant > n * 0.65) {
     throw new Error(`GrowthBook's edge app served the variant page to ${variant} of ${n} new visitors`);
   }
-  const again = await (await fetch(`${url}/pricing`, { headers: { cookie: returning } })).text();
-  if (!again.includes("<title>Pricing B</title>")) throw new Error("GrowthBook's edge app did not keep a visitor's variant");
+  console.log(`GrowthBook's edge app: ${variant} of ${n} new visitors shown /pricing-b; ${kept} of them shown it again with their cookie`);
+  growthbookStickiness = kept / variant;
   return returning;
 }
+
+let growthbookStickiness = Number.NaN;
 
 async function main(): Promise<void> {
   needWrk("npm run bench");
@@ -224,6 +278,10 @@ async function main(): Promise<void> {
   );
   const built = build();
   const workerd = spawn(...pinned(1, join(ROOT, "node_modules/.bin/workerd"), ["serve", join(BUILD, "config.capnp"), "--experimental"]), {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  // The objects' process: run-data and catalog objects on the other core, as they run elsewhere on Cloudflare.
+  const objects = spawn(...pinned(0, join(ROOT, "node_modules/.bin/workerd"), ["serve", join(BUILD, "objects.capnp"), "--experimental"]), {
     stdio: ["ignore", "inherit", "inherit"],
   });
   try {
@@ -241,6 +299,7 @@ async function main(): Promise<void> {
       [`${base(PORT.passthroughB)}/pricing`, undefined],
       [`${base(PORT.sgen)}/pricing`, returningCookie],
       [`${base(PORT.sgenNoCount)}/pricing`, undefined],
+      [`${base(PORT.sgenRemote)}/pricing`, undefined],
       [`${base(PORT.floor)}/pricing`, undefined],
       [`${base(PORT.growthbook)}/pricing`, undefined],
       [`${base(PORT.growthbook)}/pricing`, gbReturningCookie],
@@ -255,6 +314,7 @@ async function main(): Promise<void> {
       returning: () => wrk(`${base(PORT.sgen)}/pricing`, { cookie: returningCookie }),
       newVisitor: () => wrk(`${base(PORT.sgenNoCount)}/pricing`),
       counting: () => wrk(`${base(PORT.sgen)}/pricing`, { script: visitScript }),
+      countingRemote: () => wrk(`${base(PORT.sgenRemote)}/pricing`, { script: visitScript }),
       homePlain: () => wrk(`${base(PORT.sgen)}/`, { cookie: "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-home-hero=a" }),
       floorReturning: () => wrk(`${base(PORT.floor)}/pricing`, { cookie: returningCookie }),
       floorNew: () => wrk(`${base(PORT.floor)}/pricing`),
@@ -272,6 +332,7 @@ async function main(): Promise<void> {
       | "returning"
       | "newVisitor"
       | "counting"
+      | "countingRemote"
       | "override"
       | "floorReturning"
       | "floorNew"
@@ -287,6 +348,8 @@ async function main(): Promise<void> {
       ["returning", "returning", "passthrough"],
       ["newVisitor", "newVisitor", "passthrough"],
       ["counting", "counting", "passthroughScripted"],
+      // The same with the objects in the other process: the page's cost of counting, not the SQLite writes'.
+      ["countingRemote", "countingRemote", "passthroughScripted"],
       ["override", "homeOverride", "homePlain"],
       // The floor (bench/entries/floor.js): the runtime's share of the cost, and sgen-ab's own above it.
       ["floorReturning", "floorReturning", "passthrough"],
@@ -304,6 +367,7 @@ async function main(): Promise<void> {
       returning: [],
       newVisitor: [],
       counting: [],
+      countingRemote: [],
       override: [],
       floorReturning: [],
       floorNew: [],
@@ -321,6 +385,7 @@ async function main(): Promise<void> {
       returning: [],
       newVisitor: [],
       counting: [],
+      countingRemote: [],
       homePlain: [],
       homeOverride: [],
       floorReturning: [],
@@ -372,6 +437,16 @@ async function main(): Promise<void> {
     };
     const billReturning = await bill(scenarios.returning);
     const billCounting = await bill(scenarios.counting);
+    // Counting with the objects in the other process: the events must arrive there, all of them.
+    const remoteBefore = await getJson(`${base(PORT.objects)}/__bench/stats`);
+    const remoteRun = scenarios.countingRemote();
+    await getJson(`${base(PORT.sgenRemote)}/__bench/flush`);
+    await new Promise((r) => setTimeout(r, 500));
+    const remoteAfter = await getJson(`${base(PORT.objects)}/__bench/stats`);
+    const billRemote = {
+      durableObjectRequests: (1000 * ((remoteAfter.runDataRequests ?? 0) - (remoteBefore.runDataRequests ?? 0))) / remoteRun.requests,
+      events: (1000 * ((remoteAfter.events ?? 0) - (remoteBefore.events ?? 0))) / remoteRun.requests,
+    };
 
     const ingest = (await getJson(`${base(PORT.sgen)}/__bench/ingest-rate?seconds=3`)) as { events: number; seconds: number };
     const hashNs = hashNanos();
@@ -389,6 +464,7 @@ async function main(): Promise<void> {
         returning: median(ratios.returning),
         newVisitor: median(ratios.newVisitor),
         counting: median(ratios.counting),
+        countingRemote: median(ratios.countingRemote),
         overrideVsPlain: median(ratios.override),
         floorReturning: median(ratios.floorReturning),
         floorNewVisitor: median(ratios.floorNew),
@@ -408,6 +484,8 @@ async function main(): Promise<void> {
         kvReads: billCounting.kvReads,
         events: billCounting.events,
       },
+      per1000CountingRequestsObjectsElsewhere: billRemote,
+      growthbookNewVisitorsKeptVariant: growthbookStickiness,
       runDataEventsPerSecond: ingest.events / ingest.seconds,
       hashNsPerCall57Bytes: hashNsWorkerd,
       hashNsPerCall57BytesNode: hashNs,
@@ -424,7 +502,8 @@ async function main(): Promise<void> {
 | A/A: a second, identical passthrough × the first (the measurement's own spread) | ${f(results.ratio.aa)} (${range("aa")}) | 1 |
 | returning visitor, × passthrough (median of pairs; range) | ${f(results.ratio.returning)} (${range("returning")}) | ≥ 0.95 |
 | new visitor (new id and cookies, counting off), × passthrough | ${f(results.ratio.newVisitor)} (${range("newVisitor")}) | ≥ 0.92 |
-| new visitors converting, exposure and conversion counting on, × passthrough | ${f(results.ratio.counting)} (${range("counting")}) | ≥ 0.90 |
+| new visitors converting, counting on, objects in the same process, × passthrough | ${f(results.ratio.counting)} (${range("counting")}) | |
+| the same, objects in a second workerd process on the other core (as in production), × passthrough | ${f(results.ratio.countingRemote)} (${range("countingRemote")}) | |
 | override variant (2 overrides on the home page), × the same page served plain through sgen-ab | ${f(results.ratio.overrideVsPlain)} (${range("override")}) | |
 | the floor (bench/entries/floor.js, the least any edge Worker does), returning visitor, × passthrough | ${f(results.ratio.floorReturning)} (${range("floorReturning")}) | |
 | the floor, new visitor, × passthrough | ${f(results.ratio.floorNewVisitor)} (${range("floorNew")}) | |
@@ -438,12 +517,14 @@ async function main(): Promise<void> {
 | Durable Object requests per 1,000 returning-visitor page views | ${f(results.per1000ReturningPageViews.durableObjectRequests, 2)} | ≤ 2 |
 | KV reads per 1,000 returning-visitor page views | ${f(results.per1000ReturningPageViews.kvReads, 2)} | ≤ 1 |
 | Durable Object requests per 1,000 requests, counting on (half new visitors, half conversions) | ${f(results.per1000CountingRequests.durableObjectRequests, 2)} (${f(results.per1000CountingRequests.events, 0)} events) | |
+| the same, objects in the other process: requests reaching them per 1,000 requests | ${f(results.per1000CountingRequestsObjectsElsewhere.durableObjectRequests, 2)} (${f(results.per1000CountingRequestsObjectsElsewhere.events, 0)} events) | |
 | events per second one run-data object absorbs, 500-event batches of new visitors (random UUIDs) | ${f(results.runDataEventsPerSecond, 0)} | |
 | hash, ns per call, 57-byte key, in workerd (Node 22: ${f(results.hashNsPerCall57BytesNode, 1)}) | ${f(results.hashNsPerCall57Bytes, 1)} | ≤ 150 |
 | deployable Worker bundle (wrangler deploy --dry-run) | ${(results.deployBundleBytes / 1024).toFixed(1)} KiB (${(results.deployBundleGzipBytes / 1024).toFixed(1)} KiB gzip) | |
 `);
   } finally {
     workerd.kill("SIGTERM");
+    objects.kill("SIGTERM");
   }
 }
 

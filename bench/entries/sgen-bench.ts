@@ -25,6 +25,38 @@ export class BenchCatalog extends CatalogObject {
 
 const worker = createWorker<SgenEnv>({ admin: false });
 
+interface BenchEnv extends SgenEnv {
+  /**
+   * Counting as in production: the run-data and catalog objects in a second workerd process (on the
+   * other core), reached over a socket. This Worker's run-data namespace is then a stand-in that posts
+   * each batch there; the second process hands it to its own namespace (`/__bench/objects-ingest` below).
+   */
+  REMOTE_OBJECTS?: Fetcher;
+}
+
+/** A run-data namespace whose objects live in the other process: one HTTP request per batch. */
+function remoteRunData(remote: Fetcher): NonNullable<SgenEnv["SGEN_RUN_DATA"]> {
+  const stub = (name: string) => ({
+    async ingest(shard: number, events: readonly RunEvent[]) {
+      const res = await remote.fetch("http://objects/__bench/objects-ingest", {
+        method: "POST",
+        body: JSON.stringify({ name, shard, events }),
+      });
+      if (!res.ok) throw new Error(`the objects' process answered ${res.status}`);
+    },
+  });
+  return { idFromName: (name: string) => name, get: stub } as unknown as NonNullable<SgenEnv["SGEN_RUN_DATA"]>;
+}
+
+let remoteEnv: { of: BenchEnv; env: BenchEnv } | undefined;
+
+/** The env the Worker sees: the bindings as they are, or with the stand-in when the objects are remote. */
+function workerEnv(env: BenchEnv): BenchEnv {
+  if (env.REMOTE_OBJECTS === undefined) return env;
+  if (remoteEnv?.of !== env) remoteEnv = { of: env, env: { ...env, SGEN_RUN_DATA: remoteRunData(env.REMOTE_OBJECTS) } };
+  return remoteEnv.env;
+}
+
 /**
  * Sends `seconds` worth of batches of new visitors (random UUIDs, as the edge issues them; one in ten
  * converts) to one run-data object, one batch after another, and says how many events it absorbed.
@@ -67,10 +99,20 @@ function hashLoop(n: number): Response {
   return new Response(String(sink));
 }
 
+/** In the objects' process: one batch from the pages' process, handed to the run-data object it names. */
+async function ingestRemote(request: Request, env: SgenEnv): Promise<Response> {
+  const ns = env.SGEN_RUN_DATA;
+  if (ns === undefined) return new Response("no run-data binding", { status: 500 });
+  const { name, shard, events } = (await request.json()) as { name: string; shard: number; events: RunEvent[] };
+  await ns.get(ns.idFromName(name)).ingest(shard, events);
+  return new Response(null, { status: 204 });
+}
+
 export default {
-  async fetch(request: Request, env: SgenEnv, ctx: ExecutionContext): Promise<Response> {
+  async fetch(request: Request, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
     // The benchmark's own routes are matched without parsing the URL, so the harness adds no cost of its own.
-    if (!request.url.includes("/__bench/")) return worker.fetch(request, env, ctx);
+    if (!request.url.includes("/__bench/")) return worker.fetch(request, workerEnv(env), ctx);
+    if (request.url.endsWith("/__bench/objects-ingest")) return ingestRemote(request, env);
     const path = new URL(request.url).pathname;
     if (path === "/__bench/stats") return Response.json(counters);
     if (path === "/__bench/flush") {
@@ -82,6 +124,6 @@ export default {
       const q = new URL(request.url).searchParams;
       return ingestRate(env, Number(q.get("seconds") ?? 3), Number(q.get("batch") ?? 500));
     }
-    return worker.fetch(request, env, ctx);
+    return worker.fetch(request, workerEnv(env), ctx);
   },
-} satisfies ExportedHandler<SgenEnv>;
+} satisfies ExportedHandler<BenchEnv>;
