@@ -7,10 +7,12 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { parseEdgeConfig } from "../src/core/edge-config.ts";
 import { hashString } from "../src/core/hash.ts";
 import { EDGE_CONFIG_KEY } from "../src/names.ts";
 import { growthbookVars } from "./growthbook.ts";
 import { COMPAT, CONNECTIONS, needWrk, PIN, pinned, SECONDS, type WrkResult, waitForPort, wrk } from "./harness.ts";
+import { benchConfig } from "./scenario.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const BUILD = join(ROOT, "bench", ".build");
@@ -37,51 +39,9 @@ function build(): { bundle: string; deploySize: number; deployGzip: number } {
   run("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(BUILD, "deploy"), "-c", "wrangler.toml"]);
   run("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(BUILD, "growthbook"), "-c", "bench/wrangler.growthbook.toml"]);
   const deployed = readFileSync(join(BUILD, "deploy", "index.js")); // main = src/worker/index.ts
-  const config = {
-    schema_version: 1,
-    revision: 1,
-    published_at: new Date().toISOString(),
-    experiments: [
-      {
-        id: 1,
-        slug: "pricing-page-layout",
-        target_page: "/pricing",
-        state: "live",
-        variants: [
-          { slug: "a", page: "/pricing", traffic_share: 50 },
-          { slug: "b", page: "/pricing-b", traffic_share: 50 },
-        ],
-        shipped_variant_slug: null,
-        conversion_event: { type: "page_view", path: "/thanks" },
-        secondary_goals: [],
-        epoch: 0,
-        shards: 4,
-      },
-      {
-        // The same home page served plain (a) or edited in the stream by two overrides (b).
-        id: 2,
-        slug: "home-hero",
-        target_page: "/",
-        state: "live",
-        variants: [
-          { slug: "a", traffic_share: 50 },
-          {
-            slug: "b",
-            traffic_share: 50,
-            overrides: [
-              { selector: "h1#headline", action: "set_text", value: "A new headline" },
-              { selector: "p.promo", action: "remove" },
-            ],
-          },
-        ],
-        shipped_variant_slug: null,
-        conversion_event: { type: "page_view", path: "/thanks" },
-        secondary_goals: [],
-        epoch: 0,
-        shards: 4,
-      },
-    ],
-  };
+  const config = benchConfig();
+  const parsed = parseEdgeConfig(config);
+  if (!parsed.ok) throw new Error(`the benchmark's config is refused by the edge: ${JSON.stringify(parsed.problems)}`);
   const kv = readFileSync(join(ROOT, "bench/entries/kv.js"), "utf8").replace(
     "globalThis.__SEED__ ?? {}",
     JSON.stringify({ [EDGE_CONFIG_KEY]: JSON.stringify(config) }),

@@ -14,6 +14,67 @@ export class BenchRunData extends RunDataObject {
     counters.events += events.length;
     return super.ingest(shard, events);
   }
+
+  /**
+   * Bench only: grows this shard's tables by `rows` exposures (random 16-byte visitor keys, as the edge's
+   * UUIDs are stored) and a tenth as many conversions, straight into SQLite in large transactions, so
+   * that the ingest rate of a shard holding millions of rows can be measured without sending them all.
+   * Returns the rows the sample holds.
+   */
+  benchFill(rows: number): number {
+    const sql = this.ctx.storage.sql;
+    const CHUNK = 250_000;
+    for (let done = 0; done < rows; done += CHUNK) {
+      const n = Math.min(CHUNK, rows - done);
+      this.ctx.storage.transactionSync(() => {
+        sql.exec(
+          `WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ?)
+           INSERT OR IGNORE INTO sample (epoch, visitor, variant, day) SELECT 0, randomblob(16), CASE i % 2 WHEN 0 THEN 'a' ELSE 'b' END, 20400 + i % 30 FROM c`,
+          n,
+        );
+        sql.exec(
+          `WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ?)
+           INSERT OR IGNORE INTO conversions (epoch, goal, visitor, variant, at) SELECT 0, 'page_view:/thanks', randomblob(16), CASE i % 2 WHEN 0 THEN 'a' ELSE 'b' END, 1762560000000 FROM c`,
+          Math.ceil(n / 10),
+        );
+      });
+    }
+    return sql.exec("SELECT count(*) AS n FROM sample").one().n as number;
+  }
+
+  /**
+   * Bench only: `days` days of run-data for `epoch` ending today, as a shard holds them after an
+   * experiment ran that long (daily exposures and conversions per variant, and their totals).
+   */
+  benchDays(epoch: number, days: number, goal: string): void {
+    const sql = this.ctx.storage.sql;
+    const today = Math.floor(Date.now() / 86_400_000);
+    this.ctx.storage.transactionSync(() => {
+      for (const variant of ["a", "b"]) {
+        for (let d = 0; d < days; d++) {
+          const day = new Date((today - days + 1 + d) * 86_400_000).toISOString().slice(0, 10);
+          sql.exec("INSERT OR REPLACE INTO daily (epoch, day, goal, variant, n) VALUES (?, ?, '', ?, 250)", epoch, day, variant);
+          sql.exec(
+            "INSERT OR REPLACE INTO daily (epoch, day, goal, variant, n) VALUES (?, ?, ?, ?, ?)",
+            epoch,
+            day,
+            goal,
+            variant,
+            variant === "a" ? 25 : 28,
+          );
+        }
+        sql.exec("INSERT OR REPLACE INTO counts (epoch, goal, variant, n, last_at) VALUES (?, '', ?, ?, NULL)", epoch, variant, 250 * days);
+        sql.exec(
+          "INSERT OR REPLACE INTO counts (epoch, goal, variant, n, last_at) VALUES (?, ?, ?, ?, ?)",
+          epoch,
+          goal,
+          variant,
+          (variant === "a" ? 25 : 28) * days,
+          Date.now(),
+        );
+      }
+    });
+  }
 }
 
 export class BenchCatalog extends CatalogObject {
@@ -24,8 +85,12 @@ export class BenchCatalog extends CatalogObject {
 }
 
 const worker = createWorker<SgenEnv>({ admin: false });
+// With the admin API and pages, for the catalog's curve (npm run bench:curves, CURVES=catalog).
+const withAdmin = createWorker<SgenEnv>();
 
 interface BenchEnv extends SgenEnv {
+  /** Serve the admin API and pages too (the catalog's curve). */
+  BENCH_ADMIN?: string;
   /**
    * Counting as in production: the run-data and catalog objects in a second workerd process (on the
    * other core), reached over a socket. This Worker's run-data namespace is then a stand-in that posts
@@ -61,10 +126,10 @@ function workerEnv(env: BenchEnv): BenchEnv {
  * Sends `seconds` worth of batches of new visitors (random UUIDs, as the edge issues them; one in ten
  * converts) to one run-data object, one batch after another, and says how many events it absorbed.
  */
-async function ingestRate(env: SgenEnv, seconds: number, batchSize: number): Promise<Response> {
+async function ingestRate(env: SgenEnv, seconds: number, batchSize: number, object: string | null): Promise<Response> {
   const ns = env.SGEN_RUN_DATA;
   if (ns === undefined) return new Response("no run-data binding", { status: 500 });
-  const stub = ns.get(ns.idFromName(`bench-ingest-${crypto.randomUUID()}`));
+  const stub = ns.get(ns.idFromName(object ?? `bench-ingest-${crypto.randomUUID()}`));
   const started = Date.now();
   let events = 0;
   let n = 0;
@@ -111,7 +176,7 @@ async function ingestRemote(request: Request, env: SgenEnv): Promise<Response> {
 export default {
   async fetch(request: Request, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
     // The benchmark's own routes are matched without parsing the URL, so the harness adds no cost of its own.
-    if (!request.url.includes("/__bench/")) return worker.fetch(request, workerEnv(env), ctx);
+    if (!request.url.includes("/__bench/")) return (env.BENCH_ADMIN === undefined ? worker : withAdmin).fetch(request, workerEnv(env), ctx);
     if (request.url.endsWith("/__bench/objects-ingest")) return ingestRemote(request, env);
     const path = new URL(request.url).pathname;
     if (path === "/__bench/stats") return Response.json(counters);
@@ -122,7 +187,23 @@ export default {
     if (path === "/__bench/hash") return hashLoop(Number(new URL(request.url).searchParams.get("n") ?? 0));
     if (path === "/__bench/ingest-rate") {
       const q = new URL(request.url).searchParams;
-      return ingestRate(env, Number(q.get("seconds") ?? 3), Number(q.get("batch") ?? 500));
+      return ingestRate(env, Number(q.get("seconds") ?? 3), Number(q.get("batch") ?? 500), q.get("object"));
+    }
+    if (path === "/__bench/days") {
+      const q = new URL(request.url).searchParams;
+      const ns = env.SGEN_RUN_DATA as unknown as DurableObjectNamespace<BenchRunData> | undefined;
+      if (ns === undefined) return new Response("no run-data binding", { status: 500 });
+      await ns
+        .get(ns.idFromName(q.get("object") ?? ""))
+        .benchDays(Number(q.get("epoch") ?? 0), Number(q.get("days") ?? 365), q.get("goal") ?? "");
+      return new Response(null, { status: 204 });
+    }
+    if (path === "/__bench/fill") {
+      const q = new URL(request.url).searchParams;
+      const ns = env.SGEN_RUN_DATA as unknown as DurableObjectNamespace<BenchRunData> | undefined;
+      if (ns === undefined) return new Response("no run-data binding", { status: 500 });
+      const rows = await ns.get(ns.idFromName(q.get("object") ?? "bench-fill")).benchFill(Number(q.get("rows") ?? 0));
+      return Response.json({ rows });
     }
     return worker.fetch(request, workerEnv(env), ctx);
   },

@@ -1,0 +1,86 @@
+// The published config the benchmarks serve: the measured experiments, and as many more live ones as a
+// curve asks for, so that what a request pays for a large catalog shows.
+import type { EdgeConfig } from "../src/core/schema.ts";
+
+type Experiment = EdgeConfig["experiments"][number];
+
+const goal = { type: "page_view", path: "/thanks" } as const;
+
+/** The experiment every page figure measures: 50/50, the variant a page of its own (/pricing-b). */
+const pricing: Experiment = {
+  id: 1,
+  slug: "pricing-page-layout",
+  target_page: "/pricing",
+  state: "live",
+  variants: [
+    { slug: "a", page: "/pricing", traffic_share: 50 },
+    { slug: "b", page: "/pricing-b", traffic_share: 50 },
+  ],
+  shipped_variant_slug: null,
+  conversion_event: goal,
+  secondary_goals: [],
+  epoch: 0,
+  shards: 4,
+  rollout_percent: 100,
+  allow_script_overrides: false,
+};
+
+/** The same home page served plain (a) or edited in the stream by two overrides (b). */
+const homeHero: Experiment = {
+  id: 2,
+  slug: "home-hero",
+  target_page: "/",
+  state: "live",
+  variants: [
+    { slug: "a", traffic_share: 50 },
+    {
+      slug: "b",
+      traffic_share: 50,
+      overrides: [
+        { selector: "h1#headline", action: "set_text", value: "A new headline" },
+        { selector: "p.promo", action: "remove" },
+      ],
+    },
+  ],
+  shipped_variant_slug: null,
+  conversion_event: goal,
+  secondary_goals: [],
+  epoch: 0,
+  shards: 4,
+  rollout_percent: 100,
+  allow_script_overrides: false,
+};
+
+/**
+ * Another live experiment on a page of its own (/p/<i>), some with overrides, some with a variant page,
+ * so a large config looks like a real catalog rather than one experiment copied.
+ */
+function filler(i: number): Experiment {
+  const withOverrides = i % 3 === 0;
+  return {
+    id: 100 + i,
+    slug: `catalog-experiment-${i}`,
+    target_page: `/p/${i}`,
+    state: "live",
+    variants: [
+      { slug: "a", traffic_share: 50 },
+      withOverrides
+        ? { slug: "b", traffic_share: 50, overrides: [{ selector: "h1", action: "set_text", value: `Headline ${i}` }] }
+        : { slug: "b", page: `/p/${i}-b`, traffic_share: 50 },
+    ],
+    shipped_variant_slug: null,
+    conversion_event: i % 2 === 0 ? goal : { type: "page_view", path: `/p/${i}/done` },
+    secondary_goals: [],
+    epoch: 0,
+    shards: 4,
+    rollout_percent: 100,
+    allow_script_overrides: false,
+  };
+}
+
+/** The benchmark's config with `live` live experiments in all (at least the two measured ones). */
+export function benchConfig(live = 2): EdgeConfig {
+  const experiments = [pricing, homeHero];
+  for (let i = 0; experiments.length < live; i++) experiments.push(filler(i));
+  return { schema_version: 1, revision: 1, published_at: new Date().toISOString(), experiments } as EdgeConfig;
+}
