@@ -30,8 +30,8 @@ export const PIN = cpus().length >= 2 && hasCommand("taskset");
 export const pinned = (core: number, cmd: string, args: string[]): [string, string[]] =>
   PIN ? ["taskset", ["-c", String(core), cmd, ...args]] : [cmd, args];
 
-export async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+export async function waitForPort(port: number, tries = 200): Promise<void> {
+  for (let i = 0; i < tries; i++) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = connect(port, "127.0.0.1", () => {
         s.end();

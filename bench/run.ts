@@ -15,9 +15,10 @@ import { COMPAT, CONNECTIONS, needWrk, PIN, pinned, SECONDS, type WrkResult, wai
 import { benchConfig } from "./scenario.ts";
 
 const ROOT = join(import.meta.dirname, "..");
-const BUILD = join(ROOT, "bench", ".build");
+const DEFAULT_BUILD = join(ROOT, "bench", ".build");
+const BUILD = DEFAULT_BUILD;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
-const PORT = {
+export const PORT = {
   passthrough: 9101,
   sgen: 9102,
   sgenNoCount: 9103,
@@ -32,7 +33,8 @@ const PORT = {
 const run = (cmd: string, args: string[]) =>
   execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } });
 
-function build(): { bundle: string; deploySize: number; deployGzip: number } {
+/** Builds every Worker of the benchmark and writes workerd's configs (config.capnp, objects.capnp) into `BUILD`. */
+export function build(BUILD = DEFAULT_BUILD): { bundle: string; deploySize: number; deployGzip: number } {
   rmSync(BUILD, { recursive: true, force: true });
   mkdirSync(BUILD, { recursive: true });
   run("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(BUILD, "sgen"), "-c", "bench/wrangler.bench.toml"]);
@@ -197,7 +199,7 @@ function hashNanos(): number {
  * Also says how often a new visitor shown the variant page is shown it again with the cookie it was given
  * (see bench/README.md: this version hashes another id than the one it puts in the cookie).
  */
-async function checkGrowthbook(url: string): Promise<string> {
+export async function checkGrowthbook(url: string): Promise<string> {
   const servesB = async (cookie?: string) => {
     const res = await fetch(`${url}/pricing`, cookie === undefined ? {} : { headers: { cookie } });
     const body = await res.text();
@@ -488,4 +490,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Run as a program (npm run bench); bench/instructions.ts imports build() and PORT only.
+if (import.meta.main) await main();

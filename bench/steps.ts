@@ -11,7 +11,21 @@ const ROOT = join(import.meta.dirname, "..");
 const BUILD = join(ROOT, "bench", ".build-steps");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const PORT = 9111;
-const STEPS = ["js-again", "rewrap", "cache-control", "set-cookies", "variant-request", "random-uuid"];
+const ALL_STEPS = [
+  "js-again",
+  "rewrap",
+  "cache-control",
+  "set-cookies",
+  "variant-request",
+  "random-uuid",
+  "rewriter-none",
+  "rewriter-one",
+  "rewriter-two",
+  "rewriter-two-copied",
+  "rewriter-two-in-place",
+];
+// BENCH_STEPS=rewriter-none,rewriter-two measures some steps only.
+const STEPS = process.env.BENCH_STEPS?.split(",") ?? ALL_STEPS;
 
 needWrk("npm run bench:steps");
 rmSync(BUILD, { recursive: true, force: true });

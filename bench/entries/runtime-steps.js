@@ -34,6 +34,46 @@ const steps = {
         redirect: "manual",
       }),
     ),
+  // The override path: HTMLRewriter over the same page with no handler, one, two (what the benchmark's
+  // override variant does), and two plus the header copy and second Response the edge used to make.
+  "rewriter-none": (request, env) => env.ORIGIN.fetch(request).then((r) => new HTMLRewriter().transform(r)),
+  "rewriter-one": (request, env) =>
+    env.ORIGIN.fetch(request).then((r) =>
+      new HTMLRewriter().on("h1#headline", { element: (el) => void el.setInnerContent("A new headline", { html: false }) }).transform(r),
+    ),
+  "rewriter-two": (request, env) =>
+    env.ORIGIN.fetch(request).then((r) =>
+      new HTMLRewriter()
+        .on("h1#headline", { element: (el) => void el.setInnerContent("A new headline", { html: false }) })
+        .on("p.promo", { element: (el) => void el.remove() })
+        .transform(r),
+    ),
+  "rewriter-two-copied": (request, env) =>
+    env.ORIGIN.fetch(request).then((r) => {
+      const out = new HTMLRewriter()
+        .on("h1#headline", { element: (el) => void el.setInnerContent("A new headline", { html: false }) })
+        .on("p.promo", { element: (el) => void el.remove() })
+        .transform(r);
+      const headers = new Headers(out.headers);
+      headers.delete("content-length");
+      headers.delete("etag");
+      const res = new Response(out.body, { status: out.status, statusText: out.statusText, headers });
+      const again = new Response(res.body, res);
+      again.headers.set("cache-control", "private, no-cache");
+      return again;
+    }),
+  // The same, the transformed response's own headers edited in place (they are mutable).
+  "rewriter-two-in-place": (request, env) =>
+    env.ORIGIN.fetch(request).then((r) => {
+      const out = new HTMLRewriter()
+        .on("h1#headline", { element: (el) => void el.setInnerContent("A new headline", { html: false }) })
+        .on("p.promo", { element: (el) => void el.remove() })
+        .transform(r);
+      out.headers.delete("content-length");
+      out.headers.delete("etag");
+      out.headers.set("cache-control", "private, no-cache");
+      return out;
+    }),
   // A new visitor's random id, then the passthrough.
   "random-uuid": (request, env) => (crypto.randomUUID() === "" ? new Response("") : env.ORIGIN.fetch(request)),
 };

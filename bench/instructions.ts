@@ -1,0 +1,120 @@
+// npm run bench:instructions: CPU instructions per request in workerd, counted by Valgrind's callgrind
+// (needs `apt-get install -y valgrind`). Unlike requests a second, an instruction count does not move
+// when other programs load the machine, so it can tell small changes apart on a busy machine. The
+// benchmark's own workerd config (bench/run.ts's build) runs under callgrind; for each scenario the
+// counters are zeroed, N requests are sent one after another, the counts are dumped and divided by N.
+// The count covers the whole process: the Worker in front, the origin Worker behind it, and workerd's
+// HTTP work, as a passthrough request has it too. BENCH_REQUESTS (default 300) per scenario;
+// BENCH_SCENARIOS=passthrough,returning picks some. Each scenario's profile is kept in
+// bench/.build-instructions/<scenario>.callgrind (read it with callgrind_annotate).
+import { execFileSync, spawn } from "node:child_process";
+import { readdirSync, readFileSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import { hasCommand, waitForPort } from "./harness.ts";
+import { build, checkGrowthbook, PORT } from "./run.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+const BUILD = join(ROOT, "bench", ".build-instructions");
+const N = Number(process.env.BENCH_REQUESTS ?? 300);
+const RETURNING = "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-pricing-page-layout=b";
+
+if (!hasCommand("valgrind")) {
+  console.error("npm run bench:instructions needs valgrind: `apt-get install -y valgrind` (Debian)");
+  process.exit(2);
+}
+
+build(BUILD);
+const binary = join(ROOT, "node_modules/@cloudflare/workerd-linux-64/bin/workerd");
+const out = join(BUILD, "callgrind");
+const vg = spawn(
+  "valgrind",
+  [
+    "--tool=callgrind",
+    "--smc-check=all-non-file",
+    `--callgrind-out-file=${out}.%p`,
+    binary,
+    "serve",
+    join(BUILD, "config.capnp"),
+    "--experimental",
+  ],
+  { stdio: ["ignore", "ignore", "inherit"] },
+);
+// The objects' process is not run: the counting scenario here keeps its objects in the same process.
+const base = (port: number) => `http://127.0.0.1:${port}`;
+
+/** The last dump's instruction total; the dump is kept as <name>.callgrind for callgrind_annotate. */
+function totals(name: string): number {
+  const dumps = readdirSync(BUILD).filter((f) => f.startsWith(`callgrind.${vg.pid}.`));
+  const last = dumps.sort((a, b) => Number(a.split(".").at(-1)) - Number(b.split(".").at(-1))).at(-1);
+  if (last === undefined) throw new Error("callgrind wrote no dump");
+  const text = readFileSync(join(BUILD, last), "utf8");
+  const m = /^summary: (\d+)/m.exec(text) ?? /^totals: (\d+)/m.exec(text);
+  if (m === null) throw new Error(`no totals in ${last}`);
+  renameSync(join(BUILD, last), join(BUILD, `${name.replace(/[^a-z0-9]+/gi, "-")}.callgrind`));
+  return Number(m[1]);
+}
+
+type Send = () => Promise<unknown>;
+const get =
+  (url: string, cookie?: string): Send =>
+  async () => {
+    const res = await fetch(url, cookie === undefined ? {} : { headers: { cookie } });
+    await res.arrayBuffer();
+    if (res.status >= 400) throw new Error(`${url} answered ${res.status}`);
+  };
+
+async function count(name: string, request: Send): Promise<number> {
+  for (let i = 0; i < 30; i++) await request(); // warm up (the JIT)
+  execFileSync("callgrind_control", ["-z", String(vg.pid)], { stdio: "ignore" });
+  for (let i = 0; i < N; i++) await request();
+  execFileSync("callgrind_control", ["-d", String(vg.pid)], { stdio: "ignore" });
+  return totals(name) / N;
+}
+
+try {
+  await Promise.all([PORT.passthrough, PORT.sgen, PORT.sgenNoCount, PORT.floor, PORT.growthbook].map((p) => waitForPort(p, 3000)));
+  const gbReturning = await checkGrowthbook(base(PORT.growthbook));
+  // A new visitor converting: its page, then /thanks with the cookies it was given (counting on).
+  const converting: Send = async () => {
+    const res = await fetch(`${base(PORT.sgen)}/pricing`);
+    await res.arrayBuffer();
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
+    await (await fetch(`${base(PORT.sgen)}/thanks`, { headers: { cookie } })).arrayBuffer();
+  };
+  const scenarios: Record<string, Send> = {
+    passthrough: get(`${base(PORT.passthrough)}/pricing`),
+    "floor, returning": get(`${base(PORT.floor)}/pricing`, RETURNING),
+    "sgen-ab, returning": get(`${base(PORT.sgen)}/pricing`, RETURNING),
+    "GrowthBook, returning": get(`${base(PORT.growthbook)}/pricing`, gbReturning),
+    "floor, new visitor": get(`${base(PORT.floor)}/pricing`),
+    "sgen-ab, new visitor": get(`${base(PORT.sgenNoCount)}/pricing`),
+    "GrowthBook, new visitor": get(`${base(PORT.growthbook)}/pricing`),
+    "sgen-ab, a page no experiment targets": get(`${base(PORT.sgen)}/about`, RETURNING),
+    "sgen-ab, home page plain (a)": get(`${base(PORT.sgen)}/`, "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-home-hero=a"),
+    "sgen-ab, home page with 2 overrides (b)": get(
+      `${base(PORT.sgen)}/`,
+      "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-home-hero=b",
+    ),
+    "sgen-ab, new visitor + conversion, counting on (2 requests)": converting,
+  };
+  const only = process.env.BENCH_SCENARIOS?.split(",");
+  const rows: Array<[string, number]> = [];
+  for (const [name, request] of Object.entries(scenarios)) {
+    if (only !== undefined && !only.some((o) => name.includes(o))) continue;
+    const ir = await count(name, request);
+    rows.push([name, ir]);
+    console.log(`${name}: ${(ir / 1000).toFixed(0)}k instructions per request`);
+  }
+  const pass = rows.find(([n]) => n === "passthrough")?.[1];
+  console.log("\n| scenario | instructions per request | × passthrough's | above the passthrough |\n|---|---|---|---|");
+  for (const [name, ir] of rows) {
+    const x = pass === undefined ? "" : (ir / pass).toFixed(2);
+    const above = pass === undefined ? "" : `${((ir - pass) / 1000).toFixed(0)}k`;
+    console.log(`| ${name} | ${(ir / 1000).toFixed(0)}k | ${x} | ${above} |`);
+  }
+} finally {
+  vg.kill("SIGTERM");
+}
