@@ -4,18 +4,21 @@
 // benchmark's own workerd config (bench/run.ts's build) runs under callgrind; for each scenario the
 // counters are zeroed, N requests are sent one after another, the counts are dumped and divided by N.
 // The count covers the whole process: the Worker in front, the origin Worker behind it, and workerd's
-// HTTP work, as a passthrough request has it too. BENCH_REQUESTS (default 300) per scenario;
+// HTTP work, as a passthrough request has it too. BENCH_REQUESTS (default 300) per scenario and round,
+// BENCH_ROUNDS (default 3) rounds;
 // BENCH_SCENARIOS=passthrough,returning picks some. Each scenario's profile is kept in
 // bench/.build-instructions/<scenario>.callgrind (read it with callgrind_annotate).
 import { execFileSync, spawn } from "node:child_process";
-import { readdirSync, readFileSync, renameSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { hasCommand, waitForPort } from "./harness.ts";
+import { COMPAT, hasCommand, waitForPort } from "./harness.ts";
 import { build, checkGrowthbook, PORT } from "./run.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const BUILD = join(ROOT, "bench", ".build-instructions");
 const N = Number(process.env.BENCH_REQUESTS ?? 300);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const RETURNING = "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-pricing-page-layout=b";
 
 if (!hasCommand("valgrind")) {
@@ -23,7 +26,31 @@ if (!hasCommand("valgrind")) {
   process.exit(2);
 }
 
-build(BUILD);
+// BENCH_STEPS=rewrap,rewriter-two counts bench:steps' runtime steps instead (bench/entries/runtime-steps.js
+// in front of the origin, each step against ?direct).
+const STEPS = process.env.BENCH_STEPS?.split(",");
+const STEPS_PORT = 9111;
+if (STEPS === undefined) build(BUILD);
+else {
+  mkdirSync(BUILD, { recursive: true });
+  for (const f of ["origin.js", "runtime-steps.js"]) writeFileSync(join(BUILD, f), readFileSync(join(ROOT, "bench/entries", f)));
+  writeFileSync(
+    join(BUILD, "config.capnp"),
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "origin", worker = (modules = [(name = "origin.js", esModule = embed "origin.js")], compatibilityDate = "${COMPAT}")),
+    (name = "steps", worker = (
+      modules = [(name = "runtime-steps.js", esModule = embed "runtime-steps.js")],
+      compatibilityDate = "${COMPAT}",
+      bindings = [(name = "ORIGIN", service = "origin")]
+    ))
+  ],
+  sockets = [(name = "steps", address = "127.0.0.1:${STEPS_PORT}", http = (), service = "steps")]
+);
+`,
+  );
+}
 const binary = join(ROOT, "node_modules/@cloudflare/workerd-linux-64/bin/workerd");
 const out = join(BUILD, "callgrind");
 const vg = spawn(
@@ -71,7 +98,28 @@ async function count(name: string, request: Send): Promise<number> {
   return totals(name) / N;
 }
 
+async function countSteps(steps: string[]): Promise<void> {
+  await waitForPort(STEPS_PORT, 3000);
+  const rows: Array<[string, number]> = [];
+  const counts = new Map<string, number[]>(["direct", ...steps].map((step) => [step, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const step of ["direct", ...steps])
+      counts.get(step)?.push(await count(step, get(`http://127.0.0.1:${STEPS_PORT}/pricing?${step}`)));
+  }
+  for (const step of ["direct", ...steps]) rows.push([step, median(counts.get(step) ?? [])]);
+  const direct = rows[0]?.[1] as number;
+  console.log("\n| step, alone on top of forwarding the request | instructions per request | above ?direct |\n|---|---|---|");
+  for (const [step, ir] of rows) console.log(`| ${step} | ${(ir / 1000).toFixed(0)}k | ${((ir - direct) / 1000).toFixed(0)}k |`);
+}
+
 try {
+  if (STEPS !== undefined) await countSteps(STEPS);
+  else await countScenarios();
+} finally {
+  vg.kill("SIGTERM");
+}
+
+async function countScenarios(): Promise<void> {
   await Promise.all([PORT.passthrough, PORT.sgen, PORT.sgenNoCount, PORT.floor, PORT.growthbook].map((p) => waitForPort(p, 3000)));
   const gbReturning = await checkGrowthbook(base(PORT.growthbook));
   // A new visitor converting: its page, then /thanks with the cookies it was given (counting on).
@@ -93,6 +141,8 @@ try {
     "sgen-ab, new visitor": get(`${base(PORT.sgenNoCount)}/pricing`),
     "GrowthBook, new visitor": get(`${base(PORT.growthbook)}/pricing`),
     "sgen-ab, a page no experiment targets": get(`${base(PORT.sgen)}/about`, RETURNING),
+    "sgen-ab without counting, a page no experiment targets": get(`${base(PORT.sgenNoCount)}/about`, RETURNING),
+    "floor, a page it does not target": get(`${base(PORT.floor)}/about`, RETURNING),
     "sgen-ab, home page plain (a)": get(`${base(PORT.sgen)}/`, "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-home-hero=a"),
     "sgen-ab, home page with 2 overrides (b)": get(
       `${base(PORT.sgen)}/`,
@@ -101,13 +151,15 @@ try {
     "sgen-ab, new visitor + conversion, counting on (2 requests)": converting,
   };
   const only = process.env.BENCH_SCENARIOS?.split(",");
-  const rows: Array<[string, number]> = [];
-  for (const [name, request] of Object.entries(scenarios)) {
-    if (only !== undefined && !only.some((o) => name.includes(o))) continue;
-    const ir = await count(name, request);
-    rows.push([name, ir]);
-    console.log(`${name}: ${(ir / 1000).toFixed(0)}k instructions per request`);
+  // Rounds, the scenarios in turn in each: what one scenario leaves behind (garbage to collect, code to
+  // optimise) falls on the next, so each figure is the median of its rounds.
+  const picked = Object.entries(scenarios).filter(([name]) => only === undefined || only.some((o) => name.includes(o)));
+  const counts = new Map<string, number[]>(picked.map(([name]) => [name, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, request] of picked) counts.get(name)?.push(await count(name, request));
+    console.log(`round ${r + 1}: ${picked.map(([name]) => `${name} ${((counts.get(name)?.at(-1) ?? 0) / 1000).toFixed(0)}k`).join(", ")}`);
   }
+  const rows: Array<[string, number]> = picked.map(([name]) => [name, median(counts.get(name) ?? [])]);
   const pass = rows.find(([n]) => n === "passthrough")?.[1];
   console.log("\n| scenario | instructions per request | × passthrough's | above the passthrough |\n|---|---|---|---|");
   for (const [name, ir] of rows) {
@@ -115,6 +167,4 @@ try {
     const above = pass === undefined ? "" : `${((ir - pass) / 1000).toFixed(0)}k`;
     console.log(`| ${name} | ${(ir / 1000).toFixed(0)}k | ${x} | ${above} |`);
   }
-} finally {
-  vg.kill("SIGTERM");
 }

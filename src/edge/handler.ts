@@ -580,9 +580,13 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     path: string,
   ): Response {
     const overrides = d?.plan.variant.overrides;
+    // Whether `upstream` is a response of our own making, whose headers may be changed in place.
+    let ours = false;
     if (d !== undefined && overrides !== undefined && upstream.status < 300) {
       try {
-        upstream = applyOverrides(upstream, overrides, !d.experiment.allowScriptOverrides);
+        const applied = applyOverrides(upstream, overrides, !d.experiment.allowScriptOverrides);
+        upstream = applied.response;
+        ours = applied.edited;
       } catch (err) {
         // A selector the runtime refuses (the admin validates them, but fail open all the same).
         o.log(`sgen-ab: overrides of ${d.experiment.slug}/${d.plan.variant.slug} could not be applied; serving the page unedited`, err);
@@ -611,7 +615,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     // The same URL answers differently per visitor (or will again after a resume): see core/cache-control.ts.
     const markPrivate = d.plan.isPrivate && !alreadyPrivate(upstream.headers.get("cache-control"));
     if (!markPrivate && d.setCookies.length === 0) return upstream;
-    const res = new Response(upstream.body, upstream);
+    const res = ours ? upstream : new Response(upstream.body, upstream);
     for (const c of d.setCookies) res.headers.append("set-cookie", c);
     if (markPrivate) res.headers.set("cache-control", "private, no-cache");
     return res;

@@ -3,7 +3,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Override } from "../../src/core/schema.ts";
-import { edgeWith, experiment } from "./helpers.ts";
+import { edgeWith, experiment, setCookies } from "./helpers.ts";
 
 const HOME = `<!doctype html><html><head><title>Home</title></head><body><h1 id="headline">Ship faster</h1><p class="promo">Free for 30 days.</p><a class="cta" href="/signup">Start</a><ul><li>one</li></ul></body></html>`;
 
@@ -26,7 +26,9 @@ async function variantB(overrides: Override[], origin?: (r: Request) => Promise<
           headers: { "content-type": "text/html; charset=utf-8", "content-length": String(HOME.length), etag: '"v1"' },
         })),
   );
-  return (variant = "b") => t.fetch("/", { headers: { cookie: `sgen-vid=v; sgen-ab-pricing-page-layout=${variant}` } });
+  // null: a new visitor, no cookies at all.
+  return (variant: string | null = "b") =>
+    t.fetch("/", variant === null ? {} : { headers: { cookie: `sgen-vid=v; sgen-ab-pricing-page-layout=${variant}` } });
 }
 
 describe("inline overrides", () => {
@@ -49,6 +51,25 @@ describe("inline overrides", () => {
     expect(b.headers.get("etag")).toBeNull();
     expect(b.headers.get("cache-control")).toMatch(/private/);
     expect(await (await get("a")).text()).toBe(HOME);
+  });
+
+  it("a new visitor assigned to the edited variant gets its cookies and a private page on the rewriter's response", async () => {
+    // The edge adds its headers to the rewriter's own response instead of wrapping it again: the
+    // cookies, Cache-Control and the removed validators must all be there.
+    const get = await variantB([{ selector: "h1#headline", action: "set_text", value: "Edited" }]);
+    let edited: Response | undefined;
+    for (let i = 0; i < 40 && edited === undefined; i++) {
+      const res = await get(null);
+      if ((await res.clone().text()).includes(">Edited<")) edited = res;
+    }
+    if (edited === undefined) throw new Error("no new visitor was assigned to the edited variant in 40 tries");
+    const cookies = setCookies(edited);
+    expect(cookies.get("sgen-vid")?.value).toMatch(/^[0-9a-f-]{36}$/);
+    expect(cookies.get("sgen-ab-pricing-page-layout")?.value).toBe("b");
+    expect(edited.headers.get("cache-control")).toBe("private, no-cache");
+    expect(edited.headers.get("content-length")).toBeNull();
+    expect(edited.headers.get("etag")).toBeNull();
+    expect(edited.headers.get("content-type")).toBe("text/html; charset=utf-8");
   });
 
   it("serves the page unchanged when a selector matches nothing", async () => {

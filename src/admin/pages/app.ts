@@ -795,7 +795,7 @@ export function createAdminPages<Env extends object>(o: AdminPagesOptions<Env>):
     // What the edge would serve: guarded the same way unless an Administrator allowed script overrides.
     const guarded = !r.value.allow_script_overrides;
     const overrides = guarded ? variant.overrides?.filter((v) => unsafeOverride(v) === null) : variant.overrides;
-    const shown = overrides === undefined ? upstream : applyOverrides(upstream, overrides, guarded);
+    const shown = overrides === undefined ? upstream : applyOverrides(upstream, overrides, guarded).response;
     const res = new Response(shown.body, shown);
     // The site's own page, under the admin's origin: it runs sandboxed in an opaque origin, so its
     // scripts (and any an override adds) cannot read or use the operator's session: no cookies, no
