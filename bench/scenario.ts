@@ -5,6 +5,7 @@ import type { EdgeConfig } from "../src/core/schema.ts";
 type Experiment = EdgeConfig["experiments"][number];
 
 const goal = { type: "page_view", path: "/thanks" } as const;
+const valueGoal = { type: "custom", name: "purchase", aggregate: "sum", cap: { value: 500 } } as const;
 
 /** The experiment every page figure measures: 50/50, the variant a page of its own (/pricing-b). */
 const pricing: Experiment = {
@@ -18,7 +19,8 @@ const pricing: Experiment = {
   ],
   shipped_variant_slug: null,
   conversion_event: goal,
-  secondary_goals: [],
+  // A value goal (revenue summed per visitor, capped), counted from custom events.
+  secondary_goals: [valueGoal],
   epoch: 0,
   shards: 4,
   rollout_percent: 100,
@@ -70,7 +72,7 @@ function filler(i: number): Experiment {
     ],
     shipped_variant_slug: null,
     conversion_event: i % 2 === 0 ? goal : { type: "page_view", path: `/p/${i}/done` },
-    secondary_goals: [],
+    secondary_goals: i % 4 === 0 ? [valueGoal] : [],
     epoch: 0,
     shards: 4,
     rollout_percent: 100,
