@@ -104,7 +104,7 @@ async function simulate(rate: number, isolates: number, shards: number): Promise
     const event: RunEvent = a.conversion
       ? { kind: "conversion", experimentId, epoch: 0, visitorId: a.id, goal: "page_view:/thanks", at: now }
       : { kind: "exposure", experimentId, epoch: 0, visitorId: a.id, variant: "a", at: now };
-    (batchers[a.isolate] as EventBatcher).add(runDataObjectName(experimentId, shard), shard, event, ctx);
+    (batchers[a.isolate] as EventBatcher).add(runDataObjectName(experimentId, shard), shard, event, ctx, shards);
   }
   for (let t = popTimer(); t !== undefined; t = popTimer()) {
     now = t.at;

@@ -4,15 +4,16 @@
 
 import { hashString } from "../../src/core/hash.ts";
 import type { RunEvent } from "../../src/edge/ports.ts";
+import type { TallyBatch } from "../../src/run-data/tallies.ts";
 import { CatalogObject, createWorker, RunDataObject, type SgenEnv } from "../../src/worker/index.ts";
 
 const counters = { runDataRequests: 0, catalogRequests: 0, events: 0 };
 
 export class BenchRunData extends RunDataObject {
-  override ingest(shard: number, events: readonly RunEvent[]) {
+  override ingest(shard: number, events: readonly RunEvent[], tallies?: TallyBatch) {
     counters.runDataRequests++;
     counters.events += events.length;
-    return super.ingest(shard, events);
+    return super.ingest(shard, events, tallies);
   }
 
   /**
@@ -168,8 +169,13 @@ function hashLoop(n: number): Response {
 async function ingestRemote(request: Request, env: SgenEnv): Promise<Response> {
   const ns = env.SGEN_RUN_DATA;
   if (ns === undefined) return new Response("no run-data binding", { status: 500 });
-  const { name, shard, events } = (await request.json()) as { name: string; shard: number; events: RunEvent[] };
-  await ns.get(ns.idFromName(name)).ingest(shard, events);
+  const { name, shard, events, tallies } = (await request.json()) as {
+    name: string;
+    shard: number;
+    events: RunEvent[];
+    tallies?: TallyBatch;
+  };
+  await ns.get(ns.idFromName(name)).ingest(shard, events, tallies);
   return new Response(null, { status: 204 });
 }
 
