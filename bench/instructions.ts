@@ -120,7 +120,9 @@ try {
 }
 
 async function countScenarios(): Promise<void> {
-  await Promise.all([PORT.passthrough, PORT.sgen, PORT.sgenNoCount, PORT.floor, PORT.growthbook].map((p) => waitForPort(p, 3000)));
+  await Promise.all(
+    [PORT.passthrough, PORT.sgen, PORT.sgenNoCount, PORT.floor, PORT.growthbook, PORT.sgenEdge].map((p) => waitForPort(p, 3000)),
+  );
   const gbReturning = await checkGrowthbook(base(PORT.growthbook));
   // A new visitor converting: its page, then /thanks with the cookies it was given (counting on).
   const converting: Send = async () => {
@@ -137,9 +139,11 @@ async function countScenarios(): Promise<void> {
     "floor, returning": get(`${base(PORT.floor)}/pricing`, RETURNING),
     "sgen-ab, returning": get(`${base(PORT.sgen)}/pricing`, RETURNING),
     "GrowthBook, returning": get(`${base(PORT.growthbook)}/pricing`, gbReturning),
+    "the edge alone (sgen-ab/edge), returning": get(`${base(PORT.sgenEdge)}/pricing`, RETURNING),
     "floor, new visitor": get(`${base(PORT.floor)}/pricing`),
     "sgen-ab, new visitor": get(`${base(PORT.sgenNoCount)}/pricing`),
     "GrowthBook, new visitor": get(`${base(PORT.growthbook)}/pricing`),
+    "the edge alone (sgen-ab/edge), new visitor": get(`${base(PORT.sgenEdge)}/pricing`),
     "sgen-ab, a page no experiment targets": get(`${base(PORT.sgen)}/about`, RETURNING),
     "sgen-ab without counting, a page no experiment targets": get(`${base(PORT.sgenNoCount)}/about`, RETURNING),
     "floor, a page it does not target": get(`${base(PORT.floor)}/about`, RETURNING),

@@ -28,6 +28,7 @@ export const PORT = {
   growthbook: 9107,
   sgenRemote: 9108,
   objects: 9109,
+  sgenEdge: 9110,
 };
 
 const run = (cmd: string, args: string[]) =>
@@ -40,6 +41,7 @@ export function build(BUILD = DEFAULT_BUILD): { bundle: string; deploySize: numb
   run("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(BUILD, "sgen"), "-c", "bench/wrangler.bench.toml"]);
   run("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(BUILD, "deploy"), "-c", "wrangler.toml"]);
   run("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(BUILD, "growthbook"), "-c", "bench/wrangler.growthbook.toml"]);
+  run("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(BUILD, "edge"), "-c", "bench/wrangler.edge.toml"]);
   const deployed = readFileSync(join(BUILD, "deploy", "index.js")); // main = src/worker/index.ts
   const config = benchConfig();
   const parsed = parseEdgeConfig(config);
@@ -131,6 +133,11 @@ const config :Workerd.Config = (
       # Its fetch of the origin (PROXY_TARGET) goes to the same origin service as everyone's.
       globalOutbound = "origin"
     )),
+    (name = "sgen-edge", worker = (
+      modules = [(name = "edge-bench.js", esModule = embed "edge/edge-bench.js")],
+      compatibilityDate = "${COMPAT}",
+      bindings = [(name = "ORIGIN", service = "origin"), (name = "SGEN_CONFIG", kvNamespace = "kv")]
+    )),
     ${sgenService("sgen", "here")},
     ${sgenService("sgen-nocount", "none")},
     ${sgenService("sgen-remote", "remote")},
@@ -145,6 +152,7 @@ const config :Workerd.Config = (
     (name = "sgen-nocount", address = "127.0.0.1:${PORT.sgenNoCount}", http = (), service = "sgen-nocount"),
     (name = "growthbook", address = "127.0.0.1:${PORT.growthbook}", http = (), service = "growthbook"),
     (name = "sgen-remote", address = "127.0.0.1:${PORT.sgenRemote}", http = (), service = "sgen-remote"),
+    (name = "sgen-edge", address = "127.0.0.1:${PORT.sgenEdge}", http = (), service = "sgen-edge"),
     (name = "kv", address = "127.0.0.1:${PORT.kv}", http = (), service = "kv")
   ]
 );
@@ -262,6 +270,8 @@ async function main(): Promise<void> {
       [`${base(PORT.sgen)}/pricing`, returningCookie],
       [`${base(PORT.sgenNoCount)}/pricing`, undefined],
       [`${base(PORT.sgenRemote)}/pricing`, undefined],
+      [`${base(PORT.sgenEdge)}/pricing`, returningCookie],
+      [`${base(PORT.sgenEdge)}/pricing`, undefined],
       [`${base(PORT.floor)}/pricing`, undefined],
       [`${base(PORT.growthbook)}/pricing`, undefined],
       [`${base(PORT.growthbook)}/pricing`, gbReturningCookie],
@@ -282,6 +292,8 @@ async function main(): Promise<void> {
       floorNew: () => wrk(`${base(PORT.floor)}/pricing`),
       growthbookReturning: () => wrk(`${base(PORT.growthbook)}/pricing`, { cookie: gbReturningCookie }),
       growthbookNew: () => wrk(`${base(PORT.growthbook)}/pricing`),
+      edgeReturning: () => wrk(`${base(PORT.sgenEdge)}/pricing`, { cookie: returningCookie }),
+      edgeNew: () => wrk(`${base(PORT.sgenEdge)}/pricing`),
       homeOverride: () => wrk(`${base(PORT.sgen)}/`, { cookie: "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-home-hero=b" }),
     };
     // Paired, alternating runs: each scenario is measured right beside its baseline (ABBA order), many
@@ -303,7 +315,9 @@ async function main(): Promise<void> {
       | "growthbookReturning"
       | "growthbookNew"
       | "returningVsGrowthbook"
-      | "newVsGrowthbook";
+      | "newVsGrowthbook"
+      | "edgeReturningVsFloor"
+      | "edgeNewVsFloor";
     const pairs: Array<[Key, Name, Name]> = [
       // A/A: an identical passthrough against the first: how far a ratio moves when nothing differs.
       ["aa", "passthroughB", "passthrough"],
@@ -323,6 +337,9 @@ async function main(): Promise<void> {
       ["growthbookNew", "growthbookNew", "passthrough"],
       ["returningVsGrowthbook", "returning", "growthbookReturning"],
       ["newVsGrowthbook", "newVisitor", "growthbookNew"],
+      // The edge alone (sgen-ab/edge, no admin, catalog or run-data in the isolate) beside the floor.
+      ["edgeReturningVsFloor", "edgeReturning", "floorReturning"],
+      ["edgeNewVsFloor", "edgeNew", "floorNew"],
     ];
     const ratios: Record<Key, number[]> = {
       aa: [],
@@ -339,6 +356,8 @@ async function main(): Promise<void> {
       growthbookNew: [],
       returningVsGrowthbook: [],
       newVsGrowthbook: [],
+      edgeReturningVsFloor: [],
+      edgeNewVsFloor: [],
     };
     const rps: Record<Name, number[]> = {
       passthrough: [],
@@ -354,6 +373,8 @@ async function main(): Promise<void> {
       floorNew: [],
       growthbookReturning: [],
       growthbookNew: [],
+      edgeReturning: [],
+      edgeNew: [],
     };
     for (let r = 0; r < ROUNDS; r++) {
       const line: string[] = [];
@@ -436,6 +457,8 @@ async function main(): Promise<void> {
         growthbookNewVisitor: median(ratios.growthbookNew),
         returningVsGrowthbook: median(ratios.returningVsGrowthbook),
         newVisitorVsGrowthbook: median(ratios.newVsGrowthbook),
+        edgeOnlyReturningVsFloor: median(ratios.edgeReturningVsFloor),
+        edgeOnlyNewVisitorVsFloor: median(ratios.edgeNewVsFloor),
       },
       ratioRange: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, [Math.min(...v), Math.max(...v)]])),
       addedMedianLatencyMs: median(latency.returning) - median(latency.passthrough),
@@ -475,6 +498,8 @@ async function main(): Promise<void> {
 | GrowthBook's edge app, new visitor, × passthrough | ${f(results.ratio.growthbookNewVisitor)} (${range("growthbookNew")}) | |
 | sgen-ab × GrowthBook, returning visitor, back to back | ${f(results.ratio.returningVsGrowthbook)} (${range("returningVsGrowthbook")}) | ≥ 1.6 |
 | sgen-ab × GrowthBook, new visitor, back to back | ${f(results.ratio.newVisitorVsGrowthbook)} (${range("newVsGrowthbook")}) | ≥ 1.6 |
+| the edge alone (sgen-ab/edge, a small isolate), returning visitor × the floor | ${f(results.ratio.edgeOnlyReturningVsFloor)} (${range("edgeReturningVsFloor")}) | |
+| the edge alone, new visitor × the floor | ${f(results.ratio.edgeOnlyNewVisitorVsFloor)} (${range("edgeNewVsFloor")}) | |
 | added median latency at one connection | ${f(results.addedMedianLatencyMs * 1000, 0)} µs (${f(results.latencyMs.passthrough)} → ${f(results.latencyMs.returning)} ms) | |
 | Durable Object requests per 1,000 returning-visitor page views | ${f(results.per1000ReturningPageViews.durableObjectRequests, 2)} | ≤ 2 |
 | KV reads per 1,000 returning-visitor page views | ${f(results.per1000ReturningPageViews.kvReads, 2)} | ≤ 1 |
