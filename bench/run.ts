@@ -255,7 +255,7 @@ async function main(): Promise<void> {
     stdio: ["ignore", "inherit", "inherit"],
   });
   try {
-    await Promise.all(Object.values(PORT).map(waitForPort));
+    await Promise.all(Object.values(PORT).map((p) => waitForPort(p, 600))); // up to a minute on a loaded machine
     const base = (port: number) => `http://127.0.0.1:${port}`;
     const returningCookie = "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-pricing-page-layout=b";
     const visitScript = join(ROOT, "bench", "new-visitor-converts.lua");
