@@ -239,6 +239,18 @@ export async function checkGrowthbook(url: string): Promise<string> {
 
 let growthbookStickiness = Number.NaN;
 
+/** Checks that the measured paths do what they are measured for: the variant page, the two cookies. */
+async function checkSgen(sgen: string, sgenNoCount: string, returningCookie: string): Promise<void> {
+  const returning = await (await fetch(`${sgen}/pricing`, { headers: { cookie: returningCookie } })).text();
+  if (!returning.includes("<title>Pricing B</title>")) throw new Error("sgen-ab did not serve the returning visitor its variant page");
+  const fresh = await fetch(`${sgenNoCount}/pricing`);
+  await fresh.arrayBuffer();
+  const names = fresh.headers.getSetCookie().map((c) => c.slice(0, c.indexOf("=")));
+  if (!names.includes("sgen-vid") || !names.includes("sgen-ab-pricing-page-layout")) {
+    throw new Error(`sgen-ab gave a new visitor the cookies ${JSON.stringify(names)}`);
+  }
+}
+
 async function main(): Promise<void> {
   needWrk("npm run bench");
   console.log(
@@ -260,6 +272,7 @@ async function main(): Promise<void> {
     const returningCookie = "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-pricing-page-layout=b";
     const visitScript = join(ROOT, "bench", "new-visitor-converts.lua");
 
+    await checkSgen(base(PORT.sgen), base(PORT.sgenNoCount), returningCookie);
     // GrowthBook's returning visitor is one whose gbuuid it assigns to the variant page, like sgen-ab's.
     const gbReturningCookie = await checkGrowthbook(base(PORT.growthbook));
 
