@@ -72,7 +72,7 @@ function checkedConfig(live: number) {
 }
 
 function startWorkerd(capnp: string): ReturnType<typeof spawn> {
-  return spawn(...pinned(1, WORKERD, ["serve", capnp, "--experimental"]), { stdio: ["ignore", "ignore", "inherit"] });
+  return spawn(...pinned(1, WORKERD, ["serve", capnp, "--experimental"]), { stdio: ["ignore", "inherit", "inherit"] });
 }
 
 const results: Record<string, unknown> = {};
@@ -119,7 +119,7 @@ const config :Workerd.Config = (
   );
   const workerd = startWorkerd(join(dir, "config.capnp"));
   try {
-    await Promise.all([9200, ...EXPERIMENT_COUNTS.map((_, i) => 9201 + i)].map(waitForPort));
+    await Promise.all([9200, ...EXPERIMENT_COUNTS.map((_, i) => 9201 + i)].map((p) => waitForPort(p, 600)));
     const passthrough = (path: string) => wrk(`http://127.0.0.1:9200${path}`).rps;
     const sgen = (i: number, path: string, cookie?: string) =>
       wrk(`http://127.0.0.1:${9201 + i}${path}`, cookie === undefined ? {} : { cookie }).rps;
