@@ -5,6 +5,8 @@ import type { EdgeConfig } from "../src/core/schema.ts";
 type Experiment = EdgeConfig["experiments"][number];
 
 const goal = { type: "page_view", path: "/thanks" } as const;
+/** The measured experiments target everyone (an audience would not change which maps a request reads). */
+const everyone = { audience: null, coverage_percent: 100, layer: null, scheduled_end_at: null, bots: "like_visitors" } as const;
 const valueGoal = { type: "custom", name: "purchase", aggregate: "sum", cap: { value: 500 } } as const;
 
 /** The experiment every page figure measures: 50/50, the variant a page of its own (/pricing-b). */
@@ -25,6 +27,7 @@ const pricing: Experiment = {
   shards: 4,
   rollout_percent: 100,
   allow_script_overrides: false,
+  ...everyone,
 };
 
 /** The same home page served plain (a) or edited in the stream by two overrides (b). */
@@ -51,6 +54,7 @@ const homeHero: Experiment = {
   shards: 4,
   rollout_percent: 100,
   allow_script_overrides: false,
+  ...everyone,
 };
 
 /**
@@ -77,6 +81,20 @@ function filler(i: number): Experiment {
     shards: 4,
     rollout_percent: 100,
     allow_script_overrides: false,
+    ...everyone,
+    // Every fifth with an audience (country and device) and a slice of a layer, as a real catalog has.
+    ...(i % 5 === 0
+      ? {
+          audience: {
+            match: "all",
+            conditions: [
+              { attribute: "country", operator: "in", values: ["US", "CA", "GB", "DE"] },
+              { attribute: "device", operator: "in", values: ["desktop"] },
+            ],
+          },
+          layer: { slug: "catalog-layer", from: (i * 7) % 90, to: ((i * 7) % 90) + 10 },
+        }
+      : {}),
   };
 }
 
