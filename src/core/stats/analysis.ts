@@ -8,11 +8,14 @@
 // which is what `sgen-ab analyze` computes. Specification: docs/analysis.md.
 import { z } from "zod";
 import { chanceToBeat, expectedLoss } from "./bayes.ts";
+import { type Comparison, emptyComparison } from "./comparison.ts";
 import { normalQuantile } from "./distributions.ts";
 import { fixedHorizon, wilsonInterval } from "./fixed-horizon.ts";
 import { decideOutcome, type Outcome } from "./outcome.ts";
 import { confidenceSequence, type SequentialTestState, sequentialLook } from "./sequential.ts";
 import { type Srm, type SrmState, srmLook } from "./srm.ts";
+
+export type { Comparison } from "./comparison.ts";
 
 export { holmRejects } from "./outcome.ts";
 
@@ -50,25 +53,6 @@ export interface VariantResult {
   conversion_rate: number | null;
   ci_low: number | null;
   ci_high: number | null;
-}
-
-/** One non-control variant against the control. Every field is null when either arm has no visitors. */
-export interface Comparison {
-  variant: string;
-  absolute_diff: number | null;
-  absolute_ci_low: number | null;
-  absolute_ci_high: number | null;
-  /** Also null when the control's rate is 0. */
-  relative_lift: number | null;
-  relative_ci_low: number | null;
-  relative_ci_high: number | null;
-  p_value: number | null;
-  /** Also null when either arm's traffic share is 0 (no split to test against). */
-  always_valid_p_value: number | null;
-  absolute_cs_low: number | null;
-  absolute_cs_high: number | null;
-  chance_to_beat_control: number | null;
-  expected_loss: number | null;
 }
 
 export interface Analysis {
@@ -220,22 +204,4 @@ function frozenDirection(c: Comparison, state: SequentialTestState | undefined):
   if (c.absolute_diff === null || state === undefined) return 0;
   const label = Math.sign(state.conversions_variant * (1 - state.rho) - state.conversions_control * state.rho);
   return Math.sign(c.absolute_diff) === label ? (label as -1 | 0 | 1) : 0;
-}
-
-function emptyComparison(variant: string): Comparison {
-  return {
-    variant,
-    absolute_diff: null,
-    absolute_ci_low: null,
-    absolute_ci_high: null,
-    relative_lift: null,
-    relative_ci_low: null,
-    relative_ci_high: null,
-    p_value: null,
-    always_valid_p_value: null,
-    absolute_cs_low: null,
-    absolute_cs_high: null,
-    chance_to_beat_control: null,
-    expected_loss: null,
-  };
 }

@@ -6,6 +6,7 @@
 // `analyzeMeansLook(input, { previous })`, as `analyzeLook` is for conversions. docs/metrics.md says why
 // each.
 import { z } from "zod";
+import { type Comparison, emptyComparison } from "./comparison.ts";
 import { MIN_EFFECTIVE_VALUES, rho2ForPlan, sequentialMeanLook } from "./mean-sequential.ts";
 import { decideOutcome, type Outcome } from "./outcome.ts";
 import { type Srm, type SrmState, srmLook } from "./srm.ts";
@@ -94,20 +95,7 @@ export interface MeanVariantResult {
   ci_high: number | null;
 }
 
-export interface MeanComparison {
-  variant: string;
-  absolute_diff: number | null;
-  absolute_ci_low: number | null;
-  absolute_ci_high: number | null;
-  relative_lift: number | null;
-  relative_ci_low: number | null;
-  relative_ci_high: number | null;
-  p_value: number | null;
-  always_valid_p_value: number | null;
-  absolute_cs_low: number | null;
-  absolute_cs_high: number | null;
-  chance_to_beat_control: number | null;
-  expected_loss: number | null;
+export interface MeanComparison extends Comparison {
   /** Whether this look counts for the always-valid test (the validity rule of docs/metrics.md). */
   always_valid_ready: boolean;
 }
@@ -207,23 +195,8 @@ export function normalTheoryChance(w: WelchResult): { chance: number; loss: numb
   return { chance, loss: loss === null ? null : Math.max(0, loss) };
 }
 
-function emptyComparison(variant: string): MeanComparison {
-  return {
-    variant,
-    absolute_diff: null,
-    absolute_ci_low: null,
-    absolute_ci_high: null,
-    relative_lift: null,
-    relative_ci_low: null,
-    relative_ci_high: null,
-    p_value: null,
-    always_valid_p_value: null,
-    absolute_cs_low: null,
-    absolute_cs_high: null,
-    chance_to_beat_control: null,
-    expected_loss: null,
-    always_valid_ready: false,
-  };
+function emptyMeanComparison(variant: string): MeanComparison {
+  return { ...emptyComparison(variant), always_valid_ready: false };
 }
 
 /**
@@ -268,7 +241,7 @@ export function analyzeMeansLook(
 
   const comparisons = input.variants.slice(1).map((v, k): MeanComparison => {
     const variant = moments[k + 1] as ValueMoments;
-    if (control.n === 0 || variant.n === 0) return emptyComparison(v.slug);
+    if (control.n === 0 || variant.n === 0) return emptyMeanComparison(v.slug);
     const w = welch(control, variant, alpha);
     const lift = relativeLift(control, variant, alpha);
     const look = sequentialMeanLook(control, variant, comparisonAlpha, rho2, minEffective);
