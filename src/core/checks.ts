@@ -85,6 +85,28 @@ export class Checker {
       : this.fail(path, `must be one of ${values.join(", ")}`);
   }
 
+  /**
+   * Reads the fields named by `shape` from `o`, each by its own check at its own path, every one of them
+   * (so that one reading lists all the problems); other fields are left alone. A field whose check gives
+   * undefined (an absent optional field) is left out of the result. INVALID when any field is.
+   */
+  read<T>(o: Record<string, unknown>, path: Path, shape: Shape<T>): Checked<T> {
+    const out: Record<string, unknown> = {};
+    let ok = true;
+    for (const key in shape) {
+      const value = shape[key](this, o[key], [...path, key]);
+      if (value === INVALID) ok = false;
+      else if (value !== undefined) out[key] = value;
+    }
+    return ok ? (out as T) : INVALID;
+  }
+
+  /** A plain object with no field outside `shape` (as `object`), read by `shape` (as `read`). */
+  fields<T>(v: unknown, path: Path, shape: Shape<T>): Checked<T> {
+    const o = this.object(v, path, Object.keys(shape));
+    return o === INVALID ? o : this.read(o, path, shape);
+  }
+
   /** An array of `min` to `max` items, each checked by `item`; INVALID when any item is. */
   array<T>(v: unknown, path: Path, min: number, max: number, item: (v: unknown, path: Path) => Checked<T>): Checked<T[]> {
     if (!Array.isArray(v)) return this.fail(path, "expected an array");
@@ -100,6 +122,62 @@ export class Checker {
     return ok ? out : INVALID;
   }
 }
+
+/** A check of one value at a path: the value, or INVALID with the problem recorded on the Checker. */
+export type Check<T> = (c: Checker, v: unknown, path: Path) => Checked<T>;
+
+/** The checks of an object's fields, one per field (an optional field's check accepts undefined). */
+export type Shape<T> = { readonly [K in keyof T]-?: Check<T[K]> };
+
+// Checks built from a rule, for shapes: `{ slug: text({ pattern: SLUG }), shards: optional(count, 1) }`.
+
+type TextRule = Parameters<Checker["string"]>[2];
+type NumberRule = Parameters<Checker["number"]>[2];
+
+export const text =
+  (rule?: TextRule): Check<string> =>
+  (c, v, path) =>
+    c.string(v, path, rule);
+
+export const num =
+  (rule?: NumberRule): Check<number> =>
+  (c, v, path) =>
+    c.number(v, path, rule);
+
+export const bool: Check<boolean> = (c, v, path) => c.boolean(v, path);
+
+export const oneOf =
+  <const T extends string>(values: readonly T[]): Check<T> =>
+  (c, v, path) =>
+    c.oneOf(v, path, values);
+
+export const list =
+  <T>(min: number, max: number, item: Check<T>): Check<T[]> =>
+  (c, v, path) =>
+    c.array(v, path, min, max, (x, p) => item(c, x, p));
+
+/** `check`, or `absent` when the field is undefined (left out of the result when `absent` is undefined too). */
+export function optional<T>(check: Check<T>): Check<T | undefined>;
+export function optional<T, A>(check: Check<T>, absent: A): Check<T | A>;
+export function optional<T, A>(check: Check<T>, absent?: A): Check<T | A | undefined> {
+  return (c, v, path) => (v === undefined ? absent : check(c, v, path));
+}
+
+/** `check`, or null when the field is undefined or null. */
+export const nullable =
+  <T>(check: Check<T>): Check<T | null> =>
+  (c, v, path) =>
+    v === undefined || v === null ? null : check(c, v, path);
+
+/** `check`, then a further rule of the checked value: why it is wrong, or null. */
+export const refined =
+  <T>(check: Check<T>, problem: (value: T) => string | null): Check<T> =>
+  (c, v, path) => {
+    const value = check(c, v, path);
+    if (value === INVALID) return value;
+    const message = problem(value);
+    return message === null ? value : c.fail(path, message);
+  };
 
 /** Runs `parse`, turning anything it throws (an exotic input's getter, say) into a refusal. */
 export function guarded<T>(root: string, parse: (c: Checker) => Checked<T>): Parsed<T> {

@@ -13,7 +13,6 @@ export * from "./language.ts";
 export * from "./layers.ts";
 export * from "./parse.ts";
 export * from "./path-pattern.ts";
-// SLUG and CUSTOM_EVENT_NAME stay inside: they repeat src/core/schema.ts's rules under the same names.
 export { BOTS_RULES, type BotsRule, goalKeyProblem, isUtcInstant, MAX_HOLDOUTS, percentBuckets, percentProblem } from "./rules.ts";
 export * from "./schedule.ts";
 export * from "./seo.ts";

@@ -12,13 +12,29 @@
 // const holdouts = checkHoldouts(c, document.holdouts, ["holdouts"]);
 // parseEdgeTargeting(raw); // on its own: { ok, value } or { ok: false, path, message }
 
-import { type Checked, type Checker, guarded, INVALID, type Path } from "../checks.ts";
+import {
+  type Check,
+  type Checked,
+  type Checker,
+  guarded,
+  INVALID,
+  list,
+  nullable,
+  num,
+  oneOf,
+  optional,
+  type Path,
+  refined,
+  type Shape,
+  text,
+} from "../checks.ts";
+import { slug } from "../field-checks.ts";
 import { MAX_SHARDS } from "../shards.ts";
-import type { Audience, AudienceCondition, AudienceOperator } from "./audience.ts";
+import type { Audience, AudienceCondition } from "./audience.ts";
 import { AUDIENCE_MATCHES, AUDIENCE_OPERATORS, audienceProblems, conditionProblems } from "./audience.ts";
 import type { Holdout } from "./holdouts.ts";
 import type { LayerSlice } from "./layers.ts";
-import { BOTS_RULES, type BotsRule, goalKeyProblem, isUtcInstant, MAX_HOLDOUTS, percentProblem, SLUG, SLUG_MESSAGE } from "./rules.ts";
+import { BOTS_RULES, type BotsRule, goalKeyProblem, isUtcInstant, MAX_HOLDOUTS, percentProblem } from "./rules.ts";
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly path: string; readonly message: string };
 
@@ -39,14 +55,7 @@ function alone<T>(check: (c: Checker) => Checked<T>): Parsed<T> {
   return { ok: false, path: first.path, message: first.message };
 }
 
-const slug = (c: Checker, v: unknown, path: Path): Checked<string> => c.string(v, path, { pattern: SLUG, message: SLUG_MESSAGE });
-
-function percent(c: Checker, v: unknown, path: Path): Checked<number> {
-  const n = c.number(v, path);
-  if (n === INVALID) return n;
-  const problem = percentProblem(n);
-  return problem === null ? n : c.fail(path, problem);
-}
+const percent: Check<number> = refined(num(), percentProblem);
 
 /** The first of a shared rule's issues (paths relative to `path`), recorded; INVALID when there is one. */
 function firstIssue<T>(c: Checker, value: T, issues: ReadonlyArray<{ path: string; message: string }>, path: Path): Checked<T> {
@@ -54,56 +63,45 @@ function firstIssue<T>(c: Checker, value: T, issues: ReadonlyArray<{ path: strin
   return first === undefined ? value : c.fail([...path, first.path], first.message);
 }
 
-function condition(c: Checker, v: unknown, path: Path): Checked<AudienceCondition> {
-  const o = c.object(v, path, ["attribute", "operator", "values"]);
-  if (o === INVALID) return o;
-  const attribute = c.string(o.attribute, [...path, "attribute"], { max: 120 });
-  const operator = c.oneOf<AudienceOperator>(o.operator, [...path, "operator"], AUDIENCE_OPERATORS);
-  const values = o.values === undefined ? [] : c.array(o.values, [...path, "values"], 0, 1000, (x, p) => c.string(x, p));
-  if (attribute === INVALID || operator === INVALID || values === INVALID) return INVALID;
-  const cond: AudienceCondition = { attribute, operator, values };
-  return firstIssue(c, cond, conditionProblems(cond), path);
-}
+const CONDITION: Shape<AudienceCondition> = {
+  attribute: text({ max: 120 }),
+  operator: oneOf(AUDIENCE_OPERATORS),
+  values: optional(list(0, 1000, text()), []),
+};
 
-function audience(c: Checker, v: unknown, path: Path): Checked<Audience | null> {
-  if (v === undefined || v === null) return null;
-  const o = c.object(v, path, ["match", "conditions"]);
-  if (o === INVALID) return o;
-  const match = o.match === undefined ? "all" : c.oneOf(o.match, [...path, "match"], AUDIENCE_MATCHES);
-  const conditions = c.array(o.conditions, [...path, "conditions"], 0, 100, (x, p) => condition(c, x, p));
-  if (match === INVALID || conditions === INVALID) return INVALID;
-  const a: Audience = { match, conditions };
-  return firstIssue(c, a, audienceProblems(a), path);
-}
+const condition: Check<AudienceCondition> = (c, v, path) => {
+  const cond = c.fields(v, path, CONDITION);
+  return cond === INVALID ? cond : firstIssue(c, cond, conditionProblems(cond), path);
+};
 
-function layer(c: Checker, v: unknown, path: Path): Checked<LayerSlice | null> {
-  if (v === undefined || v === null) return null;
-  const o = c.object(v, path, ["slug", "from", "to"]);
-  if (o === INVALID) return o;
-  const s = slug(c, o.slug, [...path, "slug"]);
-  const from = percent(c, o.from, [...path, "from"]);
-  const to = percent(c, o.to, [...path, "to"]);
-  if (s === INVALID || from === INVALID || to === INVALID) return INVALID;
-  return from < to ? { slug: s, from, to } : c.fail([...path, "to"], "a layer slice needs from < to");
-}
+const AUDIENCE: Shape<Audience> = {
+  match: optional(oneOf(AUDIENCE_MATCHES), "all"),
+  conditions: list(0, 100, condition),
+};
 
-function instant(c: Checker, v: unknown, path: Path): Checked<string | null> {
-  if (v === undefined || v === null) return null;
-  const s = c.string(v, path);
-  if (s === INVALID || isUtcInstant(s)) return s;
-  return c.fail(path, "must be a UTC time such as 2026-03-01T09:00:00Z");
-}
+const audience: Check<Audience | null> = nullable((c, v, path) => {
+  const a = c.fields(v, path, AUDIENCE);
+  return a === INVALID ? a : firstIssue(c, a, audienceProblems(a), path);
+});
+
+const layer: Check<LayerSlice | null> = nullable((c, v, path) => {
+  const l = c.fields(v, path, { slug, from: percent, to: percent });
+  if (l === INVALID || l.from < l.to) return l;
+  return c.fail([...path, "to"], "a layer slice needs from < to");
+});
+
+/** An experiment's targeting fields, as the experiment's shape (edge-config.ts) includes them. */
+export const TARGETING: Shape<EdgeTargeting> = {
+  audience,
+  coverage_percent: optional(percent, 100),
+  layer,
+  scheduled_end_at: nullable(refined(text(), (s) => (isUtcInstant(s) ? null : "must be a UTC time such as 2026-03-01T09:00:00Z"))),
+  bots: optional(oneOf(BOTS_RULES), "like_visitors"),
+};
 
 /** An experiment's targeting fields from its published JSON object (other fields are left alone). */
 export function checkEdgeTargeting(c: Checker, o: Record<string, unknown>, path: Path): Checked<EdgeTargeting> {
-  const t = {
-    audience: audience(c, o.audience, [...path, "audience"]),
-    coverage_percent: o.coverage_percent === undefined ? 100 : percent(c, o.coverage_percent, [...path, "coverage_percent"]),
-    layer: layer(c, o.layer, [...path, "layer"]),
-    scheduled_end_at: instant(c, o.scheduled_end_at, [...path, "scheduled_end_at"]),
-    bots: o.bots === undefined ? "like_visitors" : c.oneOf(o.bots, [...path, "bots"], BOTS_RULES),
-  };
-  return Object.values(t).includes(INVALID) ? INVALID : (t as EdgeTargeting);
+  return c.read(o, path, TARGETING);
 }
 
 /** An experiment's targeting fields on their own (other fields are left alone). */
@@ -119,41 +117,32 @@ export function parseAudience(value: unknown): Parsed<Audience | null> {
   return alone((c) => audience(c, value, []));
 }
 
-function holdout(c: Checker, v: unknown, path: Path): Checked<Holdout> {
-  const o = c.object(v, path, ["id", "slug", "percent", "layer", "goals", "epoch", "shards"]);
-  if (o === INVALID) return o;
-  const goalKey = (x: unknown, p: Path): Checked<string> => {
-    const key = c.string(x, p);
-    if (key === INVALID) return key;
-    const problem = goalKeyProblem(key);
-    return problem === null ? key : c.fail(p, problem);
-  };
-  const h = {
-    id: c.number(o.id, [...path, "id"], { int: true, min: 1 }),
-    slug: slug(c, o.slug, [...path, "slug"]),
-    percent: percent(c, o.percent, [...path, "percent"]),
-    layer: o.layer === undefined || o.layer === null ? null : slug(c, o.layer, [...path, "layer"]),
-    goals: o.goals === undefined ? [] : c.array(o.goals, [...path, "goals"], 0, 20, goalKey),
-    epoch: o.epoch === undefined ? 0 : c.number(o.epoch, [...path, "epoch"], { int: true, min: 0 }),
-    shards: o.shards === undefined ? 1 : c.number(o.shards, [...path, "shards"], { int: true, min: 1, max: MAX_SHARDS }),
-  };
-  return Object.values(h).includes(INVALID) ? INVALID : (h as Holdout);
-}
+const goalKey: Check<string> = refined(text(), goalKeyProblem);
+
+const HOLDOUT: Shape<Holdout> = {
+  id: num({ int: true, min: 1 }),
+  slug,
+  percent,
+  layer: nullable(slug),
+  goals: optional(list(0, 20, goalKey), []),
+  epoch: optional(num({ int: true, min: 0 }), 0),
+  shards: optional(num({ int: true, min: 1, max: MAX_SHARDS }), 1),
+};
 
 /** The published config's `holdouts` ([] when absent): ids and slugs unique. */
 export function checkHoldouts(c: Checker, value: unknown, path: Path): Checked<readonly Holdout[]> {
   if (value === undefined) return [];
-  const list = c.array(value, path, 0, MAX_HOLDOUTS, (x, p) => holdout(c, x, p));
-  if (list === INVALID) return list;
+  const holdouts = list(0, MAX_HOLDOUTS, (c, v, p) => c.fields(v, p, HOLDOUT))(c, value, path);
+  if (holdouts === INVALID) return holdouts;
   const ids = new Set<number>();
   const slugs = new Set<string>();
-  for (const [i, h] of list.entries()) {
+  for (const [i, h] of holdouts.entries()) {
     if (ids.has(h.id)) return c.fail([...path, i, "id"], `holdout id ${h.id} is used twice`);
     if (slugs.has(h.slug)) return c.fail([...path, i, "slug"], `holdout slug "${h.slug}" is used twice`);
     ids.add(h.id);
     slugs.add(h.slug);
   }
-  return list;
+  return holdouts;
 }
 
 /** The holdouts list on its own ([] when absent). */

@@ -2,15 +2,8 @@
 // hand-checked parser (parse.ts), so that the two agree on what is valid by construction and the
 // property test between them only has to hold their structure together. Nothing here imports zod.
 import { shareInBuckets } from "../assignment.ts";
-import { UTC_TIMESTAMP } from "../field-rules.ts";
+import { CUSTOM_EVENT_MESSAGE, CUSTOM_EVENT_NAME, UTC_TIMESTAMP } from "../field-rules.ts";
 import { samePathProblem } from "../paths.ts";
-
-/** The experiment slug rule of `src/core/schema.ts` (a test holds the two equal). */
-export const SLUG = /^[a-z0-9-]{1,64}$/;
-export const SLUG_MESSAGE = "use 1 to 64 of a-z, 0-9 and -";
-
-/** The custom-event name rule of `src/core/schema.ts` (a test holds the two equal). */
-export const CUSTOM_EVENT_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** Why `p` is not a percent of 0–100 with at most two decimals, or null. */
 export function percentProblem(p: number): string | null {
@@ -39,7 +32,7 @@ export function goalKeyProblem(key: string): string | null {
     const problem = samePathProblem(rest);
     return problem === null ? null : `the path of ${type}:<path> ${problem}`;
   }
-  if (type === "custom") return CUSTOM_EVENT_NAME.test(rest) ? null : "custom:<name> needs 1 to 64 of A-Z, a-z, 0-9, _ . : -";
+  if (type === "custom") return CUSTOM_EVENT_NAME.test(rest) ? null : `custom:<name>: ${CUSTOM_EVENT_MESSAGE}`;
   return "a goal is page_view:<path>, form_submission:<path> or custom:<event name>";
 }
 

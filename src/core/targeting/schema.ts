@@ -8,12 +8,13 @@
 // existed read as "everyone, 100 %, no layer, no schedule".
 import { z } from "zod";
 import type { Issue } from "../errors.ts";
+import { SLUG_MESSAGE, SLUG_PATTERN } from "../field-rules.ts";
 import { MAX_SHARDS } from "../shards.ts";
 import { AUDIENCE_MATCHES, AUDIENCE_OPERATORS, type AudienceCondition, audienceProblems, conditionProblems } from "./audience.ts";
-import { BOTS_RULES, goalKeyProblem, MAX_HOLDOUTS, percentProblem, SLUG, SLUG_MESSAGE } from "./rules.ts";
+import { BOTS_RULES, goalKeyProblem, MAX_HOLDOUTS, percentProblem } from "./rules.ts";
 import { scheduleOrderProblem } from "./schedule.ts";
 
-const Slug = z.string().regex(SLUG, SLUG_MESSAGE);
+const Slug = z.string().regex(SLUG_PATTERN, SLUG_MESSAGE);
 
 const addIssues = (ctx: z.RefinementCtx, issues: readonly Issue[], prefix: ReadonlyArray<string | number> = []) => {
   for (const i of issues)
