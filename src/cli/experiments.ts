@@ -1,6 +1,6 @@
-// `sgen-ab experiments …`: config as code. Each command is one call to a deployed admin API
-// (docs/admin-api.md): the answer's JSON on standard output, the API's error JSON on standard error,
-// and an exit code a CI job can branch on. The token comes from SGEN_TOKEN only, never from a flag, so it stays out
+// `sgen-ab experiments …` (and, through `runAdminCommand`, `sgen-ab holdouts …`, holdouts.ts): config
+// as code. Each command is one call to a deployed admin API (docs/admin-api.md): the answer's JSON on
+// standard output, the API's error JSON on standard error, and an exit code a CI job can branch on. The token comes from SGEN_TOKEN only, never from a flag, so it stays out
 // of shell history and process listings.
 
 /** Exit codes: distinct, so a CI step can tell a typo in its own script from a refusal by the API. */
@@ -30,9 +30,9 @@ export interface CliIo {
   err: (text: string) => void;
 }
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-interface Parsed {
+export interface Parsed {
   positional: string[];
   flags: Map<string, string | true>;
 }
@@ -65,30 +65,30 @@ function parseArgs(argv: readonly string[]): Parsed {
   return { positional, flags };
 }
 
-function str(p: Parsed, name: string): string | undefined {
+export function str(p: Parsed, name: string): string | undefined {
   const v = p.flags.get(name);
   return typeof v === "string" ? v : undefined;
 }
 
-function idOf(raw: string | undefined): string {
+export function idOf(raw: string | undefined, of = "an experiment"): string {
   if (raw === undefined || !/^[1-9][0-9]{0,14}$/.test(raw))
-    throw new UsageError(`an experiment id (a positive integer) is required, not ${raw ?? "nothing"}`);
+    throw new UsageError(`${of} id (a positive integer) is required, not ${raw ?? "nothing"}`);
   return raw;
 }
 
-function onlyFlags(p: Parsed, allowed: readonly string[]): void {
+export function onlyFlags(p: Parsed, allowed: readonly string[]): void {
   for (const name of p.flags.keys()) {
     if (name !== "url" && !allowed.includes(name)) throw new UsageError(`--${name} does not apply here`);
   }
 }
 
-interface Call {
-  method: "GET" | "POST" | "PUT";
+export interface Call {
+  method: "GET" | "POST" | "PUT" | "DELETE";
   path: string;
   body?: unknown;
 }
 
-async function readBody(p: Parsed, io: CliIo): Promise<unknown> {
+export async function readBody(p: Parsed, io: CliIo): Promise<unknown> {
   const file = str(p, "f");
   if (file === undefined) throw new UsageError("-f <file.json> is required");
   let text: string;
@@ -104,11 +104,14 @@ async function readBody(p: Parsed, io: CliIo): Promise<unknown> {
   }
 }
 
+/** Refuses positional arguments past the first `n`. */
+export function atMost(p: Parsed, n: number): void {
+  if (p.positional.length > n) throw new UsageError(`unexpected argument ${p.positional[n]}`);
+}
+
 async function callFor(command: string, p: Parsed, io: CliIo): Promise<Call> {
   const args = p.positional;
-  const extra = (n: number) => {
-    if (args.length > n) throw new UsageError(`unexpected argument ${args[n]}`);
-  };
+  const extra = (n: number) => atMost(p, n);
   switch (command) {
     case "list": {
       const names = ["q", "state", "sort", "order", "page", "per-page"];
@@ -162,18 +165,32 @@ async function callFor(command: string, p: Parsed, io: CliIo): Promise<Call> {
 
 const errorJson = (code: string, message: string) => JSON.stringify({ error: { code, message, issues: [] } }, null, 2);
 
-export async function runExperiments(argv: readonly string[], io: CliIo): Promise<number> {
+/** A command of the CLI that talks to the admin API: its name, its usage text, and its calls. */
+export interface AdminCommand {
+  readonly name: string;
+  readonly usage: string;
+  callFor(command: string, p: Parsed, io: CliIo): Promise<Call>;
+}
+
+const EXPERIMENTS: AdminCommand = { name: "experiments", usage: EXPERIMENTS_USAGE, callFor };
+
+export function runExperiments(argv: readonly string[], io: CliIo): Promise<number> {
+  return runAdminCommand(EXPERIMENTS, argv, io);
+}
+
+/** Parses `argv` for `spec`, makes its one call to the admin API, and writes the answer. */
+export async function runAdminCommand(spec: AdminCommand, argv: readonly string[], io: CliIo): Promise<number> {
   let call: Call;
   let base: string;
   let token: string;
   try {
     const [command = "", ...rest] = argv;
     if (command === "--help" || command === "-h" || command === "help") {
-      io.out(EXPERIMENTS_USAGE);
+      io.out(spec.usage);
       return EXIT.ok;
     }
     const p = parseArgs(rest);
-    call = await callFor(command, p, io);
+    call = await spec.callFor(command, p, io);
     const url = str(p, "url") ?? io.env.SGEN_URL;
     if (url === undefined || url === "")
       throw new UsageError("the admin API's URL is required: --url https://site/sg-admin/api or SGEN_URL");
@@ -183,7 +200,7 @@ export async function runExperiments(argv: readonly string[], io: CliIo): Promis
     if (token === "") throw new UsageError("SGEN_TOKEN must hold an operator token (it is never taken from a flag)");
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    io.err(`sgen-ab experiments: ${err.message}\n\n${EXPERIMENTS_USAGE}`);
+    io.err(`sgen-ab ${spec.name}: ${err.message}\n\n${spec.usage}`);
     return EXIT.usage;
   }
 

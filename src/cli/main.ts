@@ -3,7 +3,8 @@
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { runAnalyze } from "./analyze.ts";
-import { runExperiments } from "./experiments.ts";
+import { type CliIo, runExperiments } from "./experiments.ts";
+import { runHoldouts } from "./holdouts.ts";
 import { runPlan } from "./plan.ts";
 
 const USAGE = `usage: sgen-ab <command>
@@ -14,7 +15,8 @@ const USAGE = `usage: sgen-ab <command>
                 (docs/metrics.md)
   plan          read one JSON document a line ({"baseline_rate","relative_mde","alpha","power","variants"}) and write
                 {"fixed_horizon_per_variant","sequential_per_variant"} a line
-  experiments   manage experiments through a deployed admin API (config as code); sgen-ab experiments --help`;
+  experiments   manage experiments through a deployed admin API (config as code); sgen-ab experiments --help
+  holdouts      manage holdouts the same way; sgen-ab holdouts --help`;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -31,15 +33,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       err: (line) => process.stderr.write(`${line}\n`),
     });
   }
-  if (command === "experiments") {
-    return runExperiments(rest, {
+  if (command === "experiments" || command === "holdouts") {
+    const io: CliIo = {
       env: process.env,
       fetch: globalThis.fetch,
       readFile: (path) => readFile(path, "utf8"),
       readStdin,
       out: (text) => process.stdout.write(`${text}\n`),
       err: (text) => process.stderr.write(`${text}\n`),
-    });
+    };
+    return (command === "holdouts" ? runHoldouts : runExperiments)(rest, io);
   }
   process.stderr.write(`${USAGE}\n`);
   return command === undefined || command === "--help" || command === "-h" ? 0 : 2;

@@ -33,12 +33,15 @@ interface Run {
 }
 
 /** Runs the command with Node (the one running the tests unless `node` says otherwise), asynchronously so the demo keeps serving. */
-function sgen(args: string[], opts: { token?: string; url?: string | null; input?: string; node?: string } = {}): Promise<Run> {
+function sgen(
+  args: string[],
+  opts: { token?: string; url?: string | null; input?: string; node?: string; command?: "experiments" | "holdouts" } = {},
+): Promise<Run> {
   const env: Record<string, string | undefined> = { ...process.env, SGEN_TOKEN: opts.token ?? "demo-admin", SGEN_URL: undefined };
   if (opts.token === "") delete env.SGEN_TOKEN;
   const url = opts.url === undefined ? ["--url", `${demo.base}/sg-admin/api`] : opts.url === null ? [] : ["--url", opts.url];
   return new Promise((resolve) => {
-    const child = spawn(opts.node ?? process.execPath, [BIN, "experiments", ...args, ...url], { env, cwd: dir });
+    const child = spawn(opts.node ?? process.execPath, [BIN, opts.command ?? "experiments", ...args, ...url], { env, cwd: dir });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {
@@ -213,6 +216,60 @@ describe("npx sgen-ab experiments", () => {
       });
       expect(r.status, `${node} ${version}: ${r.stderr}`).toBe(0);
       expect(r.out.rows).toHaveLength(1);
+    }
+  });
+});
+
+describe("npx sgen-ab holdouts", () => {
+  const holdouts = (args: string[], opts: Parameters<typeof sgen>[1] = {}) => sgen(args, { ...opts, command: "holdouts" });
+  const holdout = (percent: number) => ({ slug: "cli-holdout", name: "CLI holdout", percent, layer: null, goals: [] });
+
+  it("creates, reads, lists, updates, shows and deletes a holdout from files", async () => {
+    const created = await holdouts(["create", "-f", file("holdout.json", holdout(5))]);
+    expect(created.status, created.stderr).toBe(0);
+    expect(created.out).toMatchObject({ slug: "cli-holdout", percent: 5, epoch: 0 });
+    const id = String(created.out.id);
+
+    const got = await holdouts(["get", id], { token: "demo-viewer" });
+    expect(got.status).toBe(0);
+    expect(got.out.name).toBe("CLI holdout");
+    const listed = await holdouts(["list"], { token: "demo-viewer" });
+    expect(listed.status).toBe(0);
+    expect(JSON.stringify(listed.out)).toContain('"cli-holdout"');
+
+    // Changing who is held needs the explicit reset, as in the API.
+    const wider = file("wider.json", holdout(10));
+    const refused = await holdouts(["update", id, "-f", wider]);
+    expect(refused.status).toBe(1);
+    expect(refused.err.error.code).toBe("confirm_reset_required");
+    const reset = await holdouts(["update", id, "-f", wider, "--confirm-reset"]);
+    expect(reset.status, reset.stderr).toBe(0);
+    expect(reset.out).toMatchObject({ percent: 10, epoch: 1 });
+
+    const dashboard = await holdouts(["dashboard", id], { token: "demo-viewer" });
+    expect(dashboard.status, dashboard.stderr).toBe(0);
+
+    const byViewer = await holdouts(["delete", id], { token: "demo-viewer" });
+    expect(byViewer.status).toBe(1);
+    expect(byViewer.err.error.code).toBe("forbidden");
+    const deleted = await holdouts(["delete", id]);
+    expect(deleted.status, deleted.stderr).toBe(0);
+    const gone = await holdouts(["get", id]);
+    expect(gone.status).toBe(1);
+    expect(gone.err.error.code).toBe("not_found");
+  });
+
+  it("exits 2 on usage errors, with the holdouts' usage", async () => {
+    for (const [args, message] of [
+      [["get", "x"], /holdout id/],
+      [["start", "1"], /unknown command start/],
+      [["delete"], /holdout id/],
+      [["list", "extra"], /unexpected argument extra/],
+    ] as const) {
+      const r = await holdouts([...args]);
+      expect(r.status, `${args.join(" ")}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toMatch(/usage: sgen-ab holdouts/);
     }
   });
 });
