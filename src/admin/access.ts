@@ -8,7 +8,7 @@
 //
 // Only the admin imports this file: the edge never loads jose (test/node/edge-bundle.test.ts).
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey, jwtVerify } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 import type { Operator } from "../core/permissions.ts";
 
 /** The Access configuration of a deployment, as the Worker's vars and secrets give it. */

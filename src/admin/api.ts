@@ -4,7 +4,7 @@
 // What an operator may do is decided by the admin service (service.ts), which the pages share; this
 // file only speaks HTTP and JSON.
 import { type Context, Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { ActionBody } from "../catalog/catalog-object.ts";
 import { type ApiError, errorBody, type Result } from "../core/errors.ts";
 import { HoldoutInput } from "../core/holdout-schema.ts";

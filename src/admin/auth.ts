@@ -1,7 +1,7 @@
 // Operators' bearer tokens. The Worker secret `SGEN_ADMIN_TOKENS` holds only SHA-256 digests of the
 // tokens; a presented token is hashed and compared with every digest in constant time, so neither the
 // secret's contents nor the timing of a comparison tells an attacker anything about a valid token.
-import { z } from "zod";
+import * as z from "zod";
 import type { Operator } from "../core/permissions.ts";
 
 export const TokenList = z.array(

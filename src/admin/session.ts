@@ -5,7 +5,7 @@
 // (SGEN_SESSION_IDLE_MINUTES, default 30) delete it, and a copied cookie is then worth nothing. The
 // HMAC lets a forged or truncated cookie be refused without asking the catalog. Every form carries a
 // CSRF token derived from the session id; the login form carries one derived from a pre-session cookie.
-import { z } from "zod";
+import * as z from "zod";
 import { numberSetting, settingsReader } from "../core/settings.ts";
 
 export const SESSION_COOKIE = "sgen-admin-session";

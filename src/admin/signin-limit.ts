@@ -10,7 +10,7 @@
 // presents: never one bucket for everyone, so twenty wrong tokens do not lock out a right one. Where the
 // Workers Rate Limiting binding is configured, it bounds every sign-in attempt per client first, at the
 // edge, so that a flood of guesses never reaches the catalog object.
-import { z } from "zod";
+import * as z from "zod";
 import { requestClientBucket } from "../core/client-address.ts";
 import { numberSetting, settingsReader } from "../core/settings.ts";
 import { toHex } from "./auth.ts";

@@ -1,7 +1,7 @@
 // The experiments table: every statement that reads or writes it, and the one way a stored record
 // becomes an ExperimentRecord again: readRecord, which parses the JSON with the zod schema (so a record
 // saved before a field existed gets that field's default, and a damaged one is reported, never cast).
-import { z } from "zod";
+import * as z from "zod";
 import { type Issue, issuesOf } from "../core/errors.ts";
 import { type ListQuery, SQL_SORTS } from "../core/list-query.ts";
 import { canonicalPath } from "../core/paths.ts";

@@ -1,6 +1,6 @@
 // The catalog's settings, from the Worker's vars: one schema, each with its default. A bad value is
 // logged once and the default applies (core/settings.ts).
-import { z } from "zod";
+import * as z from "zod";
 import { numberSetting, settingsReader } from "../core/settings.ts";
 import { MAX_SHARDS } from "../core/shards.ts";
 

@@ -2,7 +2,7 @@
 // (docs/metrics.md); a line without `metric`, or with "metric": "proportion", is the conversions' input
 // of docs/analysis.md and is read as before (minus that key). One schema, so that the command's
 // line runner reports either kind's issues by field and line alike.
-import { z } from "zod";
+import * as z from "zod";
 import { AnalysisInput } from "../core/stats/analysis.ts";
 import { MeanAnalysisInput } from "../core/stats/means.ts";
 

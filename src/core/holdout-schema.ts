@@ -7,7 +7,7 @@
 // The slug, the percent and the layer decide who is held, so changing one of them once the holdout is
 // counting mixes two populations in one sample: like a live experiment's shares, it needs
 // `?confirm=reset`, which starts a new epoch (counted from zero). Name, notes and goals change freely.
-import { z } from "zod";
+import * as z from "zod";
 import { fail, ok, type Result } from "./errors.ts";
 import { goalKey } from "./goals.ts";
 import { ConversionEvent, type EdgeConfig, Slug } from "./schema.ts";

@@ -1,7 +1,7 @@
 // The list's query string (docs/admin-api.md#the-list, the data-table convention): filter, sort and page.
 // `state=concluded` is done and archived together (the result archive); the sorts beyond the stored
 // columns (variants, days running, the gate's progress, the outcome) are documented in docs/pages.md.
-import { z } from "zod";
+import * as z from "zod";
 import { LifecycleState } from "./schema.ts";
 
 export const MAX_PER_PAGE = 100;

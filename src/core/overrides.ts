@@ -2,7 +2,7 @@
 // of override-rules.ts (selector, fields per action) to every override before anything is saved. What
 // an override may write without the experiment's `allow_script_overrides` is the allow-list of
 // markup-policy.ts, applied on save by edit-rules.ts (with the sanitiser) and again at the edge.
-import { z } from "zod";
+import * as z from "zod";
 import { LIMITS, OVERRIDE_ACTIONS } from "./field-rules.ts";
 import { overrideProblem, selectorProblem } from "./override-rules.ts";
 

@@ -1,6 +1,6 @@
 // Roles and capabilities (docs/admin-api.md#capabilities-and-roles). Capability slugs are stable; role names are data, so a
 // site can define its own roles in configuration.
-import { z } from "zod";
+import * as z from "zod";
 
 export const CAPABILITIES = [
   "experiments.list",

@@ -2,7 +2,7 @@
 // and kv-schema/*.schema.json is generated from them. The edge reads the published document with the
 // hand-checked parser of edge-config.ts instead (no zod on a visitor's request), which a property test
 // holds to EdgeConfig here: a field added to the published config goes into both, and into kv-schema/.
-import { z } from "zod";
+import * as z from "zod";
 import { shareInBuckets } from "./assignment.ts";
 import {
   CUSTOM_EVENT_MESSAGE,

@@ -2,7 +2,7 @@
 // with a default. A value that does not parse never stops the service: it is reported once, by name and
 // value, and the default applies, so a typo in wrangler.toml shows up in the log instead of silently
 // meaning "never" or "zero".
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * A numeric setting: unset or blank gives `fallback`; anything else must pass `check`. The fallback

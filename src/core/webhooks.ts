@@ -6,7 +6,7 @@
 // Signing: `X-Sgen-Timestamp: <unix seconds>` and `X-Sgen-Signature: sha256=<hex>`, the HMAC-SHA256
 // with the hook's secret of `<timestamp>.<body>`. A receiver recomputes it over the raw body it got,
 // compares in constant time, and refuses a timestamp more than a few minutes old (a replay).
-import { z } from "zod";
+import * as z from "zod";
 
 /** What a hook can be told of. An audit entry may be more than one (an automated conclusion is both). */
 export const WEBHOOK_EVENTS = ["state_change", "automated_action", "guardrail_breach"] as const;

@@ -6,7 +6,7 @@
 // One look is `analyzeLook(input, previous)`: it takes the running state of the earlier looks in the
 // same epoch (or nothing) and returns the analysis with the new state. `analyze(input)` is a single look,
 // which is what `sgen-ab analyze` computes. Specification: docs/analysis.md.
-import { z } from "zod";
+import * as z from "zod";
 import { chanceToBeat, expectedLoss } from "./bayes.ts";
 import { type Comparison, emptyComparison } from "./comparison.ts";
 import { normalQuantile } from "./distributions.ts";

@@ -5,7 +5,7 @@
 // sample-ratio check and Holm's outcome are the conversions' own (srm.ts, outcome.ts). One look is
 // `analyzeMeansLook(input, { previous })`, as `analyzeLook` is for conversions. docs/metrics.md says why
 // each.
-import { z } from "zod";
+import * as z from "zod";
 import { type Comparison, emptyComparison } from "./comparison.ts";
 import { MIN_EFFECTIVE_VALUES, rho2ForPlan, sequentialMeanLook } from "./mean-sequential.ts";
 import { decideOutcome, type Outcome } from "./outcome.ts";

@@ -13,7 +13,7 @@
 // `power` (the crossing probability computed by propagating the density of U/√I* on a grid, with the
 // Brownian-bridge correction for crossings between steps), then I* = D²/θ² and n* = I* / (ρ(1−ρ)(p₁+p₂)/2)
 // at equal shares (ρ = ½). The simulation (`npm run simulate:stats`) checks the power this promises.
-import { z } from "zod";
+import * as z from "zod";
 import { normalCdf, normalQuantile } from "./distributions.ts";
 import { optimalMixingRatio } from "./sequential.ts";
 

@@ -6,7 +6,7 @@
 // `scheduled_start_at` (a draft is not published; the catalog's alarm starts it), and a top-level
 // `holdouts` list. Every field has a default, so records and documents written before these fields
 // existed read as "everyone, 100 %, no layer, no schedule".
-import { z } from "zod";
+import * as z from "zod";
 import type { Issue } from "../errors.ts";
 import { SLUG_MESSAGE, SLUG_PATTERN } from "../field-rules.ts";
 import { MAX_SHARDS } from "../shards.ts";
