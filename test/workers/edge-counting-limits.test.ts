@@ -8,7 +8,7 @@ import { bucketOf } from "../../src/core/hash.ts";
 import type { NotCountedReason, TallySink } from "../../src/edge/ports.ts";
 import { signEvents } from "../../src/edge/signed-events.ts";
 import { readRunData } from "../../src/run-data/client.ts";
-import { edgeWith, experiment, sampleOf, setCookies, TITLES, titleOf } from "./helpers.ts";
+import { edgeWith, experiment, inOneMinuteWindow, sampleOf, setCookies, TITLES, titleOf } from "./helpers.ts";
 
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
@@ -26,6 +26,7 @@ function ledger() {
 
 describe("new visitors counted per client", () => {
   it("past the limit a client's new visitors get their page and cookies but are not counted; other clients are", async () => {
+    await inOneMinuteWindow();
     const e = experiment();
     const l = ledger();
     const t = await edgeWith([e], { newVisitorsPerMinute: 10, tallies: l.tallies });
@@ -48,6 +49,7 @@ describe("new visitors counted per client", () => {
   });
 
   it("counts distinct ids: a visitor back without its assignment cookie costs its client nothing more", async () => {
+    await inOneMinuteWindow();
     const e = experiment();
     const t = await edgeWith([e], { newVisitorsPerMinute: 10 });
     const from = (id: string) => t.fetch("/pricing", { headers: { cookie: `sgen-vid=${id}`, "cf-connecting-ip": "198.51.100.70" } });
@@ -57,6 +59,7 @@ describe("new visitors counted per client", () => {
   });
 
   it("stops the attack of the issue: visitor ids chosen by the public hash to land in b, then converted", async () => {
+    await inOneMinuteWindow();
     const e = experiment({ conversion_event: { type: "custom", name: "signup" } });
     const t = await edgeWith([e], { newVisitorsPerMinute: 20 });
     const chosen: string[] = [];

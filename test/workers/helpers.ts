@@ -125,3 +125,14 @@ export const TITLES = { a: "Acme: pricing", b: "Acme: pricing (layout B)", home:
 export async function sampleOf(experimentId: number, epoch = 0, shards = 1): Promise<Record<string, number>> {
   return (await readRunData(env.SGEN_RUN_DATA, experimentId, epoch, shards)).samples;
 }
+
+/**
+ * The edge's per-client limits count in wall-clock minutes (a window starts at each whole minute). A
+ * test that counts against one waits, when less than `needMs` is left of the current minute, for the
+ * next, so that its requests all fall in one window: otherwise a test started at :59 sees the limit
+ * reset halfway and counts one visitor too many.
+ */
+export async function inOneMinuteWindow(needMs = 15_000): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < needMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}

@@ -9,7 +9,7 @@ import { demoSite } from "../../examples/demo/site.ts";
 import { clientBucket } from "../../src/core/client-address.ts";
 import { createWorker, type SgenEnv } from "../../src/worker/index.ts";
 import { API } from "./admin-helpers.ts";
-import { edgeWith, experiment } from "./helpers.ts";
+import { edgeWith, experiment, inOneMinuteWindow } from "./helpers.ts";
 
 describe("client addresses", () => {
   it("an IPv4 address is its own bucket, in canonical form", () => {
@@ -146,6 +146,7 @@ describe("custom-event posts", () => {
     });
 
   it("are limited per client in the isolate: 429 with Retry-After past the limit, per IPv6 /64, per visitor without an address", async () => {
+    await inOneMinuteWindow();
     const t = await edgeWith([experiment({ conversion_event: { type: "custom", name: "signup" } })], { eventsPerMinute: 5 });
     const from = (ip: string) => post(t, { "cf-connecting-ip": ip });
     for (let i = 0; i < 5; i++) expect((await from(`2001:db8:99:1::${i + 1}`)).status).toBe(202);
