@@ -6,13 +6,13 @@
 // The count covers the whole process: the Worker in front, the origin Worker behind it, and workerd's
 // HTTP work, as a passthrough request has it too. BENCH_REQUESTS (default 300) per scenario and round,
 // BENCH_ROUNDS (default 3) rounds;
-// BENCH_SCENARIOS=passthrough,returning picks some. Each scenario's profile is kept in
+// BENCH_SCENARIOS=passthrough,sgen-returning picks some, by the keys of `scenarios` below. Each scenario's profile is kept in
 // bench/.build-instructions/<scenario>.callgrind (read it with callgrind_annotate).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMPAT, hasCommand, waitForPort } from "./harness.ts";
-import { build, checkGrowthbook, PORT } from "./run.ts";
+import { build, checkGrowthbook, checkSgen, PORT } from "./run.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const BUILD = join(ROOT, "bench", ".build-instructions");
@@ -66,7 +66,14 @@ const vg = spawn(
   ],
   { stdio: ["ignore", "ignore", "inherit"] },
 );
-// The objects' process is not run: the counting scenario here keeps its objects in the same process.
+// The objects' process (run-data and catalog objects, as they run elsewhere on Cloudflare) runs beside
+// it, not under callgrind: the `remote-*` scenarios count the page's side of counting (its batches and
+// tallies sent over a socket), not the objects' SQLite writes. The other counting scenarios keep their
+// objects in the same process, so their writes are in the count.
+const objects =
+  STEPS === undefined
+    ? spawn(binary, ["serve", join(BUILD, "objects.capnp"), "--experimental"], { stdio: ["ignore", "ignore", "inherit"] })
+    : undefined;
 const base = (port: number) => `http://127.0.0.1:${port}`;
 
 /** The last dump's instruction total; the dump is kept as <name>.callgrind for callgrind_annotate. */
@@ -117,13 +124,28 @@ try {
   else await countScenarios();
 } finally {
   vg.kill("SIGTERM");
+  objects?.kill("SIGTERM");
 }
 
 async function countScenarios(): Promise<void> {
   await Promise.all(
-    [PORT.passthrough, PORT.sgen, PORT.sgenNoCount, PORT.floor, PORT.growthbook, PORT.sgenEdge].map((p) => waitForPort(p, 3000)),
+    [
+      PORT.passthrough,
+      PORT.sgen,
+      PORT.sgenNoCount,
+      PORT.floor,
+      PORT.growthbook,
+      PORT.sgenEdge,
+      PORT.sgenTargeted,
+      PORT.sgenRemote,
+      PORT.objects,
+    ].map((p) => waitForPort(p, 3000)),
   );
   const gbReturning = await checkGrowthbook(base(PORT.growthbook));
+  // Both sgen-ab Workers serve what is measured: the variant page to the returning visitor, both
+  // cookies to a new one (with the targeted config, so the audience and the layer let it in).
+  await checkSgen(base(PORT.sgen), base(PORT.sgenNoCount), RETURNING);
+  await checkSgen(base(PORT.sgenTargeted), base(PORT.sgenTargetedNoCount), RETURNING);
   // A new visitor converting: its page, then /thanks with the cookies it was given (counting on).
   const converting: Send = async () => {
     const res = await fetch(`${base(PORT.sgen)}/pricing`);
@@ -134,30 +156,41 @@ async function countScenarios(): Promise<void> {
       .join("; ");
     await (await fetch(`${base(PORT.sgen)}/thanks`, { headers: { cookie } })).arrayBuffer();
   };
-  const scenarios: Record<string, Send> = {
-    passthrough: get(`${base(PORT.passthrough)}/pricing`),
-    "floor, returning": get(`${base(PORT.floor)}/pricing`, RETURNING),
-    "sgen-ab, returning": get(`${base(PORT.sgen)}/pricing`, RETURNING),
-    "GrowthBook, returning": get(`${base(PORT.growthbook)}/pricing`, gbReturning),
-    "the edge alone (sgen-ab/edge), returning": get(`${base(PORT.sgenEdge)}/pricing`, RETURNING),
-    "floor, new visitor": get(`${base(PORT.floor)}/pricing`),
-    "sgen-ab, new visitor": get(`${base(PORT.sgenNoCount)}/pricing`),
-    "GrowthBook, new visitor": get(`${base(PORT.growthbook)}/pricing`),
-    "the edge alone (sgen-ab/edge), new visitor": get(`${base(PORT.sgenEdge)}/pricing`),
-    "sgen-ab, a page no experiment targets": get(`${base(PORT.sgen)}/about`, RETURNING),
-    "sgen-ab without counting, a page no experiment targets": get(`${base(PORT.sgenNoCount)}/about`, RETURNING),
-    "floor, a page it does not target": get(`${base(PORT.floor)}/about`, RETURNING),
-    "sgen-ab, home page plain (a)": get(`${base(PORT.sgen)}/`, "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-home-hero=a"),
-    "sgen-ab, home page with 2 overrides (b)": get(
-      `${base(PORT.sgen)}/`,
-      "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-home-hero=b",
-    ),
-    "sgen-ab, new visitor + conversion, counting on (2 requests)": converting,
+  // Each scenario by a short key (BENCH_SCENARIOS=sgen-returning,floor-returning) and the name its row shows.
+  const scenarios: Record<string, [string, Send]> = {
+    passthrough: ["passthrough", get(`${base(PORT.passthrough)}/pricing`)],
+    "floor-returning": ["floor, returning", get(`${base(PORT.floor)}/pricing`, RETURNING)],
+    "sgen-returning": ["sgen-ab, returning", get(`${base(PORT.sgen)}/pricing`, RETURNING)],
+    "remote-returning": ["sgen-ab, returning, its objects in another process", get(`${base(PORT.sgenRemote)}/pricing`, RETURNING)],
+    "sgen-nocount-returning": ["sgen-ab without counting, returning", get(`${base(PORT.sgenNoCount)}/pricing`, RETURNING)],
+    "gb-returning": ["GrowthBook, returning", get(`${base(PORT.growthbook)}/pricing`, gbReturning)],
+    "edge-returning": ["the edge alone (sgen-ab/edge), returning", get(`${base(PORT.sgenEdge)}/pricing`, RETURNING)],
+    "floor-new": ["floor, new visitor", get(`${base(PORT.floor)}/pricing`)],
+    "sgen-new": ["sgen-ab, new visitor", get(`${base(PORT.sgenNoCount)}/pricing`)],
+    "gb-new": ["GrowthBook, new visitor", get(`${base(PORT.growthbook)}/pricing`)],
+    "edge-new": ["the edge alone (sgen-ab/edge), new visitor", get(`${base(PORT.sgenEdge)}/pricing`)],
+    "sgen-other": ["sgen-ab, a page no experiment targets", get(`${base(PORT.sgen)}/about`, RETURNING)],
+    "sgen-nocount-other": ["sgen-ab without counting, a page no experiment targets", get(`${base(PORT.sgenNoCount)}/about`, RETURNING)],
+    "floor-other": ["floor, a page it does not target", get(`${base(PORT.floor)}/about`, RETURNING)],
+    "home-plain": [
+      "sgen-ab, home page plain (a)",
+      get(`${base(PORT.sgen)}/`, "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-home-hero=a"),
+    ],
+    "home-override": [
+      "sgen-ab, home page with 2 overrides (b)",
+      get(`${base(PORT.sgen)}/`, "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-home-hero=b"),
+    ],
+    // The measured experiment with an audience the requests match and a layer (its own Worker and KV).
+    "targeted-returning": ["sgen-ab, targeted (audience, layer), returning", get(`${base(PORT.sgenTargeted)}/pricing`, RETURNING)],
+    "targeted-new": ["sgen-ab, targeted (audience, layer), new visitor", get(`${base(PORT.sgenTargetedNoCount)}/pricing`)],
+    converting: ["sgen-ab, new visitor + conversion, counting on (2 requests)", converting],
   };
   const only = process.env.BENCH_SCENARIOS?.split(",");
   // Rounds, the scenarios in turn in each: what one scenario leaves behind (garbage to collect, code to
   // optimise) falls on the next, so each figure is the median of its rounds.
-  const picked = Object.entries(scenarios).filter(([name]) => only === undefined || only.some((o) => name.includes(o)));
+  const picked = Object.entries(scenarios)
+    .filter(([key]) => only === undefined || only.includes(key))
+    .map(([, scenario]) => scenario);
   const counts = new Map<string, number[]>(picked.map(([name]) => [name, []]));
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, request] of picked) counts.get(name)?.push(await count(name, request));

@@ -29,6 +29,9 @@ export const PORT = {
   sgenRemote: 9108,
   objects: 9109,
   sgenEdge: 9110,
+  /** The measured experiment with an audience and a layer (benchConfig(2, true)), its own KV. */
+  sgenTargeted: 9112,
+  sgenTargetedNoCount: 9113,
 };
 
 const run = (cmd: string, args: string[]) =>
@@ -46,21 +49,26 @@ export function build(BUILD = DEFAULT_BUILD): { bundle: string; deploySize: numb
   const config = benchConfig();
   const parsed = parseEdgeConfig(config);
   if (!parsed.ok) throw new Error(`the benchmark's config is refused by the edge: ${JSON.stringify(parsed.problems)}`);
-  const kv = readFileSync(join(ROOT, "bench/entries/kv.js"), "utf8").replace(
-    "globalThis.__SEED__ ?? {}",
-    JSON.stringify({ [EDGE_CONFIG_KEY]: JSON.stringify(config) }),
-  );
-  writeFileSync(join(BUILD, "kv.js"), kv);
+  const targeted = benchConfig(2, true);
+  const parsedTargeted = parseEdgeConfig(targeted);
+  if (!parsedTargeted.ok) throw new Error(`the targeted config is refused by the edge: ${JSON.stringify(parsedTargeted.problems)}`);
+  const kvSeeded = (c: unknown) =>
+    readFileSync(join(ROOT, "bench/entries/kv.js"), "utf8").replace(
+      "globalThis.__SEED__ ?? {}",
+      JSON.stringify({ [EDGE_CONFIG_KEY]: JSON.stringify(c) }),
+    );
+  writeFileSync(join(BUILD, "kv.js"), kvSeeded(config));
+  writeFileSync(join(BUILD, "kv-targeted.js"), kvSeeded(targeted));
   for (const f of ["origin.js", "passthrough.js", "floor.js"]) writeFileSync(join(BUILD, f), readFileSync(join(ROOT, "bench/entries", f)));
   mkdirSync(join(BUILD, "do"), { recursive: true });
   // counting: "here" binds the run-data and catalog objects in this process, "remote" reaches them in
   // the objects' process (objects.capnp, the other core) over a socket, "none" counts nothing.
-  const sgenService = (name: string, counting: "here" | "remote" | "none") => `(name = "${name}", worker = (
+  const sgenService = (name: string, counting: "here" | "remote" | "none", kv = "kv") => `(name = "${name}", worker = (
       modules = [(name = "worker.js", esModule = embed "sgen/sgen-bench.js")],
       compatibilityDate = "${COMPAT}",
       bindings = [
         (name = "ORIGIN", service = "origin"),
-        (name = "SGEN_CONFIG", kvNamespace = "kv")${
+        (name = "SGEN_CONFIG", kvNamespace = "${kv}")${
           counting === "here"
             ? `,
         (name = "SGEN_RUN_DATA", durableObjectNamespace = "BenchRunData"),
@@ -109,6 +117,7 @@ const config :Workerd.Config = (
   services = [
     (name = "origin", worker = (modules = [(name = "origin.js", esModule = embed "origin.js")], compatibilityDate = "${COMPAT}")),
     (name = "kv", worker = (modules = [(name = "kv.js", esModule = embed "kv.js")], compatibilityDate = "${COMPAT}")),
+    (name = "kv-targeted", worker = (modules = [(name = "kv.js", esModule = embed "kv-targeted.js")], compatibilityDate = "${COMPAT}")),
     (name = "passthrough", worker = (
       modules = [(name = "passthrough.js", esModule = embed "passthrough.js")],
       compatibilityDate = "${COMPAT}",
@@ -141,6 +150,8 @@ const config :Workerd.Config = (
     ${sgenService("sgen", "here")},
     ${sgenService("sgen-nocount", "none")},
     ${sgenService("sgen-remote", "remote")},
+    ${sgenService("sgen-targeted", "here", "kv-targeted")},
+    ${sgenService("sgen-targeted-nocount", "none", "kv-targeted")},
     (name = "objects-remote", external = (address = "127.0.0.1:${PORT.objects}", http = ())),
     (name = "do-storage", disk = (path = "${join(BUILD, "do")}", writable = true))
   ],
@@ -153,6 +164,8 @@ const config :Workerd.Config = (
     (name = "growthbook", address = "127.0.0.1:${PORT.growthbook}", http = (), service = "growthbook"),
     (name = "sgen-remote", address = "127.0.0.1:${PORT.sgenRemote}", http = (), service = "sgen-remote"),
     (name = "sgen-edge", address = "127.0.0.1:${PORT.sgenEdge}", http = (), service = "sgen-edge"),
+    (name = "sgen-targeted", address = "127.0.0.1:${PORT.sgenTargeted}", http = (), service = "sgen-targeted"),
+    (name = "sgen-targeted-nocount", address = "127.0.0.1:${PORT.sgenTargetedNoCount}", http = (), service = "sgen-targeted-nocount"),
     (name = "kv", address = "127.0.0.1:${PORT.kv}", http = (), service = "kv")
   ]
 );
@@ -240,7 +253,7 @@ export async function checkGrowthbook(url: string): Promise<string> {
 let growthbookStickiness = Number.NaN;
 
 /** Checks that the measured paths do what they are measured for: the variant page, the two cookies. */
-async function checkSgen(sgen: string, sgenNoCount: string, returningCookie: string): Promise<void> {
+export async function checkSgen(sgen: string, sgenNoCount: string, returningCookie: string): Promise<void> {
   const returning = await (await fetch(`${sgen}/pricing`, { headers: { cookie: returningCookie } })).text();
   if (!returning.includes("<title>Pricing B</title>")) throw new Error("sgen-ab did not serve the returning visitor its variant page");
   const fresh = await fetch(`${sgenNoCount}/pricing`);

@@ -98,9 +98,31 @@ function filler(i: number): Experiment {
   };
 }
 
-/** The benchmark's config with `live` live experiments in all (at least the two measured ones). */
-export function benchConfig(live = 2): EdgeConfig {
-  const experiments = [pricing, homeHero];
+/**
+ * The measured experiment with targeting on the request path: an audience the benchmark's requests
+ * match (a desktop User-Agent and an Accept header: what `fetch` from Node sends), a coverage of 100 and
+ * the whole of a layer (0 to 100), so every visitor still enters and the page work is the same as the
+ * plain one's, plus what the rules cost. The guardrails are not in the published config: the edge's
+ * part of them is the response tally every in-sample request already makes.
+ */
+const pricingTargeted: Experiment = {
+  ...pricing,
+  audience: {
+    match: "all",
+    conditions: [
+      { attribute: "device", operator: "in", values: ["desktop"] },
+      { attribute: "header.accept", operator: "exists", values: [] },
+    ],
+  },
+  layer: { slug: "pricing-layer", from: 0, to: 100 },
+};
+
+/**
+ * The benchmark's config with `live` live experiments in all (at least the two measured ones);
+ * `targeted`: the measured experiment with an audience and a layer (pricingTargeted above).
+ */
+export function benchConfig(live = 2, targeted = false): EdgeConfig {
+  const experiments = [targeted ? pricingTargeted : pricing, homeHero];
   for (let i = 0; experiments.length < live; i++) experiments.push(filler(i));
   return { schema_version: 1, revision: 1, published_at: new Date().toISOString(), experiments } as EdgeConfig;
 }

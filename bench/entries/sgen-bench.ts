@@ -103,10 +103,12 @@ interface BenchEnv extends SgenEnv {
 /** A run-data namespace whose objects live in the other process: one HTTP request per batch. */
 function remoteRunData(remote: Fetcher): NonNullable<SgenEnv["SGEN_RUN_DATA"]> {
   const stub = (name: string) => ({
-    async ingest(shard: number, events: readonly RunEvent[]) {
+    async ingest(shard: number, events: readonly RunEvent[], tallies?: TallyBatch) {
       const res = await remote.fetch("http://objects/__bench/objects-ingest", {
         method: "POST",
-        body: JSON.stringify({ name, shard, events }),
+        // The tallies too (the guardrails' measurements and the ledger): a batch of them alone is what a
+        // returning visitor's page views send, every tally window.
+        body: JSON.stringify({ name, shard, events, tallies }),
       });
       if (!res.ok) throw new Error(`the objects' process answered ${res.status}`);
     },
