@@ -140,6 +140,22 @@ export class AdminService<Env extends object> {
     return ns === undefined ? CATALOG_UNAVAILABLE : ok(catalogStub(ns));
   }
 
+  /**
+   * `run` with the catalog and the id from a path: `missing` (a 404) when the id is not one, the
+   * catalog's 503 when there is none. A caller checks capabilities first: a denial comes before both.
+   */
+  private async byId<T>(
+    env: Env,
+    rawId: RawId,
+    missing: Result<never>,
+    run: (catalog: CatalogStub, id: number) => Promise<Result<T>>,
+  ): Promise<Result<T>> {
+    const id = parseId(rawId);
+    if (id === null) return missing;
+    const catalog = this.catalog(env);
+    return catalog.ok ? run(catalog.value, id) : catalog;
+  }
+
   /** The role map in force for `env`. */
   roles(env: Env): Roles {
     return rolesFrom(this.o.roles?.(env));
@@ -248,10 +264,7 @@ export class AdminService<Env extends object> {
 
   /** One experiment's record, by the id as it came in the path. */
   async record(env: Env, rawId: RawId): Promise<Result<ExperimentRecord>> {
-    const id = parseId(rawId);
-    if (id === null) return NO_SUCH_EXPERIMENT;
-    const catalog = this.catalog(env);
-    return catalog.ok ? await catalog.value.get(id) : catalog;
+    return this.byId(env, rawId, NO_SUCH_EXPERIMENT, (catalog, id) => catalog.get(id));
   }
 
   /**
@@ -274,10 +287,7 @@ export class AdminService<Env extends object> {
 
   /** The record with its run-data, read fresh from every shard. */
   async runState(env: Env, rawId: RawId): Promise<Result<RunState>> {
-    const id = parseId(rawId);
-    if (id === null) return NO_SUCH_EXPERIMENT;
-    const catalog = this.catalog(env);
-    return catalog.ok ? await catalog.value.runState(id) : catalog;
+    return this.byId(env, rawId, NO_SUCH_EXPERIMENT, (catalog, id) => catalog.runState(id));
   }
 
   /** The run dashboard; 503 `run_data_unavailable`, naming the shard, when the run-data cannot be read. */
@@ -357,19 +367,14 @@ export class AdminService<Env extends object> {
   }
 
   async holdout(env: Env, rawId: RawId): Promise<Result<HoldoutRecord>> {
-    const id = parseId(rawId);
-    if (id === null) return NO_SUCH_HOLDOUT;
-    const catalog = this.catalog(env);
-    return catalog.ok ? await catalog.value.getHoldout(id) : catalog;
+    return this.byId(env, rawId, NO_SUCH_HOLDOUT, (catalog, id) => catalog.getHoldout(id));
   }
 
   async holdoutDashboard(env: Env, rawId: RawId): Promise<Result<HoldoutDashboard>> {
-    const id = parseId(rawId);
-    if (id === null) return NO_SUCH_HOLDOUT;
-    const catalog = this.catalog(env);
-    if (!catalog.ok) return catalog;
-    const state = await catalog.value.holdoutState(id);
-    return state.ok ? ok(buildHoldoutDashboard(state.value)) : state;
+    return this.byId(env, rawId, NO_SUCH_HOLDOUT, async (catalog, id) => {
+      const state = await catalog.holdoutState(id);
+      return state.ok ? ok(buildHoldoutDashboard(state.value)) : state;
+    });
   }
 
   async createHoldout(env: Env, who: Access, input: HoldoutInput): Promise<Result<WriteOutcome<HoldoutRecord>>> {
@@ -389,21 +394,15 @@ export class AdminService<Env extends object> {
   ): Promise<Result<WriteOutcome<HoldoutRecord>>> {
     const denied = denial(who, "holdouts.manage");
     if (denied !== null) return denied;
-    const id = parseId(rawId);
-    if (id === null) return NO_SUCH_HOLDOUT;
-    const catalog = this.catalog(env);
-    if (!catalog.ok) return catalog;
-    return this.published(await catalog.value.replaceHoldout(who.operator, id, input, confirmReset));
+    return this.byId(env, rawId, NO_SUCH_HOLDOUT, async (catalog, id) =>
+      this.published(await catalog.replaceHoldout(who.operator, id, input, confirmReset)),
+    );
   }
 
   async deleteHoldout(env: Env, who: Access, rawId: RawId): Promise<Result<WriteOutcome<{ deleted: number }>>> {
     const denied = denial(who, "holdouts.manage");
     if (denied !== null) return denied;
-    const id = parseId(rawId);
-    if (id === null) return NO_SUCH_HOLDOUT;
-    const catalog = this.catalog(env);
-    if (!catalog.ok) return catalog;
-    return this.published(await catalog.value.deleteHoldout(who.operator, id));
+    return this.byId(env, rawId, NO_SUCH_HOLDOUT, async (catalog, id) => this.published(await catalog.deleteHoldout(who.operator, id)));
   }
 
   // ---- writes -------------------------------------------------------------------------------------
@@ -452,22 +451,18 @@ export class AdminService<Env extends object> {
   ): Promise<Result<WriteOutcome<ExperimentRecord | { deleted: number }>>> {
     const denied = denial(who, ACTION_CAPABILITY[action]);
     if (denied !== null) return denied;
-    const id = parseId(rawId);
-    if (id === null) return NO_SUCH_EXPERIMENT;
-    const catalog = this.catalog(env);
-    if (!catalog.ok) return catalog;
-    return this.published(await catalog.value.act(who.operator, id, action, body));
+    return this.byId(env, rawId, NO_SUCH_EXPERIMENT, async (catalog, id) =>
+      this.published(await catalog.act(who.operator, id, action, body)),
+    );
   }
 
   /** A gradual rollout of a concluded experiment's shipped variant (0 rolls back); an Administrator's step. */
   async setRollout(env: Env, who: Access, rawId: RawId, percent: number): Promise<Result<WriteOutcome<ExperimentRecord>>> {
     const denied = denial(who, "experiments.conclude");
     if (denied !== null) return denied;
-    const id = parseId(rawId);
-    if (id === null) return NO_SUCH_EXPERIMENT;
-    const catalog = this.catalog(env);
-    if (!catalog.ok) return catalog;
-    return this.published(await catalog.value.setRollout(who.operator, id, percent));
+    return this.byId(env, rawId, NO_SUCH_EXPERIMENT, async (catalog, id) =>
+      this.published(await catalog.setRollout(who.operator, id, percent)),
+    );
   }
 
   // ---- webhooks -----------------------------------------------------------------------------------
@@ -491,19 +486,17 @@ export class AdminService<Env extends object> {
   async deleteWebhook(env: Env, who: Access, rawId: RawId): Promise<Result<{ deleted: number }>> {
     const denied = denial(who, "webhooks.manage");
     if (denied !== null) return denied;
-    const id = parseId(rawId);
-    const catalog = this.catalog(env);
-    if (!catalog.ok) return catalog;
-    return id !== null && (await catalog.value.deleteWebhook(who.operator, id)) ? ok({ deleted: id }) : NO_SUCH_WEBHOOK;
+    return this.byId(env, rawId, NO_SUCH_WEBHOOK, async (catalog, id) =>
+      (await catalog.deleteWebhook(who.operator, id)) ? ok({ deleted: id }) : NO_SUCH_WEBHOOK,
+    );
   }
 
   async pingWebhook(env: Env, who: Access, rawId: RawId): Promise<Result<{ queued: true }>> {
     const denied = denial(who, "webhooks.manage");
     if (denied !== null) return denied;
-    const id = parseId(rawId);
-    const catalog = this.catalog(env);
-    if (!catalog.ok) return catalog;
-    return id !== null && (await catalog.value.pingWebhook(who.operator, id)) ? ok({ queued: true }) : NO_SUCH_WEBHOOK;
+    return this.byId(env, rawId, NO_SUCH_WEBHOOK, async (catalog, id) =>
+      (await catalog.pingWebhook(who.operator, id)) ? ok({ queued: true }) : NO_SUCH_WEBHOOK,
+    );
   }
 
   /** The delivery log, of one hook (an id) or of all (null). */
