@@ -159,6 +159,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
 
   /** How a holdout's arm is recorded for this request: its event, and the cookie that says it was sent. */
   function recorderFor(
+    seen: Seen,
     experiment: CompiledExperiment,
     env: Env,
     ctx: ExecutionContext,
@@ -169,6 +170,9 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     return {
       cookieName: (id) => `${o.visitorCookie}-h${id}`,
       record: (event, shards) => {
+        // A holdout's arms are samples too: past the client's limit on new visitors the visitor is
+        // recorded in neither and keeps no mark, so that a later visit under the limit records it.
+        if (o.events !== undefined && newVisitorLimited(seen, event.visitorId)) return;
         send(event, shards, env, ctx);
         cookies.push(setCookies.holdoutSeen(event.holdoutId, event.epoch, secure));
       },
@@ -214,7 +218,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
         isCrawler,
         visitorId,
         seen.config.holdouts,
-        recorderFor(experiment, env, ctx, cookies, secure),
+        recorderFor(seen, experiment, env, ctx, cookies, secure),
         (why) => ledger.note(experiment, null, why, env, ctx),
       );
     } else if (experiment.targeting.bots === "control" && (automated || crawler(seen))) plan = fixedPlan(experiment.control);
@@ -225,7 +229,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
         automated || crawler(seen),
         visitorId,
         seen.config.holdouts,
-        recorderFor(experiment, env, ctx, cookies, secure),
+        recorderFor(seen, experiment, env, ctx, cookies, secure),
       );
     } else plan = planRequest(experiment, undefined, visitorId); // a gradual rollout, crawlers served like visitors
     if (plan.stoppedVariant !== undefined) ledger.note(experiment, plan.stoppedVariant, "variant_stopped", env, ctx);

@@ -7,8 +7,8 @@ import { variantIndexForBucket } from "../../src/core/assignment.ts";
 import { bucketOf } from "../../src/core/hash.ts";
 import type { NotCountedReason, TallySink } from "../../src/edge/ports.ts";
 import { signEvents } from "../../src/edge/signed-events.ts";
-import { readRunData } from "../../src/run-data/client.ts";
-import { edgeWith, experiment, inOneMinuteWindow, sampleOf, setCookies, TITLES, titleOf } from "./helpers.ts";
+import { readHoldoutData, readRunData } from "../../src/run-data/client.ts";
+import { configOf, edgeWith, experiment, inOneMinuteWindow, sampleOf, setCookies, TITLES, titleOf, uniqueId } from "./helpers.ts";
 
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
@@ -56,6 +56,27 @@ describe("new visitors counted per client", () => {
     for (let i = 0; i < 25; i++) await from("the-same-visitor"); // 25 visits, cookies lost each time
     for (let i = 0; i < 12; i++) await from(`another-${i}`);
     expect(total(await sampleOf(e.id))).toBe(10); // the one visitor and the first nine others
+  });
+
+  it("holds a holdout's arms to the same limit: past it a client's new visitors are recorded in neither arm", async () => {
+    await inOneMinuteWindow();
+    const e = experiment();
+    const holdoutId = uniqueId();
+    const holdout = { id: holdoutId, slug: `hl-${holdoutId}`, percent: 50, layer: null, goals: [], epoch: 0, shards: 1 };
+    const t = await edgeWith([], { newVisitorsPerMinute: 10 });
+    await t.store.put(configOf([e], 1, [holdout]));
+    const marked: boolean[] = [];
+    for (let i = 0; i < 30; i++) {
+      const res = await t.fetch("/pricing", { headers: { cookie: `sgen-vid=h-${holdoutId}-${i}`, "cf-connecting-ip": "198.51.100.80" } });
+      expect(res.status).toBe(200);
+      marked.push(setCookies(res).has(`sgen-vid-h${holdoutId}`));
+    }
+    // The first ten were recorded (and told so by the holdout's cookie); the others keep no mark, so a
+    // later visit under the limit records them.
+    expect(marked.filter(Boolean)).toHaveLength(10);
+    await t.fetch("/pricing", { headers: { cookie: `sgen-vid=h-${holdoutId}-other`, "cf-connecting-ip": "198.51.100.81" } });
+    const data = await readHoldoutData(env.SGEN_RUN_DATA, holdoutId, 0, 1);
+    expect((data.samples.held ?? 0) + (data.samples.exposed ?? 0)).toBe(11);
   });
 
   it("stops the attack of the issue: visitor ids chosen by the public hash to land in b, then converted", async () => {
