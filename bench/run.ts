@@ -180,7 +180,20 @@ const median = (xs: number[]) => {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
-const getJson = async (url: string) => (await fetch(url)).json() as Promise<Record<string, number>>;
+/**
+ * A JSON answer from one of the Workers. Tried up to three times: after wrk's runs, a kept-alive socket of
+ * fetch's pool may already be closed by workerd, and the write fails (EPIPE) before anything is asked.
+ */
+async function getJson(url: string): Promise<Record<string, number>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await (await fetch(url)).json()) as Record<string, number>;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 
 /** The hash's cost where the edge runs it: in workerd, timed from outside (see sgen-bench.ts). */
 async function workerdHashNanos(url: string): Promise<number> {
