@@ -2,15 +2,7 @@
 // the layer slice, the schedule and what crawlers get (docs/audiences.md).
 import type { ExperimentRecord } from "../../../../core/schema.ts";
 import { type Clock, esc, timeTag } from "../../html.ts";
-
-const OPERATOR_WORDS: Record<string, string> = {
-  in: "is one of",
-  not_in: "is none of",
-  equals: "equals",
-  contains: "contains",
-  exists: "is present",
-  not_exists: "is absent",
-};
+import { OPERATOR_WORDS } from "../audience-words.ts";
 
 /** The audience in words: `country is one of DE, AT and query.utm_source equals spring`. */
 export function audienceWords(audience: ExperimentRecord["audience"]): string {

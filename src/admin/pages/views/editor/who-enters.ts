@@ -5,20 +5,13 @@
 import { FIXED_ATTRIBUTES } from "../../../../core/targeting/attributes.ts";
 import { MAX_CONDITIONS } from "../../../../core/targeting/audience.ts";
 import { esc, selectOf } from "../../html.ts";
+import { OPERATOR_WORDS } from "../audience-words.ts";
 import { errorParts, fieldId, textArea, textField } from "./fields.ts";
 import type { EditorSection, EditorView, Fields } from "./section.ts";
 
 /** Rows shown when the audience has fewer conditions: enough to write a typical one without a round trip. */
 const MIN_ROWS = 2;
 
-const OPERATOR_WORDS: Record<string, string> = {
-  in: "is one of",
-  not_in: "is none of",
-  equals: "equals",
-  contains: "contains",
-  exists: "is present",
-  not_exists: "is absent",
-};
 const MATCH_WORDS: Record<string, string> = { all: "every condition holds", any: "at least one condition holds" };
 const BOTS_WORDS: Record<string, string> = {
   like_visitors: "Served like visitors, never counted (recommended)",
