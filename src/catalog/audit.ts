@@ -41,6 +41,16 @@ function storedChanges(text: string): object {
   return { unreadable: text };
 }
 
+/** A record's top-level fields that an edit changed, as { field: { from, to } } (its timestamp aside), for the audit entry. */
+export function changedFields<T extends { updated_at: string }>(a: T, b: T): Record<string, { from: unknown; to: unknown }> {
+  const out: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of Object.keys(b) as Array<keyof T & string>) {
+    if (key === "updated_at") continue;
+    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) out[key] = { from: a[key], to: b[key] };
+  }
+  return out;
+}
+
 export class AuditLog {
   private readonly sql: SqlStorage;
   private readonly retentionDays: () => number;

@@ -12,7 +12,7 @@ import { primaryOf, runGate } from "../core/run-look.ts";
 import { type DecisionRecord, type ExperimentInput, type ExperimentRecord, startProblems } from "../core/schema.ts";
 import { findLayerConflict } from "../core/targeting/layers.ts";
 import { type Schedule, scheduleProblems } from "../core/targeting/schedule.ts";
-import type { AuditExtra, AuditLog } from "./audit.ts";
+import { type AuditExtra, type AuditLog, changedFields } from "./audit.ts";
 import { type Evaluation, evidenceOf } from "./evaluation.ts";
 import { seenByEdge } from "./publishing.ts";
 import { type Records, readRecord, type UnreadableRecord } from "./records.ts";
@@ -76,16 +76,6 @@ const MOOT_SCHEDULE: Partial<Record<Action, ReadonlyArray<keyof Schedule>>> = {
   override: ["scheduled_start_at", "scheduled_end_at"],
   archive: ["scheduled_start_at", "scheduled_end_at"],
 };
-
-/** Top-level fields that differ, as { field: { from, to } }. */
-function diff(a: ExperimentRecord, b: ExperimentRecord): Record<string, { from: unknown; to: unknown }> {
-  const out: Record<string, { from: unknown; to: unknown }> = {};
-  for (const key of Object.keys(b) as Array<keyof ExperimentRecord>) {
-    if (key === "updated_at") continue;
-    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) out[key] = { from: a[key], to: b[key] };
-  }
-  return out;
-}
 
 export class Editing {
   private readonly records: Records;
@@ -191,7 +181,7 @@ export class Editing {
     const next: ExperimentRecord = { ...current, ...input, updated_at: now };
     // A reset starts a fresh sample with the variants as now configured: none is stopped in it.
     if (edit.value.resetsSample) next.stopped_variants = [];
-    const changes: Record<string, unknown> = diff(current, next);
+    const changes: Record<string, unknown> = changedFields(current, next);
     if (edit.value.resetsSample) {
       this.records.startNewEpoch(id, now);
       changes.sample_reset = { from: row.epoch, to: row.epoch + 1 };

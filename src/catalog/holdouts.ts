@@ -5,7 +5,7 @@ import { fail, type Issue, issuesOf, ok, type Result } from "../core/errors.ts";
 import { checkHoldoutEdit, type HoldoutInput, HoldoutRecord } from "../core/holdout-schema.ts";
 import type { Operator } from "../core/permissions.ts";
 import { MAX_HOLDOUTS } from "../core/targeting/rules.ts";
-import type { AuditLog } from "./audit.ts";
+import { type AuditLog, changedFields } from "./audit.ts";
 import type { HoldoutRow } from "./tables.ts";
 
 /** A holdout write's answer, and whether the edge must learn of it. */
@@ -29,16 +29,6 @@ export function readHoldout(row: HoldoutRow): { ok: true; record: HoldoutRecord 
   } catch (err) {
     return { ok: false, issues: [{ path: "(record)", message: `not JSON: ${(err as Error).message}` }] };
   }
-}
-
-/** Top-level fields that differ, as { field: { from, to } }. */
-function diff(a: HoldoutRecord, b: HoldoutRecord): Record<string, { from: unknown; to: unknown }> {
-  const out: Record<string, { from: unknown; to: unknown }> = {};
-  for (const key of Object.keys(b) as Array<keyof HoldoutRecord>) {
-    if (key === "updated_at") continue;
-    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) out[key] = { from: a[key], to: b[key] };
-  }
-  return out;
 }
 
 export class Holdouts {
@@ -123,7 +113,7 @@ export class Holdouts {
       updated_at: new Date(this.now()).toISOString(),
     };
     this.save(next);
-    this.audit.writeHoldout(op, next, edit.value.resets ? "holdout_edit_reset" : "holdout_edit", diff(current.value, next));
+    this.audit.writeHoldout(op, next, edit.value.resets ? "holdout_edit_reset" : "holdout_edit", changedFields(current.value, next));
     return { result: ok(next), publish: true, purge: null };
   }
 
