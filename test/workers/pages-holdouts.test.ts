@@ -29,6 +29,13 @@ describe("the holdout form", () => {
     expect(HoldoutInput.parse(holdoutInputFromForm(f))).toEqual(input);
   });
 
+  it("round-trips a value goal (sum and cap), as the experiment editor writes and reads it", () => {
+    const withValue: HoldoutRecord = { ...record, goals: [{ type: "custom", name: "purchase", aggregate: "sum", cap: { value: 500 } }] };
+    const f = holdoutFormFromRecord(withValue);
+    expect(f.goals).toBe("custom purchase sum 500");
+    expect(HoldoutInput.parse(holdoutInputFromForm(f)).goals).toEqual(withValue.goals);
+  });
+
   it("an empty layer covers every experiment", () => {
     const f = { ...holdoutFormFromRecord(record), layer: " " };
     expect(HoldoutInput.parse(holdoutInputFromForm(f)).layer).toBeNull();

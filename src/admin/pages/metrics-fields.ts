@@ -33,6 +33,18 @@ export function customGoal(words: readonly string[]): unknown {
   };
 }
 
+/** Goals written one a line, as goalLine writes them (`page_view /thanks`, `custom purchase sum 500`). */
+export function goalsFromLines(text: string | undefined): unknown[] {
+  return (text ?? "")
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "")
+    .map((l) => {
+      const [type = "", ...rest] = l.split(/\s+/);
+      return type === "custom" ? customGoal(rest) : { type, path: rest.join(" ") };
+    });
+}
+
 /** The conversion event's value fields and the guardrails, into the input the form builds. */
 export function applyMetricsFields(input: Record<string, unknown>, f: Fields): Record<string, unknown> {
   const event = input.conversion_event as { type?: string } | undefined;

@@ -2,13 +2,11 @@
 // covers (empty: every experiment), its goals one a line, notes. A change of slug, share or layer
 // changes who is held, so it needs the "restart the counts" box, as a running experiment's shares do.
 import type { HoldoutRecord } from "../../../core/holdout-schema.ts";
-import type { ConversionEvent } from "../../../core/schema.ts";
 import { esc } from "../html.ts";
+import { goalLine, goalsFromLines } from "../metrics-fields.ts";
 import { errorParts, fieldId, textArea, textField } from "./editor/fields.ts";
 import type { EditorView, FieldErrors, Fields } from "./editor/section.ts";
 import { csrfField, layout, type PageContext } from "./layout.ts";
-
-const goalLine = (g: ConversionEvent) => (g.type === "custom" ? `custom ${g.name}` : `${g.type} ${g.path}`);
 
 export function holdoutFormFromRecord(r: HoldoutRecord | null): Fields {
   return {
@@ -30,15 +28,7 @@ export function holdoutInputFromForm(f: Fields): Record<string, unknown> {
     name: (f.name ?? "").trim(),
     percent: percent === "" || !Number.isFinite(Number(percent)) ? percent : Number(percent),
     layer: layer === "" ? null : layer,
-    goals: (f.goals ?? "")
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter((l) => l !== "")
-      .map((l) => {
-        const [type = "", ...rest] = l.split(/\s+/);
-        const value = rest.join(" ");
-        return type === "custom" ? { type, name: value } : { type, path: value };
-      }),
+    goals: goalsFromLines(f.goals),
     notes: f.notes ?? "",
   };
 }

@@ -4,7 +4,7 @@
 // change at any time and never decide the outcome.
 import type { ConversionEvent } from "../../../../core/schema.ts";
 import { CONVERSION_TYPE_WORDS, selectOf } from "../../html.ts";
-import { customGoal, goalLine, metricsFieldsFromRecord } from "../../metrics-fields.ts";
+import { goalLine, goalsFromLines, metricsFieldsFromRecord } from "../../metrics-fields.ts";
 import { errorParts, fieldId, textArea, textField } from "./fields.ts";
 import type { EditorSection } from "./section.ts";
 
@@ -38,14 +38,7 @@ export const goals: EditorSection = {
   }),
   input: (f, base, mode) => ({
     conversion_event: mode.started && base.conversion_event !== undefined ? base.conversion_event : primaryEvent(f),
-    secondary_goals: (f.secondary_goals ?? "")
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter((l) => l !== "")
-      .map((l) => {
-        const [type = "", ...rest] = l.split(/\s+/);
-        return type === "custom" ? customGoal(rest) : event(type, rest.join(" "));
-      }),
+    secondary_goals: goalsFromLines(f.secondary_goals),
   }),
   render: (v) => {
     const locked = v.mode.started;
