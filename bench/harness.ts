@@ -1,8 +1,10 @@
 // What npm run bench and npm run bench:steps share: workerd and wrk each pinned to a core, the wait for
-// workerd's sockets, and one wrk run read into numbers.
+// workerd's sockets, one wrk run read into numbers, and the runtime steps' workerd config.
 import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { cpus } from "node:os";
+import { join } from "node:path";
 
 export const COMPAT = "2026-08-01";
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -71,4 +73,30 @@ export function wrk(url: string, opts: { connections?: number; seconds?: number;
   const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(out);
   if (errors !== null) console.warn(`  wrk reported: ${errors[0]}`);
   return { rps, requests, p50ms };
+}
+
+/**
+ * The workerd config of the runtime's steps alone (bench/entries/runtime-steps.js in front of the
+ * origin), with its two modules, written into `dir`: `npm run bench:steps` measures it by requests a
+ * second, `BENCH_STEPS=… npm run bench:instructions` by instructions.
+ */
+export function writeStepsConfig(root: string, dir: string, port: number): void {
+  mkdirSync(dir, { recursive: true });
+  for (const f of ["origin.js", "runtime-steps.js"]) writeFileSync(join(dir, f), readFileSync(join(root, "bench/entries", f)));
+  writeFileSync(
+    join(dir, "config.capnp"),
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "origin", worker = (modules = [(name = "origin.js", esModule = embed "origin.js")], compatibilityDate = "${COMPAT}")),
+    (name = "steps", worker = (
+      modules = [(name = "runtime-steps.js", esModule = embed "runtime-steps.js")],
+      compatibilityDate = "${COMPAT}",
+      bindings = [(name = "ORIGIN", service = "origin")]
+    ))
+  ],
+  sockets = [(name = "steps", address = "127.0.0.1:${port}", http = (), service = "steps")]
+);
+`,
+  );
 }

@@ -9,9 +9,9 @@
 // BENCH_SCENARIOS=passthrough,sgen-returning picks some, by the keys of `scenarios` below. Each scenario's profile is kept in
 // bench/.build-instructions/<scenario>.callgrind (read it with callgrind_annotate).
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { COMPAT, hasCommand, waitForPort } from "./harness.ts";
+import { hasCommand, waitForPort, writeStepsConfig } from "./harness.ts";
 import { build, checkGrowthbook, checkSgen, PORT } from "./run.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -36,26 +36,7 @@ if (!hasCommand("valgrind")) {
 const STEPS = process.env.BENCH_STEPS?.split(",");
 const STEPS_PORT = 9111;
 if (STEPS === undefined) build(BUILD);
-else {
-  mkdirSync(BUILD, { recursive: true });
-  for (const f of ["origin.js", "runtime-steps.js"]) writeFileSync(join(BUILD, f), readFileSync(join(ROOT, "bench/entries", f)));
-  writeFileSync(
-    join(BUILD, "config.capnp"),
-    `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "origin", worker = (modules = [(name = "origin.js", esModule = embed "origin.js")], compatibilityDate = "${COMPAT}")),
-    (name = "steps", worker = (
-      modules = [(name = "runtime-steps.js", esModule = embed "runtime-steps.js")],
-      compatibilityDate = "${COMPAT}",
-      bindings = [(name = "ORIGIN", service = "origin")]
-    ))
-  ],
-  sockets = [(name = "steps", address = "127.0.0.1:${STEPS_PORT}", http = (), service = "steps")]
-);
-`,
-  );
-}
+else writeStepsConfig(ROOT, BUILD, STEPS_PORT);
 const binary = join(ROOT, "node_modules/@cloudflare/workerd-linux-64/bin/workerd");
 const out = join(BUILD, "callgrind");
 const vg = spawn(

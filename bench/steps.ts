@@ -3,9 +3,9 @@
 // step in turn, the order rotating each round, and each step's throughput is divided by the ?direct
 // runs of the same round. Pinned like npm run bench (workerd on core 1, wrk on core 0) when it can be.
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { COMPAT, needWrk, pinned, waitForPort, wrk } from "./harness.ts";
+import { needWrk, pinned, waitForPort, writeStepsConfig, wrk } from "./harness.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const BUILD = join(ROOT, "bench", ".build-steps");
@@ -29,24 +29,7 @@ const STEPS = process.env.BENCH_STEPS?.split(",") ?? ALL_STEPS;
 
 needWrk("npm run bench:steps");
 rmSync(BUILD, { recursive: true, force: true });
-mkdirSync(BUILD, { recursive: true });
-for (const f of ["origin.js", "runtime-steps.js"]) writeFileSync(join(BUILD, f), readFileSync(join(ROOT, "bench/entries", f)));
-writeFileSync(
-  join(BUILD, "config.capnp"),
-  `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "origin", worker = (modules = [(name = "origin.js", esModule = embed "origin.js")], compatibilityDate = "${COMPAT}")),
-    (name = "steps", worker = (
-      modules = [(name = "runtime-steps.js", esModule = embed "runtime-steps.js")],
-      compatibilityDate = "${COMPAT}",
-      bindings = [(name = "ORIGIN", service = "origin")]
-    ))
-  ],
-  sockets = [(name = "steps", address = "127.0.0.1:${PORT}", http = (), service = "steps")]
-);
-`,
-);
+writeStepsConfig(ROOT, BUILD, PORT);
 
 const rps = (step: string): number => wrk(`http://127.0.0.1:${PORT}/pricing?${step}`).rps;
 
