@@ -4,13 +4,12 @@
 // (POST /experiments, as an operator would); the daily rows go straight into the shards' SQLite
 // (BenchRunData.benchDays). Each time is the median of 15 requests, measured from outside workerd.
 
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { goalKey } from "../src/core/goals.ts";
 import { runDataObjectName } from "../src/names.ts";
-import { COMPAT, pinned, waitForPort } from "./harness.ts";
+import { COMPAT, startWorkerd, waitForPort } from "./harness.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const PORT = 9500;
@@ -94,9 +93,7 @@ const config :Workerd.Config = (
 );
 `,
   );
-  const workerd = spawn(...pinned(1, join(ROOT, "node_modules/.bin/workerd"), ["serve", join(dir, "config.capnp"), "--experimental"]), {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  const workerd = startWorkerd(join(dir, "config.capnp"));
   const rows: Array<Record<string, number>> = [];
   try {
     await waitForPort(PORT);

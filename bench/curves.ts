@@ -10,7 +10,7 @@
 // - sizes: what each dependency adds to the ready Worker's bundle (esbuild's metafile);
 // - rundata: one run-data shard's ingest rate as its tables grow (bench/rundata-curve.ts);
 // - catalog: the catalog's list and dashboard times with 10,000 experiments and a year of daily rows.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { join } from "node:path";
@@ -18,7 +18,7 @@ import { gzipSync } from "node:zlib";
 import { parseEdgeConfig } from "../src/core/edge-config.ts";
 import { EDGE_CONFIG_KEY } from "../src/names.ts";
 import { growthbookVars } from "./growthbook.ts";
-import { COMPAT, needWrk, pinned, waitForPort, wrk } from "./harness.ts";
+import { COMPAT, needWrk, startWorkerd, waitForPort, wrk } from "./harness.ts";
 import { benchConfig } from "./scenario.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -27,7 +27,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 15);
 const asked = (process.env.CURVES ?? "experiments,coldstart,sizes").split(",");
 const wants = (name: string) => asked.includes(name) || asked.includes("all");
-const WORKERD = join(ROOT, "node_modules/.bin/workerd");
 const RETURNING = "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-pricing-page-layout=b";
 const EXPERIMENT_COUNTS = [1, 10, 100, 1000];
 
@@ -69,10 +68,6 @@ function checkedConfig(live: number) {
   const parsed = parseEdgeConfig(config);
   if (!parsed.ok) throw new Error(`the config of ${live} experiments is refused by the edge: ${JSON.stringify(parsed.problems)}`);
   return config;
-}
-
-function startWorkerd(capnp: string): ReturnType<typeof spawn> {
-  return spawn(...pinned(1, WORKERD, ["serve", capnp, "--experimental"]), { stdio: ["ignore", "inherit", "inherit"] });
 }
 
 const results: Record<string, unknown> = {};
@@ -117,7 +112,7 @@ const config :Workerd.Config = (
 );
 `,
   );
-  const workerd = startWorkerd(join(dir, "config.capnp"));
+  const workerd = startWorkerd(join(dir, "config.capnp"), 1, ["ignore", "inherit", "inherit"]);
   try {
     await Promise.all([9200, ...EXPERIMENT_COUNTS.map((_, i) => 9201 + i)].map((p) => waitForPort(p, 600)));
     const passthrough = (path: string) => wrk(`http://127.0.0.1:9200${path}`).rps;
@@ -227,7 +222,7 @@ const config :Workerd.Config = (
   const firstRequest: number[] = [];
   for (let i = 0; i < COLD_STARTS; i++) {
     const t0 = process.hrtime.bigint();
-    const workerd = startWorkerd(join(dir, "config.capnp"));
+    const workerd = startWorkerd(join(dir, "config.capnp"), 1, ["ignore", "inherit", "inherit"]);
     try {
       for (let tries = 0; ; tries++) {
         try {

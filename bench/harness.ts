@@ -1,6 +1,6 @@
 // What npm run bench and npm run bench:steps share: workerd and wrk each pinned to a core, the wait for
 // workerd's sockets, one wrk run read into numbers, and the runtime steps' workerd config.
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync, type StdioOptions, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { cpus } from "node:os";
@@ -31,6 +31,17 @@ export function needWrk(program: string): void {
 export const PIN = cpus().length >= 2 && hasCommand("taskset");
 export const pinned = (core: number, cmd: string, args: string[]): [string, string[]] =>
   PIN ? ["taskset", ["-c", String(core), cmd, ...args]] : [cmd, args];
+
+const WORKERD = join(import.meta.dirname, "..", "node_modules", ".bin", "workerd");
+
+/**
+ * `workerd serve` of a config, pinned to `core` (workerd on core 1 and wrk on core 0 where there are two),
+ * with experimental features on (Durable Objects on local disk need them). Its stdout is ignored unless
+ * `stdio` says otherwise; its errors go to ours.
+ */
+export function startWorkerd(capnp: string, core = 1, stdio: StdioOptions = ["ignore", "ignore", "inherit"]): ChildProcess {
+  return spawn(...pinned(core, WORKERD, ["serve", capnp, "--experimental"]), { stdio });
+}
 
 export async function waitForPort(port: number, tries = 200): Promise<void> {
   for (let i = 0; i < tries; i++) {

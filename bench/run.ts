@@ -2,7 +2,7 @@
 // One workerd process (not wrangler dev, which adds a proxy that sheds load) runs the origin, a
 // passthrough Worker and the sgen-ab Worker in front of the same origin; wrk drives them in alternating
 // rounds and every figure is the median of the rounds, as a ratio against the passthrough.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import { parseEdgeConfig } from "../src/core/edge-config.ts";
 import { hashString } from "../src/core/hash.ts";
 import { EDGE_CONFIG_KEY } from "../src/names.ts";
 import { growthbookVars } from "./growthbook.ts";
-import { COMPAT, CONNECTIONS, needWrk, PIN, pinned, SECONDS, type WrkResult, waitForPort, wrk } from "./harness.ts";
+import { COMPAT, CONNECTIONS, needWrk, PIN, SECONDS, startWorkerd, type WrkResult, waitForPort, wrk } from "./harness.ts";
 import { benchConfig } from "./scenario.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -285,13 +285,9 @@ async function main(): Promise<void> {
     }`,
   );
   const built = build();
-  const workerd = spawn(...pinned(1, join(ROOT, "node_modules/.bin/workerd"), ["serve", join(BUILD, "config.capnp"), "--experimental"]), {
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  const workerd = startWorkerd(join(BUILD, "config.capnp"), 1, ["ignore", "inherit", "inherit"]);
   // The objects' process: run-data and catalog objects on the other core, as they run elsewhere on Cloudflare.
-  const objects = spawn(...pinned(0, join(ROOT, "node_modules/.bin/workerd"), ["serve", join(BUILD, "objects.capnp"), "--experimental"]), {
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  const objects = startWorkerd(join(BUILD, "objects.capnp"), 0, ["ignore", "inherit", "inherit"]);
   try {
     await Promise.all(Object.values(PORT).map((p) => waitForPort(p, 600))); // up to a minute on a loaded machine
     const base = (port: number) => `http://127.0.0.1:${port}`;

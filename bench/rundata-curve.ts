@@ -3,12 +3,10 @@
 // tables grow to 1, 10 and 50 million rows. The rows are put straight into SQLite by a bench-only RPC
 // (BenchRunData.benchFill in bench/entries/sgen-bench.ts): random 16-byte keys, in transactions of 250,000.
 // The object's files are deleted afterwards; watch `df -h` before a run (50 million rows take a few GB).
-import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { COMPAT, pinned, waitForPort } from "./harness.ts";
+import { COMPAT, startWorkerd, waitForPort } from "./harness.ts";
 
-const ROOT = join(import.meta.dirname, "..");
 const SIZES = (process.env.BENCH_RUNDATA_ROWS ?? "0,1000000,10000000,50000000").split(",").map(Number);
 const PORT = 9400;
 
@@ -52,9 +50,7 @@ const config :Workerd.Config = (
 );
 `,
   );
-  const workerd = spawn(...pinned(1, join(ROOT, "node_modules/.bin/workerd"), ["serve", join(dir, "config.capnp"), "--experimental"]), {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  const workerd = startWorkerd(join(dir, "config.capnp"));
   const rows: Array<Record<string, number>> = [];
   try {
     await waitForPort(PORT);
