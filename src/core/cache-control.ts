@@ -5,9 +5,13 @@
 // `private`), and a response whose headers are left alone is served without the runtime work of
 // changing them (a few percent of a passthrough request here: npm run bench:steps, bench/README.md).
 
+/** A header without either word (in any case) has neither directive. */
+const MAY_BE_PRIVATE = /private|no-store/i;
+
 /** True when `value` already keeps the response out of shared caches and from being reused unasked. */
 export function alreadyPrivate(value: string | null): boolean {
-  if (value === null) return false;
+  // Most pages say `public, max-age=…` or nothing of the kind: one scan of the header answers them.
+  if (value === null || !MAY_BE_PRIVATE.test(value)) return false;
   let isPrivate = false;
   let noCache = false;
   for (const part of value.split(",")) {

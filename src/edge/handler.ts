@@ -60,6 +60,12 @@ interface Seen {
   readonly url: string;
   readonly cookieHeader: string | null;
   readonly config: CompiledConfig;
+  /**
+   * The clock when the request was read (ms). The runtime's clock stands still while code runs and moves
+   * only on I/O, so one reading serves everything decided before the origin is asked, and each
+   * `Date.now()` is a call into the runtime that a request pays for.
+   */
+  readonly now: number;
 }
 
 export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
@@ -117,7 +123,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   function newVisitorLimited(seen: Seen, visitorId: string): boolean {
     if (newVisitorWindow === null) return false;
     const client = requestClientBucket(seen.request);
-    return client !== null && !newVisitorWindow.admit(client, visitorId, o.newVisitorsPerMinute as number, Date.now());
+    return client !== null && !newVisitorWindow.admit(client, visitorId, o.newVisitorsPerMinute as number, seen.now);
   }
 
   /** The variant a request's assignment cookie names in `experiment`, if it is one of its variants. */
@@ -128,19 +134,29 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
 
   /**
    * A visitor back with what the experiment already gave it: a live experiment's valid assignment
-   * cookie, or (in a gradual rollout) its visitor id.
+   * cookie (`assigned`, its value as read), or (in a gradual rollout) its visitor id.
    */
-  const returning = (seen: Seen, env: Env, experiment: CompiledExperiment): boolean =>
-    experiment.state === "live" ? assignedVariant(seen, experiment) !== null : knownVisitor(seen, env) !== undefined;
+  const returning = (seen: Seen, env: Env, experiment: CompiledExperiment, assigned: string | undefined): boolean =>
+    experiment.state === "live" ? assigned !== undefined && experiment.bySlug.has(assigned) : knownVisitor(seen, env) !== undefined;
 
   /** The visitor id a request carries (a site's own, or the cookie), if any. */
-  const knownVisitor = (seen: Seen, env: Env): string | undefined =>
-    usableVisitorId(o.visitorId?.(seen.request, env)) ?? usableVisitorId(cookieValue(seen.cookieHeader, o.visitorCookie));
+  const knownVisitor = (seen: Seen, env: Env): string | undefined => carriedVisitor(seen, env).id;
 
-  /** Whether the request carried a visitor id too long to use (it is then replaced by a fresh one). */
-  const overlongVisitor = (seen: Seen, env: Env): boolean =>
-    (o.visitorId?.(seen.request, env)?.length ?? 0) > MAX_VISITOR_ID_LENGTH ||
-    (cookieValue(seen.cookieHeader, o.visitorCookie)?.length ?? 0) > MAX_VISITOR_ID_LENGTH;
+  /**
+   * The visitor id a request carries, and whether what it carried was too long to use (it is then
+   * replaced by a fresh one): the site's function asked once, the cookie read at most once.
+   */
+  function carriedVisitor(seen: Seen, env: Env): { id: string | undefined; tooLong: boolean } {
+    const site = o.visitorId?.(seen.request, env);
+    const fromSite = usableVisitorId(site);
+    if (fromSite !== undefined) return { id: fromSite, tooLong: false };
+    const cookie = cookieValue(seen.cookieHeader, o.visitorCookie);
+    const id = usableVisitorId(cookie);
+    return {
+      id,
+      tooLong: id === undefined && ((site?.length ?? 0) > MAX_VISITOR_ID_LENGTH || (cookie?.length ?? 0) > MAX_VISITOR_ID_LENGTH),
+    };
+  }
 
   /** A known crawler or tool: served like a visitor (or the control, by the experiment's `bots`), never counted. */
   const crawler = (seen: Seen): boolean => isBot(seen.request.headers.get("user-agent"), o.bots);
@@ -185,9 +201,10 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     let visitor: string | undefined;
     const visitorId = (): string => {
       if (visitor !== undefined) return visitor;
-      visitor = knownVisitor(seen, env);
+      const carried = carriedVisitor(seen, env);
+      visitor = carried.id;
       if (visitor === undefined) {
-        if (experiment.state === "live" && overlongVisitor(seen, env)) ledger.note(experiment, null, "id_too_long", env, ctx);
+        if (experiment.state === "live" && carried.tooLong) ledger.note(experiment, null, "id_too_long", env, ctx);
         visitor = crypto.randomUUID();
         cookies.push(setCookies.issuedVisitor(visitor, secure));
       }
@@ -199,7 +216,11 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     // Cloudflare's bot signals are read only for a request that would join a sample or get a visitor id:
     // a returning visitor's page (the common case) never pays for request.cf. A request they mark is a
     // crawler: served by the experiment's `bots` rule, never counted.
-    const automated = qaTarget === undefined && identifiesVisitor(experiment) && !returning(seen, env, experiment) && botSignal(seen);
+    // A live experiment's assignment cookie, read once: who is returning and the plan both need it (each
+    // scan of the Cookie header is measurable on this path: bench/README.md).
+    const assigned = experiment.state === "live" ? cookieValue(seen.cookieHeader, experiment.cookieName) : undefined;
+    const automated =
+      qaTarget === undefined && identifiesVisitor(experiment) && !returning(seen, env, experiment, assigned) && botSignal(seen);
     // A holdout keeps its held visitors from a concluded experiment's shipped variant too.
     const heldBack = experiment.state === "done" && experiment.shipped !== experiment.control && experiment.targeting.holdouts.length > 0;
     let plan: Plan;
@@ -215,6 +236,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       plan = planLive(
         seen,
         experiment,
+        assigned,
         isCrawler,
         visitorId,
         seen.config.holdouts,
@@ -243,7 +265,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       setCookies: cookies,
       assignmentCookie: plan.writeAssignment === null ? null : setCookies.assignment(experiment, plan.variant, secure),
       visitorId: plan.countExposure && !limited ? visitorId() : undefined,
-      startedAt: Date.now(),
+      startedAt: seen.now,
       pageStatus: -1,
       pageMs: -1,
       fellBack: null,
@@ -259,9 +281,11 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   function settle(d: Decision, upstream: Response, env: Env, ctx: ExecutionContext): void {
     const { experiment, plan } = d;
     const variant = plan.variant.slug;
+    // The time of the origin's answer: read once when the variant page came (fetchPlanned), else now.
+    const answeredAt = d.pageMs >= 0 ? d.startedAt + d.pageMs : Date.now();
     if (plan.inSample && o.tallies !== undefined) {
       const status = d.pageStatus >= 0 ? d.pageStatus : upstream.status;
-      const ms = d.pageMs >= 0 ? d.pageMs : Date.now() - d.startedAt;
+      const ms = answeredAt - d.startedAt;
       try {
         o.tallies.response(experiment, variant, status, ms, env, ctx);
       } catch (err) {
@@ -275,7 +299,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     if (d.assignmentCookie !== null) d.setCookies.push(d.assignmentCookie);
     if (d.visitorId !== undefined && o.events !== undefined) {
       send(
-        { kind: "exposure", experimentId: experiment.id, epoch: experiment.epoch, visitorId: d.visitorId, variant, at: Date.now() },
+        { kind: "exposure", experimentId: experiment.id, epoch: experiment.epoch, visitorId: d.visitorId, variant, at: answeredAt },
         experiment.shards,
         env,
         ctx,
@@ -314,7 +338,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       const variant = assigned === undefined ? undefined : experiment.bySlug.get(assigned);
       // A stopped variant's visitors are counted nowhere, conversions included.
       if (variant === undefined || variant.stopped) continue;
-      const at = Date.now();
+      const at = now;
       let event: RunEvent;
       if (value === null || custom === undefined) {
         event = { kind: "conversion", experimentId: experiment.id, epoch: experiment.epoch, visitorId, goal, at };
@@ -444,7 +468,14 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   }
 
   /** Everything after the config: a fast pass-through for the many requests no experiment touches. */
-  function route(request: Request, env: Env, ctx: ExecutionContext, origin: Origin, config: CompiledConfig | undefined): Promise<Response> {
+  function route(
+    request: Request,
+    env: Env,
+    ctx: ExecutionContext,
+    origin: Origin,
+    config: CompiledConfig | undefined,
+    now: number,
+  ): Promise<Response> {
     if (config === undefined) return isEventsPost(request) ? eventsWithoutConfig(request, env, ctx) : origin(request);
     const url = request.url;
     const path = normalizePath(urlPath(url));
@@ -465,7 +496,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       }
       return origin(request);
     }
-    const seen: Seen = { request, url, cookieHeader: request.headers.get("cookie"), config };
+    const seen: Seen = { request, url, cookieHeader: request.headers.get("cookie"), config, now };
     // A QA link needs a signature check (async); every other request is decided without waiting.
     if (experiment !== undefined && url.includes(QA_PARAM_EQ)) {
       return qaFor(seen, env, experiment).then(
@@ -484,7 +515,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
 
   /** `POST /__sgen/events`: the site's callbacks asked once, and a throw among them answered, never thrown. */
   async function customEvents(request: Request, env: Env, ctx: ExecutionContext, config: CompiledConfig): Promise<Response> {
-    const seen: Seen = { request, url: request.url, cookieHeader: request.headers.get("cookie"), config };
+    const seen: Seen = { request, url: request.url, cookieHeader: request.headers.get("cookie"), config, now: Date.now() };
     let known: SiteVerdicts;
     try {
       known = { visitor: knownVisitor(seen, env), untracked: false };
@@ -633,14 +664,15 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
 
   function handle(request: Request, env: Env, ctx: ExecutionContext, origin: Origin): Promise<Response> {
     let cached: ReturnType<ConfigCache["get"]>;
+    const now = Date.now();
     try {
-      cached = cache.get(o.configStore(env), ctx, Date.now());
+      cached = cache.get(o.configStore(env), ctx, now);
     } catch (err) {
       return withoutConfig(request, env, ctx, origin, err);
     }
-    if (!(cached instanceof Promise)) return route(request, env, ctx, origin, cached);
+    if (!(cached instanceof Promise)) return route(request, env, ctx, origin, cached, now);
     return cached.then(
-      (config) => route(request, env, ctx, origin, config),
+      (config) => route(request, env, ctx, origin, config, Date.now()), // the clock moved while KV answered
       (err) => withoutConfig(request, env, ctx, origin, err),
     );
   }

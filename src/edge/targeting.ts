@@ -19,6 +19,8 @@ export interface TargetedRequest {
   readonly request: Request;
   readonly url: string;
   readonly cookieHeader: string | null;
+  /** The clock when the handler read the request (ms): it does not move until I/O. */
+  readonly now: number;
 }
 
 /**
@@ -45,11 +47,14 @@ const uncounted = (plan: Plan): Plan => (plan.countExposure ? { ...plan, countEx
  * need not) and carries no valid QA link: docs/audiences.md's steps 3 to 10.
  *
  * @example
- * const plan = planLive(seen, experiment, isBot(ua, pattern), visitorId, config.holdouts, recorder, (why) => ledger.note(experiment, null, why, env, ctx));
+ * const assigned = cookieValue(seen.cookieHeader, experiment.cookieName);
+ * const plan = planLive(seen, experiment, assigned, isBot(ua, pattern), visitorId, config.holdouts, recorder, (why) => ledger.note(experiment, null, why, env, ctx));
  */
 export function planLive(
   seen: TargetedRequest,
   experiment: CompiledExperiment,
+  /** The experiment's assignment cookie as the handler read it (undefined: none). */
+  assigned: string | undefined,
   crawler: boolean,
   visitorId: () => string,
   holdouts: EdgeHoldouts,
@@ -60,11 +65,11 @@ export function planLive(
   if (t.open) {
     // Steps 3, 5 and 10 only: what the edge did before targeting, crawlers aside.
     if (crawler && t.bots === "control") return fixedPlan(experiment.control);
-    const plan = planRequest(experiment, cookieValue(seen.cookieHeader, experiment.cookieName), visitorId);
+    const plan = planRequest(experiment, assigned, visitorId);
     return crawler ? uncounted(plan) : plan;
   }
-  const cookie = (name: string): string | undefined => cookieValue(seen.cookieHeader, name);
-  const now = Date.now();
+  const cookie = (name: string): string | undefined => (name === experiment.cookieName ? assigned : cookieValue(seen.cookieHeader, name));
+  const now = seen.now;
   const entry = decideEntry(t, requestFacts(seen.request, cookie, seen.url), { now, qaVariant: null, consented: true, crawler, visitorId });
   if (!crawler && t.holdouts.length > 0 && reachedHoldouts(entry)) recordHoldouts(t.holdouts, visitorId(), cookie, holdouts, recorder, now);
   switch (entry.kind) {
@@ -101,7 +106,7 @@ export function planShippedHeldBack(
   const t = experiment.targeting;
   const id = visitorId();
   const cookie = (name: string): string | undefined => cookieValue(seen.cookieHeader, name);
-  if (!crawler) recordHoldouts(t.holdouts, id, cookie, holdouts, recorder, Date.now());
+  if (!crawler) recordHoldouts(t.holdouts, id, cookie, holdouts, recorder, seen.now);
   for (const h of t.holdouts) if (inHoldout(h, id)) return fixedPlan(experiment.untouched);
   const plan = planRequest(experiment, undefined, visitorId);
   return { ...plan, isPrivate: true, needsVisitor: true };
