@@ -338,10 +338,9 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       const variant = assigned === undefined ? undefined : experiment.bySlug.get(assigned);
       // A stopped variant's visitors are counted nowhere, conversions included.
       if (variant === undefined || variant.stopped) continue;
-      const at = now;
       let event: RunEvent;
       if (value === null || custom === undefined) {
-        event = { kind: "conversion", experimentId: experiment.id, epoch: experiment.epoch, visitorId, goal, at };
+        event = { kind: "conversion", experimentId: experiment.id, epoch: experiment.epoch, visitorId, goal, at: now };
       } else {
         id ??= custom.id === undefined ? `e:${crypto.randomUUID()}` : `c:${custom.id}`;
         const cents = Math.round((custom.value ?? 0) * VALUE_SCALE);
@@ -351,7 +350,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
           epoch: experiment.epoch,
           visitorId,
           goal,
-          at,
+          at: now,
           value: { cents, id, capCents: value.capCents },
         };
       }
