@@ -129,7 +129,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   /** The variant a request's assignment cookie names in `experiment`, if it is one of its variants. */
   const assignedVariant = (seen: Seen, experiment: CompiledExperiment): string | null => {
     const slug = cookieValue(seen.cookieHeader, experiment.cookieName);
-    return slug !== undefined && experiment.bySlug.has(slug) ? slug : null;
+    return namesVariant(experiment, slug) ? slug : null;
   };
 
   /**
@@ -137,7 +137,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
    * cookie (`assigned`, its value as read), or (in a gradual rollout) its visitor id.
    */
   const returning = (seen: Seen, env: Env, experiment: CompiledExperiment, assigned: string | undefined): boolean =>
-    experiment.state === "live" ? assigned !== undefined && experiment.bySlug.has(assigned) : knownVisitor(seen, env) !== undefined;
+    experiment.state === "live" ? namesVariant(experiment, assigned) : knownVisitor(seen, env) !== undefined;
 
   /** The visitor id a request carries (a site's own, or the cookie), if any. */
   const knownVisitor = (seen: Seen, env: Env): string | undefined => carriedVisitor(seen, env).id;
@@ -680,6 +680,11 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
 }
 
 const CONSENTED = /^(1|true|yes|granted)$/i;
+
+/** Whether an assignment cookie's value is one of `experiment`'s variants (anything else is no assignment). */
+const namesVariant = (experiment: CompiledExperiment, slug: string | undefined): slug is string =>
+  slug !== undefined && experiment.bySlug.has(slug);
+
 /** The status a variant page is taken to have answered when it could not be fetched at all. */
 const UNREACHABLE = 502;
 /** Statuses that send the client elsewhere (304 and 300 are answers, passed on as they are). */
