@@ -86,12 +86,17 @@ export function wrk(url: string, opts: { connections?: number; seconds?: number;
   return { rps, requests, p50ms };
 }
 
+/** workerd's `v8Flags` field for a config's end (nothing when there are none). */
+export function v8FlagsField(flags: readonly string[]): string {
+  return flags.length === 0 ? "" : `,\n  v8Flags = [${flags.map((f) => JSON.stringify(f)).join(", ")}]`;
+}
+
 /**
  * The workerd config of the runtime's steps alone (bench/entries/runtime-steps.js in front of the
  * origin), with its two modules, written into `dir`: `npm run bench:steps` measures it by requests a
- * second, `BENCH_STEPS=… npm run bench:instructions` by instructions.
+ * second, `BENCH_STEPS=… npm run bench:instructions` by instructions (with `v8Flags`: see v8FlagsField).
  */
-export function writeStepsConfig(root: string, dir: string, port: number): void {
+export function writeStepsConfig(root: string, dir: string, port: number, v8Flags: readonly string[] = []): void {
   mkdirSync(dir, { recursive: true });
   for (const f of ["origin.js", "runtime-steps.js"]) writeFileSync(join(dir, f), readFileSync(join(root, "bench/entries", f)));
   writeFileSync(
@@ -106,7 +111,7 @@ const config :Workerd.Config = (
       bindings = [(name = "ORIGIN", service = "origin")]
     ))
   ],
-  sockets = [(name = "steps", address = "127.0.0.1:${port}", http = (), service = "steps")]
+  sockets = [(name = "steps", address = "127.0.0.1:${port}", http = (), service = "steps")]${v8FlagsField(v8Flags)}
 );
 `,
   );

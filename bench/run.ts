@@ -11,7 +11,7 @@ import { parseEdgeConfig } from "../src/core/edge-config.ts";
 import { hashString } from "../src/core/hash.ts";
 import { EDGE_CONFIG_KEY } from "../src/names.ts";
 import { growthbookVars } from "./growthbook.ts";
-import { COMPAT, CONNECTIONS, needWrk, PIN, SECONDS, startWorkerd, type WrkResult, waitForPort, wrk } from "./harness.ts";
+import { COMPAT, CONNECTIONS, needWrk, PIN, SECONDS, startWorkerd, v8FlagsField, type WrkResult, waitForPort, wrk } from "./harness.ts";
 import { benchConfig } from "./scenario.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -38,7 +38,11 @@ const run = (cmd: string, args: string[]) =>
   execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } });
 
 /** Builds every Worker of the benchmark and writes workerd's configs (config.capnp, objects.capnp) into `BUILD`. */
-export function build(BUILD = DEFAULT_BUILD): { bundle: string; deploySize: number; deployGzip: number } {
+export function build(
+  BUILD = DEFAULT_BUILD,
+  /** V8 flags for the pages' workerd (bench/instructions.ts passes one; the throughput runs none). */
+  v8Flags: readonly string[] = [],
+): { bundle: string; deploySize: number; deployGzip: number } {
   rmSync(BUILD, { recursive: true, force: true });
   mkdirSync(BUILD, { recursive: true });
   run("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(BUILD, "sgen"), "-c", "bench/wrangler.bench.toml"]);
@@ -167,7 +171,7 @@ const config :Workerd.Config = (
     (name = "sgen-targeted", address = "127.0.0.1:${PORT.sgenTargeted}", http = (), service = "sgen-targeted"),
     (name = "sgen-targeted-nocount", address = "127.0.0.1:${PORT.sgenTargetedNoCount}", http = (), service = "sgen-targeted-nocount"),
     (name = "kv", address = "127.0.0.1:${PORT.kv}", http = (), service = "kv")
-  ]
+  ]${v8FlagsField(v8Flags)}
 );
 `,
   );

@@ -74,6 +74,13 @@ const steps = {
       out.headers.set("cache-control", "private, no-cache");
       return out;
     }),
+  // A thousand calls of a one-line function, then the passthrough: whether the Worker's JavaScript is
+  // optimised where it is measured (`BENCH_STEPS=js-calls npm run bench:instructions`; bench/README.md).
+  "js-calls": (request, env) => {
+    let n = request.url.length;
+    for (let i = 0; i < 1000; i++) n = mix(n, i);
+    return n === 0.5 ? new Response("") : env.ORIGIN.fetch(request);
+  },
   // A new visitor's random id, then the passthrough.
   "random-uuid": (request, env) => (crypto.randomUUID() === "" ? new Response("") : env.ORIGIN.fetch(request)),
 };
@@ -85,3 +92,8 @@ export default {
     return step === undefined ? new Response(`steps: ${Object.keys(steps).join(", ")}`, { status: 404 }) : step(request, env);
   },
 };
+
+/** A step of a hash: small enough that an optimising compiler inlines it. */
+function mix(n, i) {
+  return (n * 31 + i) | 0;
+}
