@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { assignmentCookie, cookieValue, parseCookies, visitorCookie } from "../../src/edge/cookies.ts";
 
 const NAMES = ["sgen-vid", "sgen-ab-pricing", "sgen-ab-pricing-page-layout", "a", "consent"];
+// Names no cookie can have (the package trims names and splits at "=" and ";"): never found by either.
+const IMPOSSIBLE_NAMES = [" a", "a ", "a=b", "sgen-vid;", "x=y"];
 // Pieces that exercise every branch: separators, blanks around names and values, parts without "=",
 // repeated names, percent-encoding good and bad, quotes.
 const piece = fc.constantFrom(
@@ -30,11 +32,16 @@ const header = fc.array(piece, { maxLength: 24 }).map((parts) => parts.join(""))
 describe("reading one cookie", () => {
   it("agrees with the cookie package's parse on any header", () => {
     fc.assert(
-      fc.property(header, fc.constantFrom(...NAMES), (h, name) => {
+      fc.property(header, fc.constantFrom(...NAMES, ...IMPOSSIBLE_NAMES), (h, name) => {
         expect(cookieValue(h, name)).toBe(parseCookie(h)[name]);
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it("finds no cookie without a name", () => {
+    expect(cookieValue("=a; b=c", "")).toBeUndefined();
+    expect(cookieValue(" =a", "")).toBeUndefined();
   });
 
   it("finds a cookie among many, first occurrence winning, decoded", () => {
