@@ -47,9 +47,9 @@ interface Decision {
   readonly visitorId: string | undefined;
   /** When the planned page was asked of the origin (ms), for the time to its response headers. */
   readonly startedAt: number;
-  /** The variant page's own answer, when it was fetched by its path: status and ms (-1: not fetched so). */
+  /** The variant page's own answer, when it was fetched by its path: its status and when it came (-1: not fetched so). */
   pageStatus: number;
-  pageMs: number;
+  pageAt: number;
   /** The planned variant was not served (its page failed, or its overrides could not be applied). */
   fellBack: NotCountedReason | null;
 }
@@ -267,7 +267,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       visitorId: plan.countExposure && !limited ? visitorId() : undefined,
       startedAt: seen.now,
       pageStatus: -1,
-      pageMs: -1,
+      pageAt: -1,
       fellBack: null,
     };
   }
@@ -282,7 +282,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     const { experiment, plan } = d;
     const variant = plan.variant.slug;
     // The time of the origin's answer: read once when the variant page came (fetchPlanned), else now.
-    const answeredAt = d.pageMs >= 0 ? d.startedAt + d.pageMs : Date.now();
+    const answeredAt = d.pageAt >= 0 ? d.pageAt : Date.now();
     if (plan.inSample && o.tallies !== undefined) {
       const status = d.pageStatus >= 0 ? d.pageStatus : upstream.status;
       const ms = answeredAt - d.startedAt;
@@ -414,7 +414,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     if (path === variant.pagePath || path !== d.experiment.targetPage) return origin(seen.request).then(done);
     const fallBack = (status: number, why: string, err?: unknown): Promise<Response> => {
       d.pageStatus = status;
-      d.pageMs = Date.now() - d.startedAt;
+      d.pageAt = Date.now();
       d.fellBack = status < 400 ? "variant_page_redirect" : status < 500 ? "variant_page_4xx" : "variant_page_5xx";
       o.log(`sgen-ab: variant page ${variant.page} of ${d.experiment.slug} ${why}; serving the target page`, err);
       return origin(seen.request).then(done);
@@ -432,7 +432,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       if (res.status >= 400) return fallBack(res.status, `answered ${res.status}`);
       if (!REDIRECTS.has(res.status)) {
         d.pageStatus = res.status;
-        d.pageMs = Date.now() - d.startedAt;
+        d.pageAt = Date.now();
         return done(res);
       }
       void res.body?.cancel();
