@@ -8,7 +8,7 @@
 
 import { isBot } from "../core/bots.ts";
 import { alreadyPrivate } from "../core/cache-control.ts";
-import { requestClientBucket } from "../core/client-address.ts";
+import { clientBucket } from "../core/client-address.ts";
 import type { CustomEvent } from "../core/custom-events.ts";
 import type { HoldoutGoalTarget } from "../core/edge-holdouts.ts";
 import type { CompiledConfig, CompiledExperiment, CompiledVariant, GoalTarget, Plan } from "../core/edge-plan.ts";
@@ -30,8 +30,17 @@ import { type HoldoutRecorder, planLive, planShippedHeldBack, withVariantPageHea
 export type Origin = (request: Request) => Promise<Response>;
 
 export interface Edge<Env> {
-  /** Handles `request`; `origin` fetches a page of the site (the control, a variant page, any other path). */
-  handle(request: Request, env: Env, ctx: ExecutionContext, origin: Origin): Promise<Response>;
+  /**
+   * Handles `request`; `origin` fetches a page of the site (the control, a variant page, any other path).
+   * `url` is `request.url`, for a caller that has read it already: each read copies the URL out of the
+   * runtime, a cost every request pays (bench/README.md).
+   *
+   * @example
+   * const url = request.url; // read once to route the site's own paths
+   * if (url.includes("/my-api/")) return api(request);
+   * return edge.handle(request, env, ctx, (r) => env.ORIGIN.fetch(r), url);
+   */
+  handle(request: Request, env: Env, ctx: ExecutionContext, origin: Origin, url?: string): Promise<Response>;
   /** Drop this isolate's copy of the config (after publishing from the same isolate). */
   invalidateConfig(): void;
   readonly options: ResolvedEdgeOptions<Env>;
@@ -54,10 +63,15 @@ interface Decision {
   fellBack: NotCountedReason | null;
 }
 
-/** What the edge reads of a request, each read once: every access to `request.url` or a header copies it. */
+/**
+ * What the edge reads of a request, each read once: every access to `request.url` copies it, and every
+ * access to `request.headers` is a call into the runtime (bench/README.md).
+ */
 interface Seen {
   readonly request: Request;
   readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
   readonly cookieHeader: string | null;
   readonly config: CompiledConfig;
   /**
@@ -122,7 +136,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   const newVisitorWindow = o.newVisitorsPerMinute === false ? null : new WindowSets(60_000);
   function newVisitorLimited(seen: Seen, visitorId: string): boolean {
     if (newVisitorWindow === null) return false;
-    const client = requestClientBucket(seen.request);
+    const client = clientBucket(seen.headers.get("cf-connecting-ip"));
     return client !== null && !newVisitorWindow.admit(client, visitorId, o.newVisitorsPerMinute as number, seen.now);
   }
 
@@ -159,7 +173,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   }
 
   /** A known crawler or tool: served like a visitor (or the control, by the experiment's `bots`), never counted. */
-  const crawler = (seen: Seen): boolean => isBot(seen.request.headers.get("user-agent"), o.bots);
+  const crawler = (seen: Seen): boolean => isBot(seen.headers.get("user-agent"), o.bots);
 
   /** Whether the visitor has consented to cookies and measurement, where the site asks for it. */
   function consented(seen: Seen, env: Env): boolean {
@@ -386,7 +400,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
    */
   const eventsWindow = o.eventsPerMinute === false ? null : new WindowCounter(60_000);
   async function eventsRetryAfter(seen: Seen, env: Env, known: SiteVerdicts): Promise<number> {
-    const address = requestClientBucket(seen.request);
+    const address = clientBucket(seen.headers.get("cf-connecting-ip"));
     const visitor = address === null ? known.visitor : undefined;
     const key = address ?? (visitor === undefined ? null : `vid:${visitor}`);
     if (key === null) return 0;
@@ -420,8 +434,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       return origin(seen.request).then(done);
     };
     const ask = (url: string): Promise<Response> => {
-      const { request } = seen;
-      return origin(new Request(url, { method: request.method, headers: request.headers, redirect: "manual" }));
+      return origin(new Request(url, { method: seen.method, headers: seen.headers, redirect: "manual" }));
     };
     /**
      * A redirect from the variant page (a trailing slash added, a page moved) is followed on the site
@@ -476,15 +489,15 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     origin: Origin,
     config: CompiledConfig | undefined,
     now: number,
+    url: string,
   ): Promise<Response> {
-    if (config === undefined) return isEventsPost(request) ? eventsWithoutConfig(request, env, ctx) : origin(request);
-    const url = request.url;
+    if (config === undefined) return isEventsPost(url) ? eventsWithoutConfig(request, env, ctx, url) : origin(request);
     const path = normalizePath(urlPath(url));
     const method = request.method;
     if (path === o.eventsPath) {
       // Events never go to the origin, and never meet a stand-in for a config that could not be read:
       // they would be answered 202 and counted for nothing.
-      return cache.lastReadFailed ? eventsWithoutConfig(request, env, ctx) : customEvents(request, env, ctx, config);
+      return cache.lastReadFailed ? eventsWithoutConfig(request, env, ctx, url) : customEvents(request, env, ctx, config, url);
     }
     const page = method === "GET" || method === "HEAD";
     const experiment = page ? experimentForPage(config, path) : undefined;
@@ -497,7 +510,8 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       }
       return origin(request);
     }
-    const seen: Seen = { request, url, cookieHeader: request.headers.get("cookie"), config, now };
+    const headers = request.headers;
+    const seen: Seen = { request, url, method, headers, cookieHeader: headers.get("cookie"), config, now };
     // A QA link needs a signature check (async); every other request is decided without waiting.
     if (experiment !== undefined && url.includes(QA_PARAM_EQ)) {
       return qaFor(seen, env, experiment).then(
@@ -512,11 +526,12 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   }
 
   /** Whether the request is for the custom-event endpoint (asked only when there is no config to route by). */
-  const isEventsPost = (request: Request): boolean => normalizePath(urlPath(request.url)) === o.eventsPath;
+  const isEventsPost = (url: string): boolean => normalizePath(urlPath(url)) === o.eventsPath;
 
   /** `POST /__sgen/events`: the site's callbacks asked once, and a throw among them answered, never thrown. */
-  async function customEvents(request: Request, env: Env, ctx: ExecutionContext, config: CompiledConfig): Promise<Response> {
-    const seen: Seen = { request, url: request.url, cookieHeader: request.headers.get("cookie"), config, now: Date.now() };
+  async function customEvents(request: Request, env: Env, ctx: ExecutionContext, config: CompiledConfig, url: string): Promise<Response> {
+    const headers = request.headers;
+    const seen: Seen = { request, url, method: request.method, headers, cookieHeader: headers.get("cookie"), config, now: Date.now() };
     let known: SiteVerdicts;
     try {
       known = { visitor: knownVisitor(seen, env), untracked: false };
@@ -529,7 +544,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       return callbackFailed("consent or consentCookie", err);
     }
     try {
-      const signature = request.headers.get(SIGNATURE_HEADER);
+      const signature = headers.get(SIGNATURE_HEADER);
       const store = o.storeEvents?.(env);
       const kept: ShardedEvent[] | undefined = store === undefined ? undefined : [];
       const names = signedEventNames(o.signedEvents?.(env));
@@ -562,7 +577,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
    * waits `configTimeoutMs`); without one, say so with a 503 the client can retry, rather than count the
    * events for no experiment or hand them to the origin.
    */
-  async function eventsWithoutConfig(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  async function eventsWithoutConfig(request: Request, env: Env, ctx: ExecutionContext, url: string): Promise<Response> {
     let config: CompiledConfig | undefined;
     try {
       const store = o.configStore(env);
@@ -570,7 +585,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     } catch (err) {
       o.log("sgen-ab: could not load the experiment config for custom events", err);
     }
-    if (config !== undefined) return customEvents(request, env, ctx, config);
+    if (config !== undefined) return customEvents(request, env, ctx, config, url);
     const res = eventsError(
       503,
       "config_unavailable",
@@ -645,36 +660,46 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
       }
     }
     if (d === undefined) {
-      const method = seen.request.method;
+      const method = seen.method;
       return method === "GET" || method === "HEAD" ? withVariantPageHeaders(seen.config.variantPages, path, seen.url, upstream) : upstream;
     }
     // The same URL answers differently per visitor (or will again after a resume): see core/cache-control.ts.
-    const markPrivate = d.plan.isPrivate && !alreadyPrivate(upstream.headers.get("cache-control"));
-    if (!markPrivate && d.setCookies.length === 0) return upstream;
+    const isPrivate = d.plan.isPrivate;
+    const cookies = d.setCookies;
+    if (cookies.length === 0 && !ours) {
+      // Only Cache-Control may change: the origin's answer is passed on as it is when it needs none.
+      if (!isPrivate || alreadyPrivate(upstream.headers.get("cache-control"))) return upstream;
+      const res = new Response(upstream.body, upstream);
+      res.headers.set("cache-control", "private, no-cache");
+      return res;
+    }
+    // A fetched response's headers cannot be changed, so it is copied; and the copy's headers are read
+    // once, since each `.headers` of a Response is a call into the runtime (bench/README.md).
     const res = ours ? upstream : new Response(upstream.body, upstream);
-    for (const c of d.setCookies) res.headers.append("set-cookie", c);
-    if (markPrivate) res.headers.set("cache-control", "private, no-cache");
+    const headers = res.headers;
+    for (const c of cookies) headers.append("set-cookie", c);
+    if (isPrivate && !alreadyPrivate(headers.get("cache-control"))) headers.set("cache-control", "private, no-cache");
     return res;
   }
 
   /** The config could not be had, by a throw or a rejection: the page goes to the origin untouched. */
-  function withoutConfig(request: Request, env: Env, ctx: ExecutionContext, origin: Origin, err: unknown): Promise<Response> {
+  function withoutConfig(request: Request, env: Env, ctx: ExecutionContext, origin: Origin, url: string, err: unknown): Promise<Response> {
     o.log("sgen-ab: could not load the experiment config; serving the page untouched", err);
-    return isEventsPost(request) ? eventsWithoutConfig(request, env, ctx) : origin(request);
+    return isEventsPost(url) ? eventsWithoutConfig(request, env, ctx, url) : origin(request);
   }
 
-  function handle(request: Request, env: Env, ctx: ExecutionContext, origin: Origin): Promise<Response> {
+  function handle(request: Request, env: Env, ctx: ExecutionContext, origin: Origin, url: string = request.url): Promise<Response> {
     let cached: ReturnType<ConfigCache["get"]>;
     const now = Date.now();
     try {
       cached = cache.get(o.configStore(env), ctx, now);
     } catch (err) {
-      return withoutConfig(request, env, ctx, origin, err);
+      return withoutConfig(request, env, ctx, origin, url, err);
     }
-    if (!(cached instanceof Promise)) return route(request, env, ctx, origin, cached, now);
+    if (!(cached instanceof Promise)) return route(request, env, ctx, origin, cached, now, url);
     return cached.then(
-      (config) => route(request, env, ctx, origin, config, Date.now()), // the clock moved while KV answered
-      (err) => withoutConfig(request, env, ctx, origin, err),
+      (config) => route(request, env, ctx, origin, config, Date.now(), url), // the clock moved while KV answered
+      (err) => withoutConfig(request, env, ctx, origin, url, err),
     );
   }
 

@@ -18,6 +18,8 @@ import type { HoldoutExposureEvent, NotCountedReason } from "./ports.ts";
 export interface TargetedRequest {
   readonly request: Request;
   readonly url: string;
+  /** `request.headers`, read once (each read is a call into the runtime). */
+  readonly headers: Headers;
   readonly cookieHeader: string | null;
   /** The clock when the handler read the request (ms): it does not move until I/O. */
   readonly now: number;
@@ -70,7 +72,13 @@ export function planLive(
   }
   const cookie = (name: string): string | undefined => (name === experiment.cookieName ? assigned : cookieValue(seen.cookieHeader, name));
   const now = seen.now;
-  const entry = decideEntry(t, requestFacts(seen.request, cookie, seen.url), { now, qaVariant: null, consented: true, crawler, visitorId });
+  const entry = decideEntry(t, requestFacts(seen.request, cookie, seen.url, seen.headers), {
+    now,
+    qaVariant: null,
+    consented: true,
+    crawler,
+    visitorId,
+  });
   if (!crawler && t.holdouts.length > 0 && reachedHoldouts(entry)) recordHoldouts(t.holdouts, visitorId(), cookie, holdouts, recorder, now);
   switch (entry.kind) {
     case "qa": // never asked for here: the handler serves QA links before who-enters
@@ -148,7 +156,8 @@ export function withVariantPageHeaders(pages: VariantPages, path: string, url: s
   const headers = variantPageHeaders(pages, path, url);
   if (headers === null) return response;
   const res = new Response(response.body, response);
-  res.headers.set("x-robots-tag", headers["x-robots-tag"]);
-  res.headers.append("link", headers.link);
+  const h = res.headers;
+  h.set("x-robots-tag", headers["x-robots-tag"]);
+  h.append("link", headers.link);
   return res;
 }

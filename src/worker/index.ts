@@ -225,14 +225,16 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
     edge,
     runData,
     fetch(request, env, ctx) {
+      // Read once and handed to the edge: each read of request.url copies it out of the runtime.
+      const url = request.url;
       if (admin !== undefined || pages !== undefined) {
         // One look at the path for both sub-apps; site traffic never reaches them.
-        const path = urlPath(request.url);
+        const path = urlPath(url);
         if (admin !== undefined && inAdmin(path)) return Promise.resolve(admin.fetch(request, env, ctx));
         if (pages !== undefined && inPages(path)) return Promise.resolve(pages.fetch(request, env, ctx));
       }
       const toOrigin: Origin = (r) => origin(r, env, ctx);
-      return edge.handle(request, env, ctx, toOrigin);
+      return edge.handle(request, env, ctx, toOrigin, url);
     },
     queue(batch, env) {
       return consumeEvents(batch, env.SGEN_RUN_DATA);

@@ -53,11 +53,17 @@ export interface RequestFacts {
  * RequestFacts for a Workers `Request`: headers and `cf` read from it when asked, cookies through
  * the caller's getter (the edge's `cookieValue` over the Cookie header it has already read).
  */
-export function requestFacts(request: Request, cookie: (name: string) => string | undefined, url: string = request.url): RequestFacts {
+export function requestFacts(
+  request: Request,
+  cookie: (name: string) => string | undefined,
+  url: string = request.url,
+  /** `request.headers`, when the caller has read it already. */
+  headers?: Headers,
+): RequestFacts {
   const cf = (request as { cf?: unknown }).cf;
   return {
     url,
-    header: (name) => request.headers.get(name),
+    header: (name) => (headers ?? request.headers).get(name),
     cookie,
     cf: typeof cf === "object" && cf !== null ? (cf as CfGeo) : undefined,
   };
