@@ -2,7 +2,7 @@
 // workerd's inspector (CDP). The benchmark's workerd config runs with --inspector-addr; wrk drives one
 // scenario for BENCH_SECONDS (default 5) while the profiler of the Worker in front samples every 50 µs;
 // the self time is summed per function and printed, largest first. BENCH_SCENARIO picks the scenario:
-// returning (default), new, override, other.
+// returning (default), new, override, other, edge-new, and floor-returning or floor-new for the floor.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { needWrk, pinned, waitForPort, wrk } from "./harness.ts";
@@ -18,6 +18,10 @@ const scenarios: Record<string, { service: string; port: number; path: string; c
   new: { service: "sgen-nocount", port: PORT.sgenNoCount, path: "/pricing" },
   override: { service: "sgen", port: PORT.sgen, path: "/", cookie: "sgen-vid=3f2b8c1e-9d4a-4e7b-8a61-2c5d7e9f0a1b; sgen-ab-home-hero=b" },
   other: { service: "sgen", port: PORT.sgen, path: "/about", cookie: RETURNING },
+  // The same pages served by the hand-written floor, to read sgen-ab's profile against.
+  "floor-returning": { service: "floor", port: PORT.floor, path: "/pricing", cookie: RETURNING },
+  "floor-new": { service: "floor", port: PORT.floor, path: "/pricing" },
+  "edge-new": { service: "sgen-edge", port: PORT.sgenEdge, path: "/pricing" },
 };
 const scenario = scenarios[process.env.BENCH_SCENARIO ?? "returning"];
 if (scenario === undefined) throw new Error(`BENCH_SCENARIO is one of ${Object.keys(scenarios).join(", ")}`);

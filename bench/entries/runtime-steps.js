@@ -81,6 +81,36 @@ const steps = {
     for (let i = 0; i < 1000; i++) n = mix(n, i);
     return n === 0.5 ? new Response("") : env.ORIGIN.fetch(request);
   },
+  // What reading a request or a response costs, each read ten times (divide by ten): every getter of a
+  // Request or Response is a call into the runtime, and some copy what they return (bench/README.md).
+  "request-url-10": (request, env) => {
+    let n = 0;
+    for (let i = 0; i < 10; i++) if (request.url === "") n++;
+    return n === 5 ? new Response("") : env.ORIGIN.fetch(request);
+  },
+  "request-headers-10": (request, env) => {
+    let n = 0;
+    for (let i = 0; i < 10; i++) if (request.headers === null) n++;
+    return n === 5 ? new Response("") : env.ORIGIN.fetch(request);
+  },
+  "header-get-10": (request, env) => {
+    const headers = request.headers;
+    let n = 0;
+    for (let i = 0; i < 10; i++) if (headers.get("user-agent") === "") n++;
+    return n === 5 ? new Response("") : env.ORIGIN.fetch(request);
+  },
+  "response-headers-10": (request, env) =>
+    env.ORIGIN.fetch(request).then((r) => {
+      let n = 0;
+      for (let i = 0; i < 10; i++) if (r.headers === null) n++;
+      return n === 5 ? new Response("") : r;
+    }),
+  "response-status-10": (request, env) =>
+    env.ORIGIN.fetch(request).then((r) => {
+      let n = 0;
+      for (let i = 0; i < 10; i++) if (r.status === 0) n++;
+      return n === 5 ? new Response("") : r;
+    }),
   // A new visitor's random id, then the passthrough.
   "random-uuid": (request, env) => (crypto.randomUUID() === "" ? new Response("") : env.ORIGIN.fetch(request)),
 };
