@@ -80,5 +80,10 @@ export function clientBucket(address: string | null | undefined): string | null 
 
 /** The limit bucket of the client of `request` (its `CF-Connecting-IP`), or null when it names none. */
 export function requestClientBucket(request: Request): string | null {
-  return clientBucket(request.headers.get("cf-connecting-ip"));
+  return headersClientBucket(request.headers);
+}
+
+/** The same, from a request's headers already in hand (each read of `request.headers` is a call into the runtime). */
+export function headersClientBucket(headers: Headers): string | null {
+  return clientBucket(headers.get("cf-connecting-ip"));
 }

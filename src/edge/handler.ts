@@ -8,7 +8,7 @@
 
 import { isBot } from "../core/bots.ts";
 import { alreadyPrivate } from "../core/cache-control.ts";
-import { clientBucket } from "../core/client-address.ts";
+import { headersClientBucket } from "../core/client-address.ts";
 import type { CustomEvent } from "../core/custom-events.ts";
 import type { HoldoutGoalTarget } from "../core/edge-holdouts.ts";
 import type { CompiledConfig, CompiledExperiment, CompiledVariant, GoalTarget, Plan } from "../core/edge-plan.ts";
@@ -136,7 +136,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   const newVisitorWindow = o.newVisitorsPerMinute === false ? null : new WindowSets(60_000);
   function newVisitorLimited(seen: Seen, visitorId: string): boolean {
     if (newVisitorWindow === null) return false;
-    const client = clientBucket(seen.headers.get("cf-connecting-ip"));
+    const client = headersClientBucket(seen.headers);
     return client !== null && !newVisitorWindow.admit(client, visitorId, o.newVisitorsPerMinute as number, seen.now);
   }
 
@@ -400,7 +400,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
    */
   const eventsWindow = o.eventsPerMinute === false ? null : new WindowCounter(60_000);
   async function eventsRetryAfter(seen: Seen, env: Env, known: SiteVerdicts): Promise<number> {
-    const address = clientBucket(seen.headers.get("cf-connecting-ip"));
+    const address = headersClientBucket(seen.headers);
     const visitor = address === null ? known.visitor : undefined;
     const key = address ?? (visitor === undefined ? null : `vid:${visitor}`);
     if (key === null) return 0;

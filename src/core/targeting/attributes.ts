@@ -50,20 +50,20 @@ export interface RequestFacts {
 }
 
 /**
- * RequestFacts for a Workers `Request`: headers and `cf` read from it when asked, cookies through
- * the caller's getter (the edge's `cookieValue` over the Cookie header it has already read).
+ * RequestFacts for a Workers `Request`: its headers read when asked (from `headers`, which a caller
+ * that has read `request.headers` already hands over), cookies through the caller's getter (the edge's
+ * `cookieValue` over the Cookie header it has already read).
  */
 export function requestFacts(
   request: Request,
   cookie: (name: string) => string | undefined,
   url: string = request.url,
-  /** `request.headers`, when the caller has read it already. */
-  headers?: Headers,
+  headers: Headers = request.headers,
 ): RequestFacts {
   const cf = (request as { cf?: unknown }).cf;
   return {
     url,
-    header: (name) => (headers ?? request.headers).get(name),
+    header: (name) => headers.get(name),
     cookie,
     cf: typeof cf === "object" && cf !== null ? (cf as CfGeo) : undefined,
   };
