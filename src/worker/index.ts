@@ -141,7 +141,17 @@ export function defaultOrigin(request: Request, env: SgenEnv): Promise<Response>
 export interface SgenWorker<Env extends SgenEnv> extends ExportedHandler<Env> {
   readonly edge: Edge<Env>;
   readonly runData: RunDataSink<Env>;
-  fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response>;
+  /**
+   * Serves `request`: the admin API and pages under their base paths, every other path through the edge.
+   * `url` is `request.url`, for a Worker that has read it already to route its own paths first: each read
+   * copies the URL out of the runtime, a cost every request pays (bench/README.md).
+   *
+   * @example
+   * const url = request.url; // read once to route the site's own paths
+   * if (url.includes("/my-api/")) return api(request);
+   * return sgen.fetch(request, env, ctx, url);
+   */
+  fetch(request: Request, env: Env, ctx: ExecutionContext, url?: string): Promise<Response>;
   /** The events queue's consumer: ingests into run-data; what failed is retried by the queue. */
   queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void>;
 }
@@ -224,9 +234,8 @@ export function createWorker<Env extends SgenEnv>(options: WorkerOptions<Env> = 
   return {
     edge,
     runData,
-    fetch(request, env, ctx) {
-      // Read once and handed to the edge: each read of request.url copies it out of the runtime.
-      const url = request.url;
+    fetch(request, env, ctx, url = request.url) {
+      // Read once (here or by the caller) and handed to the edge: each read of request.url copies it.
       if (admin !== undefined || pages !== undefined) {
         // One look at the path for both sub-apps; site traffic never reaches them.
         const path = urlPath(url);
