@@ -53,6 +53,16 @@ export interface EdgeOptions<Env> {
    * line between "likely automated" and "likely human"; false to ignore the score (verified bots still count out).
    */
   botScoreBelow?: number | false;
+  /**
+   * Whether to read Cloudflare's Bot Management verdict (`request.cf.botManagement`) at all. Default true.
+   * A zone without Bot Management (an Enterprise add-on) never gets the verdict and can say false: the
+   * first read of `request.cf` builds the whole object, about 7k instructions, a new visitor's largest
+   * single cost above the floor (bench/README.md). Known crawlers are still told by their user agent.
+   *
+   * @example
+   * createEdge({ configStore: (env) => env.SGEN_CONFIG, botSignals: false }); // no Bot Management here
+   */
+  botSignals?: boolean;
   /** A site's own visitor id (a signed-in user's id, say). Returning undefined falls back to the `sgen-vid` cookie. */
   visitorId?: (request: Request, env: Env) => string | undefined;
   /** How long an isolate trusts its copy of the config before re-reading KV in the background. Default 30 s. */
@@ -119,6 +129,7 @@ export function withDefaults<Env>(o: EdgeOptions<Env>): ResolvedEdgeOptions<Env>
     signatureToleranceSeconds: 300,
     newVisitorsPerMinute: 1000,
     botScoreBelow: 30,
+    botSignals: true,
     bots: DEFAULT_BOT_PATTERN,
     log: (message, error) => console.warn(message, error ?? ""),
     ...o,

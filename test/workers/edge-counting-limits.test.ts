@@ -139,6 +139,17 @@ describe("Cloudflare's bot signals", () => {
     expect(l.seen.map((x) => x.reason)).toEqual(["bot_signal", "bot_signal"]);
   });
 
+  it("with botSignals: false the verdict is not read: bot-signalled requests count as people, a known user agent still does not", async () => {
+    const e = experiment();
+    const l = ledger();
+    const t = await edgeWith([e], { tallies: l.tallies, botSignals: false });
+    for (const cf of bots) expect(setCookies(await t.fetch("/pricing", withCf(cf))).has(`sgen-ab-${e.slug}`)).toBe(true);
+    expect(total(await sampleOf(e.id))).toBe(2);
+    await t.fetch("/pricing", { headers: { "user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)" } });
+    expect(total(await sampleOf(e.id))).toBe(2);
+    expect(l.seen.map((x) => x.reason)).toEqual(["crawler"]);
+  });
+
   it("a bot-scored conversion is not counted either", async () => {
     const e = experiment();
     const l = ledger();
