@@ -295,13 +295,13 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
    * (the ledger says why) and keeps no assignment, so its next visit, assigned by the same hash, counts
    * if that page then serves. The origin's answer is tallied for the guardrails.
    */
-  function settle(d: Decision, upstream: Response, env: Env, ctx: ExecutionContext): void {
+  function settle(d: Decision, upstreamStatus: number, env: Env, ctx: ExecutionContext): void {
     const { experiment, plan } = d;
     const variant = plan.variant.slug;
     // The time of the origin's answer: read once when the variant page came (fetchPlanned), else now.
     const answeredAt = d.pageAt >= 0 ? d.pageAt : Date.now();
     if (plan.inSample && o.tallies !== undefined) {
-      const status = d.pageStatus >= 0 ? d.pageStatus : upstream.status;
+      const status = d.pageStatus >= 0 ? d.pageStatus : upstreamStatus;
       const ms = answeredAt - d.startedAt;
       try {
         o.tallies.response(experiment, variant, status, ms, env, ctx);
@@ -445,16 +445,17 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
      * asked for; a redirect off the site, or too many, cannot be served there and falls back.
      */
     const follow = (res: Response, from: string, hops: number): Response | Promise<Response> => {
-      if (res.status >= 400) return fallBack(res.status, `answered ${res.status}`);
-      if (!REDIRECTS.has(res.status)) {
-        d.pageStatus = res.status;
+      const status = res.status; // read once: each read of a response's status is a call into the runtime
+      if (status >= 400) return fallBack(status, `answered ${status}`);
+      if (!REDIRECTS.has(status)) {
+        d.pageStatus = status;
         d.pageAt = Date.now();
         return done(res);
       }
       void res.body?.cancel();
       const next = onSameSite(res.headers.get("location"), from, seen.url);
-      if (next === null) return fallBack(res.status, `redirected (${res.status}) off the site`);
-      if (hops >= MAX_VARIANT_REDIRECTS) return fallBack(res.status, `redirected more than ${MAX_VARIANT_REDIRECTS} times`);
+      if (next === null) return fallBack(status, `redirected (${status}) off the site`);
+      if (hops >= MAX_VARIANT_REDIRECTS) return fallBack(status, `redirected more than ${MAX_VARIANT_REDIRECTS} times`);
       try {
         return ask(next).then(
           (r) => follow(r, next, hops + 1),
@@ -634,9 +635,11 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     path: string,
   ): Response {
     const overrides = d?.plan.variant.overrides;
+    // Read once (the rewriter's response keeps it): each read of a response's status is a runtime call.
+    const status = upstream.status;
     // Whether `upstream` is a response of our own making, whose headers may be changed in place.
     let ours = false;
-    if (d !== undefined && overrides !== undefined && upstream.status < 300) {
+    if (d !== undefined && overrides !== undefined && status < 300) {
       try {
         const applied = applyOverrides(upstream, overrides, !d.experiment.allowScriptOverrides);
         upstream = applied.response;
@@ -649,12 +652,12 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
     }
     if (d !== undefined) {
       try {
-        settle(d, upstream, env, ctx);
+        settle(d, status, env, ctx);
       } catch (err) {
         o.log("sgen-ab: could not count an exposure", err);
       }
     }
-    if (upstream.status < 400) {
+    if (status < 400) {
       try {
         if (goals !== undefined) countConversions(seen, env, ctx, goals);
         if (held !== undefined) countHeldConversions(seen, env, ctx, held); // a holdout's goals
