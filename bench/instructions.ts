@@ -11,7 +11,9 @@
 import { execFileSync, spawn } from "node:child_process";
 import { readdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
+import { dumpShares } from "./dump-shares.ts";
 import { hasCommand, waitForPort, writeStepsConfig } from "./harness.ts";
+import { JS_PROFILE_FLAG, jsProfile, jsProfileTable } from "./js-profile.ts";
 import { build, checkGrowthbook, checkSgen, PORT } from "./run.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -41,7 +43,20 @@ const STEPS_PORT = 9111;
 // runtime's steps: a thousand calls of a one-line function cost 504k instructions without this flag and
 // 8k with it (bench/README.md). Compiling on the Worker's own thread lets the code tier up as it does in
 // production; the compile itself lands mostly in the first round, which the rounds' median leaves out.
-const V8_FLAGS = ["--no-concurrent-recompilation"];
+// BENCH_JS_PROFILE=1 also names the JavaScript functions the instructions ran in (bench/js-profile.ts).
+const JS_PROFILE = process.env.BENCH_JS_PROFILE === "1";
+//
+// V8 optimises a function with Turbofan only after it has run often enough: outside callgrind, a new
+// visitor's functions in the ready Worker reached Turbofan after 14,000–18,000 requests (V8's
+// --trace-opt), so the rounds of a launch counted them in V8's middle tier and, in whichever round the
+// threshold fell, their compiles (30k instructions per request over a round of 3,000). An isolate on a
+// busy site runs optimised code; the wall-clock benchmark's pairs, at thousands of requests a second,
+// do too. A lower threshold puts the compiles in the warm-up, so that the rounds count the code a busy
+// isolate runs: with it, V8 had compiled all of them within 750 requests and none after.
+const V8_FLAGS = ["--no-concurrent-recompilation", "--invocation-count-for-turbofan=100", ...(JS_PROFILE ? [JS_PROFILE_FLAG] : [])];
+/** Requests before each scenario's first round (the compiles), and before each later one. */
+const FIRST_WARMUP = 1000;
+const WARMUP = 30;
 if (STEPS === undefined) build(BUILD, V8_FLAGS);
 else writeStepsConfig(ROOT, BUILD, STEPS_PORT, V8_FLAGS);
 const binary = join(ROOT, "node_modules/@cloudflare/workerd-linux-64/bin/workerd");
@@ -69,6 +84,9 @@ const objects =
     : undefined;
 const base = (port: number) => `http://127.0.0.1:${port}`;
 
+/** Where a scenario's last dump is kept. */
+const dumpOf = (name: string): string => join(BUILD, `${name.replace(/[^a-z0-9]+/gi, "-")}.callgrind`);
+
 /** The last dump's instruction total; the dump is kept as <name>.callgrind for callgrind_annotate. */
 function totals(name: string): number {
   const dumps = readdirSync(BUILD).filter((f) => f.startsWith(`callgrind.${vg.pid}.`));
@@ -77,7 +95,7 @@ function totals(name: string): number {
   const text = readFileSync(join(BUILD, last), "utf8");
   const m = /^summary: (\d+)/m.exec(text) ?? /^totals: (\d+)/m.exec(text);
   if (m === null) throw new Error(`no totals in ${last}`);
-  renameSync(join(BUILD, last), join(BUILD, `${name.replace(/[^a-z0-9]+/gi, "-")}.callgrind`));
+  renameSync(join(BUILD, last), dumpOf(name));
   return Number(m[1]);
 }
 
@@ -90,8 +108,8 @@ const get =
     if (res.status >= 400) throw new Error(`${url} answered ${res.status}`);
   };
 
-async function count(name: string, request: Send): Promise<number> {
-  for (let i = 0; i < 30; i++) await request(); // warm up (the JIT)
+async function count(name: string, request: Send, warmup = WARMUP): Promise<number> {
+  for (let i = 0; i < warmup; i++) await request(); // warm up (the JIT)
   execFileSync("callgrind_control", ["-z", String(vg.pid)], { stdio: "ignore" });
   for (let i = 0; i < N; i++) await request();
   execFileSync("callgrind_control", ["-d", String(vg.pid)], { stdio: "ignore" });
@@ -132,6 +150,7 @@ async function countScenarios(): Promise<void> {
       PORT.sgenTargeted,
       PORT.sgenRemote,
       PORT.objects,
+      PORT.sgenNoBotSignals,
     ].map((p) => waitForPort(p, 3000)),
   );
   const gbReturning = await checkGrowthbook(base(PORT.growthbook));
@@ -139,6 +158,7 @@ async function countScenarios(): Promise<void> {
   // cookies to a new one (with the targeted config, so the audience and the layer let it in).
   await checkSgen(base(PORT.sgen), base(PORT.sgenNoCount), RETURNING);
   await checkSgen(base(PORT.sgenTargeted), base(PORT.sgenTargetedNoCount), RETURNING);
+  await checkSgen(base(PORT.sgen), base(PORT.sgenNoBotSignals), RETURNING);
   // A new visitor converting: its page, then /thanks with the cookies it was given (counting on).
   const converting: Send = async () => {
     const res = await fetch(`${base(PORT.sgen)}/pricing`);
@@ -162,6 +182,7 @@ async function countScenarios(): Promise<void> {
     "sgen-new": ["sgen-ab, new visitor", get(`${base(PORT.sgenNoCount)}/pricing`)],
     "gb-new": ["GrowthBook, new visitor", get(`${base(PORT.growthbook)}/pricing`)],
     "edge-new": ["the edge alone (sgen-ab/edge), new visitor", get(`${base(PORT.sgenEdge)}/pricing`)],
+    "nobot-new": ["sgen-ab with botSignals: false, new visitor", get(`${base(PORT.sgenNoBotSignals)}/pricing`)],
     "sgen-other": ["sgen-ab, a page no experiment targets", get(`${base(PORT.sgen)}/about`, RETURNING)],
     "sgen-nocount-other": ["sgen-ab without counting, a page no experiment targets", get(`${base(PORT.sgenNoCount)}/about`, RETURNING)],
     "floor-other": ["floor, a page it does not target", get(`${base(PORT.floor)}/about`, RETURNING)],
@@ -185,16 +206,37 @@ async function countScenarios(): Promise<void> {
     .filter(([key]) => only === undefined || only.includes(key))
     .map(([, scenario]) => scenario);
   const counts = new Map<string, number[]>(picked.map(([name]) => [name, []]));
+  // The same rounds without the garbage collector's share, and what the optimising compiler took of
+  // them (bench/dump-shares.ts).
+  const outside = new Map<string, number[]>(picked.map(([name]) => [name, []]));
+  const k = (n: number | undefined) => `${((n ?? 0) / 1000).toFixed(0)}k`;
   for (let r = 0; r < ROUNDS; r++) {
-    for (const [name, request] of picked) counts.get(name)?.push(await count(name, request));
-    console.log(`round ${r + 1}: ${picked.map(([name]) => `${name} ${((counts.get(name)?.at(-1) ?? 0) / 1000).toFixed(0)}k`).join(", ")}`);
+    const line: string[] = [];
+    for (const [name, request] of picked) {
+      const total = await count(name, request, r === 0 ? FIRST_WARMUP : WARMUP);
+      const shares = dumpShares(dumpOf(name), N);
+      counts.get(name)?.push(total);
+      outside.get(name)?.push(total - shares.collector);
+      line.push(`${name} ${k(total)} (${k(total - shares.collector)} outside the collector, ${k(shares.compiler)} compiling)`);
+    }
+    console.log(`round ${r + 1}: ${line.join(", ")}`);
   }
-  const rows: Array<[string, number]> = picked.map(([name]) => [name, median(counts.get(name) ?? [])]);
+  const rows: Array<[string, number, number]> = picked.map(([name]) => [
+    name,
+    median(counts.get(name) ?? []),
+    median(outside.get(name) ?? []),
+  ]);
   const pass = rows.find(([n]) => n === "passthrough")?.[1];
-  console.log("\n| scenario | instructions per request | × passthrough's | above the passthrough |\n|---|---|---|---|");
-  for (const [name, ir] of rows) {
+  console.log(
+    "\n| scenario | instructions per request | outside the collector | × passthrough's | above the passthrough |\n|---|---|---|---|---|",
+  );
+  for (const [name, ir, out] of rows) {
     const x = pass === undefined ? "" : (ir / pass).toFixed(2);
     const above = pass === undefined ? "" : `${((ir - pass) / 1000).toFixed(0)}k`;
-    console.log(`| ${name} | ${(ir / 1000).toFixed(0)}k | ${x} | ${above} |`);
+    console.log(`| ${name} | ${k(ir)} | ${k(out)} | ${x} | ${above} |`);
+  }
+  if (JS_PROFILE) {
+    const map = `/tmp/perf-${vg.pid}.map`;
+    for (const [name] of picked) console.log(jsProfileTable(name, jsProfile(dumpOf(name), map, N)));
   }
 }

@@ -32,6 +32,8 @@ export const PORT = {
   /** The measured experiment with an audience and a layer (benchConfig(2, true)), its own KV. */
   sgenTargeted: 9112,
   sgenTargetedNoCount: 9113,
+  /** The plain config, counting off, with `botSignals: false` (a zone without Bot Management). */
+  sgenNoBotSignals: 9114,
 };
 
 const run = (cmd: string, args: string[]) =>
@@ -67,11 +69,22 @@ export function build(
   mkdirSync(join(BUILD, "do"), { recursive: true });
   // counting: "here" binds the run-data and catalog objects in this process, "remote" reaches them in
   // the objects' process (objects.capnp, the other core) over a socket, "none" counts nothing.
-  const sgenService = (name: string, counting: "here" | "remote" | "none", kv = "kv") => `(name = "${name}", worker = (
+  // botSignals "off": the entry's Worker with `botSignals: false` (BENCH_BOT_SIGNALS).
+  const sgenService = (
+    name: string,
+    counting: "here" | "remote" | "none",
+    kv = "kv",
+    botSignals: "on" | "off" = "on",
+  ) => `(name = "${name}", worker = (
       modules = [(name = "worker.js", esModule = embed "sgen/sgen-bench.js")],
       compatibilityDate = "${COMPAT}",
       bindings = [
-        (name = "ORIGIN", service = "origin"),
+        (name = "ORIGIN", service = "origin"),${
+          botSignals === "off"
+            ? `
+        (name = "BENCH_BOT_SIGNALS", text = "off"),`
+            : ""
+        }
         (name = "SGEN_CONFIG", kvNamespace = "${kv}")${
           counting === "here"
             ? `,
@@ -156,6 +169,7 @@ const config :Workerd.Config = (
     ${sgenService("sgen-remote", "remote")},
     ${sgenService("sgen-targeted", "here", "kv-targeted")},
     ${sgenService("sgen-targeted-nocount", "none", "kv-targeted")},
+    ${sgenService("sgen-nobot-nocount", "none", "kv", "off")},
     (name = "objects-remote", external = (address = "127.0.0.1:${PORT.objects}", http = ())),
     (name = "do-storage", disk = (path = "${join(BUILD, "do")}", writable = true))
   ],
@@ -170,6 +184,7 @@ const config :Workerd.Config = (
     (name = "sgen-edge", address = "127.0.0.1:${PORT.sgenEdge}", http = (), service = "sgen-edge"),
     (name = "sgen-targeted", address = "127.0.0.1:${PORT.sgenTargeted}", http = (), service = "sgen-targeted"),
     (name = "sgen-targeted-nocount", address = "127.0.0.1:${PORT.sgenTargetedNoCount}", http = (), service = "sgen-targeted-nocount"),
+    (name = "sgen-nobot-nocount", address = "127.0.0.1:${PORT.sgenNoBotSignals}", http = (), service = "sgen-nobot-nocount"),
     (name = "kv", address = "127.0.0.1:${PORT.kv}", http = (), service = "kv")
   ]${v8FlagsField(v8Flags)}
 );
@@ -302,7 +317,9 @@ async function main(): Promise<void> {
     // GrowthBook's returning visitor is one whose gbuuid it assigns to the variant page, like sgen-ab's.
     const gbReturningCookie = await checkGrowthbook(base(PORT.growthbook));
 
-    // Warm up every path once, so no round pays for JIT or the first KV read.
+    // Warm up every path once, so no round pays for JIT or the first KV read: 5 s each, because
+    // sgen-ab's functions reach V8's optimising tier only after about 15,000 requests (V8's
+    // --trace-opt; bench/instructions.ts), more than 2 s of wrk gave some of them here.
     for (const [url, cookie] of [
       [`${base(PORT.passthrough)}/pricing`, undefined],
       [`${base(PORT.passthroughB)}/pricing`, undefined],
@@ -315,7 +332,7 @@ async function main(): Promise<void> {
       [`${base(PORT.growthbook)}/pricing`, undefined],
       [`${base(PORT.growthbook)}/pricing`, gbReturningCookie],
     ] as const) {
-      wrk(url, { seconds: 2, ...(cookie === undefined ? {} : { cookie }) });
+      wrk(url, { seconds: 5, ...(cookie === undefined ? {} : { cookie }) });
     }
 
     const scenarios = {

@@ -86,12 +86,16 @@ export class BenchCatalog extends CatalogObject {
 }
 
 const worker = createWorker<SgenEnv>({ admin: false });
+// As a zone without Bot Management would run it (BENCH_BOT_SIGNALS=off): request.cf is never read.
+const withoutBotSignals = createWorker<SgenEnv>({ admin: false, edge: { botSignals: false } });
 // With the admin API and pages, for the catalog's curve (npm run bench:curves, CURVES=catalog).
 const withAdmin = createWorker<SgenEnv>();
 
 interface BenchEnv extends SgenEnv {
   /** Serve the admin API and pages too (the catalog's curve). */
   BENCH_ADMIN?: string;
+  /** "off": the Worker with `botSignals: false`. */
+  BENCH_BOT_SIGNALS?: string;
   /**
    * Counting as in production: the run-data and catalog objects in a second workerd process (on the
    * other core), reached over a socket. This Worker's run-data namespace is then a stand-in that posts
@@ -188,10 +192,14 @@ export default {
   // which would otherwise be charged to sgen-ab on every measured request.
   fetch(request: Request, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
     const url = request.url;
-    if (!url.includes("/__bench/")) return (env.BENCH_ADMIN === undefined ? worker : withAdmin).fetch(request, workerEnv(env), ctx, url);
+    if (!url.includes("/__bench/")) return workerFor(env).fetch(request, workerEnv(env), ctx, url);
     return benchRoute(request, env, url);
   },
 } satisfies ExportedHandler<BenchEnv>;
+
+/** Which of the entry's Workers serves a service: the deployed one unless its bindings say otherwise. */
+const workerFor = (env: BenchEnv) =>
+  env.BENCH_ADMIN !== undefined ? withAdmin : env.BENCH_BOT_SIGNALS === "off" ? withoutBotSignals : worker;
 
 /** The benchmark's own routes (counters, flushes, the hash loop, ingest rates, filling a shard). */
 async function benchRoute(request: Request, env: BenchEnv, url: string): Promise<Response> {
