@@ -123,7 +123,7 @@ export function createEdge<Env>(options: EdgeOptions<Env>): Edge<Env> {
   function botSignal(seen: Seen): boolean {
     // Not read where the zone says it has no Bot Management: the first read of request.cf builds the
     // whole object (about 7k instructions, bench/README.md) for a verdict such a zone never gets.
-    if (!o.botSignals) return false;
+    if (o.botSignals === false) return false; // only an explicit false: an option left undefined keeps the default
     const bm = (seen.request as { cf?: { botManagement?: { verifiedBot?: unknown; score?: unknown } } }).cf?.botManagement;
     if (bm === undefined) return false;
     if (bm.verifiedBot === true) return true;

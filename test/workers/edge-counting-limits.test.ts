@@ -150,6 +150,13 @@ describe("Cloudflare's bot signals", () => {
     expect(l.seen.map((x) => x.reason)).toEqual(["crawler"]);
   });
 
+  it("botSignals left undefined (a site passing its own setting through) keeps the verdict on", async () => {
+    const e = experiment();
+    const t = await edgeWith([e], { botSignals: undefined });
+    for (const cf of bots) await t.fetch("/pricing", withCf(cf));
+    expect(total(await sampleOf(e.id))).toBe(0);
+  });
+
   it("a bot-scored conversion is not counted either", async () => {
     const e = experiment();
     const l = ledger();
