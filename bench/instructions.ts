@@ -42,7 +42,7 @@ const STEPS_PORT = 9111;
 // in the interpreter and the baseline compiler, as it never does outside callgrind. Measured with the
 // runtime's steps: a thousand calls of a one-line function cost 504k instructions without this flag and
 // 8k with it (bench/README.md). Compiling on the Worker's own thread lets the code tier up as it does in
-// production; the compile itself lands mostly in the first round, which the rounds' median leaves out.
+// production; the compiles themselves fall in the first warm-up (below), and what is left is printed.
 // BENCH_JS_PROFILE=1 also names the JavaScript functions the instructions ran in (bench/js-profile.ts).
 const JS_PROFILE = process.env.BENCH_JS_PROFILE === "1";
 //

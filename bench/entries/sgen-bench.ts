@@ -188,7 +188,7 @@ async function ingestRemote(request: Request, env: SgenEnv): Promise<Response> {
 export default {
   // Not async: the Worker's own promise goes back to the runtime as it is, as the deployed Worker's does,
   // so the harness adds no step of its own. The benchmark's routes are matched without parsing the URL,
-  // and the one read of request.url is handed on: each read copies it (2k instructions, bench/README.md),
+  // and the one read of request.url is handed on: each read copies it (0.7k instructions in a new visitor's request by callgrind, bench/README.md),
   // which would otherwise be charged to sgen-ab on every measured request.
   fetch(request: Request, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
     const url = request.url;
