@@ -12,7 +12,7 @@
 // Worker's own thread under callgrind (`--no-concurrent-recompilation`). A compile is millions of
 // instructions, paid once per isolate; a round it falls into counts it per request. It should be
 // near zero after the warm-up (bench/instructions.ts sets the threshold so); it is printed to show it.
-import { execFileSync } from "node:child_process";
+import { annotate, lineCost } from "./callgrind-annotate.ts";
 
 export interface DumpShares {
   /** Instructions per request inside `Heap::CollectGarbage` (the collection and its epilogue callbacks). */
@@ -22,18 +22,14 @@ export interface DumpShares {
 }
 
 export function dumpShares(callgrindFile: string, requests: number): DumpShares {
-  const text = execFileSync("callgrind_annotate", ["--inclusive=yes", "--threshold=100", callgrindFile], {
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-  });
+  const lines = annotate(callgrindFile, true);
   // A function can run inside itself (a collection starts another), so it is listed more than once,
   // each line inclusive of what it ran: the largest line is the whole.
   const most = (name: string): number => {
     let n = 0;
-    for (const line of text.split("\n")) {
-      if (!line.includes(name)) continue;
-      const cost = /^\s*([\d,]+)\s/.exec(line);
-      if (cost !== null) n = Math.max(n, Number((cost[1] as string).replaceAll(",", "")));
+    for (const line of lines) {
+      const cost = line.includes(name) ? lineCost(line) : null;
+      if (cost !== null) n = Math.max(n, cost);
     }
     return n / requests;
   };

@@ -43,8 +43,6 @@ const STEPS_PORT = 9111;
 // runtime's steps: a thousand calls of a one-line function cost 504k instructions without this flag and
 // 8k with it (bench/README.md). Compiling on the Worker's own thread lets the code tier up as it does in
 // production; the compiles themselves fall in the first warm-up (below), and what is left is printed.
-// BENCH_JS_PROFILE=1 also names the JavaScript functions the instructions ran in (bench/js-profile.ts).
-const JS_PROFILE = process.env.BENCH_JS_PROFILE === "1";
 //
 // V8 optimises a function with Turbofan only after it has run often enough: outside callgrind, a new
 // visitor's functions in the ready Worker reached Turbofan after 14,000–18,000 requests (V8's
@@ -53,6 +51,9 @@ const JS_PROFILE = process.env.BENCH_JS_PROFILE === "1";
 // busy site runs optimised code; the wall-clock benchmark's pairs, at thousands of requests a second,
 // do too. A lower threshold puts the compiles in the warm-up, so that the rounds count the code a busy
 // isolate runs: with it, V8 had compiled all of them within 750 requests and none after.
+
+// BENCH_JS_PROFILE=1 also names the JavaScript functions the instructions ran in (bench/js-profile.ts).
+const JS_PROFILE = process.env.BENCH_JS_PROFILE === "1";
 const V8_FLAGS = ["--no-concurrent-recompilation", "--invocation-count-for-turbofan=100", ...(JS_PROFILE ? [JS_PROFILE_FLAG] : [])];
 /** Requests before each scenario's first round (the compiles), and before each later one. */
 const FIRST_WARMUP = 1000;

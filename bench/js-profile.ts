@@ -5,8 +5,8 @@
 // scenario's callgrind dump through callgrind_annotate and names those addresses with it. Unlike the
 // inspector's sampling profiler (npm run bench:profile), nothing is slowed to watch it: the figures are
 // instructions per request, as the totals are.
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { annotate, lineCost } from "./callgrind-annotate.ts";
 
 /** V8's flag for the map; passed to the pages' workerd with the others. */
 export const JS_PROFILE_FLAG = "--perf-basic-prof";
@@ -53,17 +53,13 @@ export interface JsProfile {
 /** The self instructions per request of each JavaScript function in one scenario's dump. */
 export function jsProfile(callgrindFile: string, perfMapFile: string, requests: number): JsProfile {
   const ranges = readPerfMap(perfMapFile);
-  const text = execFileSync("callgrind_annotate", ["--inclusive=no", "--threshold=100", callgrindFile], {
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-  });
   const byName = new Map<string, number>();
   let total = 0;
   let builtins = 0;
-  for (const line of text.split("\n")) {
-    const cost = /^\s*([\d,]+)\s/.exec(line);
+  for (const line of annotate(callgrindFile, false)) {
+    const cost = lineCost(line);
     if (cost === null) continue;
-    const n = Number((cost[1] as string).replaceAll(",", "")) / requests;
+    const n = cost / requests;
     if (line.includes("Builtins_")) {
       builtins += n;
       continue;
